@@ -1,0 +1,8 @@
+"""Compiler options for the project's own code (generated and system code is exempt)."""
+
+JG_COPTS = [
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-Wno-unused-parameter",
+]

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs everything the build, the run command and the test suite need on a fresh Debian 12
+# machine. Idempotent: when every package is already present it returns in well under a second.
+set -euo pipefail
+
+DEBIAN_PACKAGES=(
+  # build
+  bazel-bootstrap bazel-platforms build-essential pkg-config git
+  # RPC and messages
+  libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  grpc-proto golang-github-gogo-googleapis-dev
+  # upstream HTTP, JSON, base libraries
+  libcurl4-openssl-dev rapidjson-dev libabsl-dev libcpp-httplib-dev libssl-dev
+  # callback log
+  libsqlite3-dev libhiredis-dev redis-server
+  # tests, benchmarks and polyglot clients
+  libgtest-dev libgmock-dev libbenchmark-dev python3-grpcio python3-grpc-tools
+  prometheus wrk curl
+  # linters
+  clang-format
+)
+
+missing=()
+for pkg in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
+    missing+=("$pkg")
+done
+
+# Node.js comes with the machine image (nodesource); Debian's npm would conflict with it.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""
+  [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm tools (buf, buildifier) live in the repository's own node_modules, pinned by package.json.
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if [[ ! -x "$top/node_modules/.bin/buf" || ! -x "$top/node_modules/.bin/buildifier" ]]; then
+  echo "setup: installing npm tools" >&2
+  (cd "$top" && npm ci --no-audit --no-fund --loglevel=error)
+fi
