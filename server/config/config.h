@@ -1,0 +1,111 @@
+// The gateway's configuration: where it listens, where each Jumio data centre
+// lives and how it authenticates. Values come from (highest precedence first)
+// command-line flags, environment variables, a JSON config file, then built-in
+// defaults; LoadConfig merges them and validates the result, so the rest of the
+// server sees one immutable, already-checked GatewayConfig.
+#ifndef JUMIO_GATEWAY_SERVER_CONFIG_CONFIG_H_
+#define JUMIO_GATEWAY_SERVER_CONFIG_CONFIG_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace jumio_gateway::config {
+
+// The Jumio data centres the docs define. Resource names and config keys use
+// these ids.
+inline constexpr const char* kRegions[] = {"amer-1", "emea-1", "apac-1"};
+
+// Whether `region` is one of kRegions.
+bool IsKnownRegion(const std::string& region);
+
+// The kinds of Jumio host every region has (auth.<region>.jumio.ai and so on).
+enum class HostKind { kAuth, kAccount, kApi, kRetrieval, kStatus };
+
+// "auth", "account", "api", "retrieval", "status": the words the URL template
+// uses.
+const char* HostKindName(HostKind kind);
+
+// Base URLs (scheme, host, optional port and path prefix; no trailing slash) of
+// one region's hosts. A request URL is the base URL plus the path Jumio
+// documents ("/oauth2/token").
+struct RegionEndpoints {
+  std::string auth;
+  std::string account;
+  std::string api;
+  std::string retrieval;
+  std::string status;
+
+  const std::string& For(HostKind kind) const;
+  std::string& For(HostKind kind);
+};
+
+// How the gateway proves itself to Jumio.
+enum class AuthMode {
+  kOAuth2,  // client-credentials grant at the auth host; bearer tokens on every
+            // call
+  kBasic,   // HTTP Basic with the same id and secret (Jumio's legacy
+            // alternative)
+};
+
+struct GatewayConfig {
+  // host:port of the gRPC server. Port 0 lets the OS choose (see port_file).
+  std::string grpc_listen = "127.0.0.1:50051";
+  // When set, the chosen gRPC port is written here once the server listens.
+  std::string port_file;
+  // Region of create calls that do not name one.
+  std::string default_region = "amer-1";
+  // Sent on every Jumio call; Jumio rejects calls without a User-Agent.
+  std::string user_agent = "jumio-gateway/0.1";
+  // Template of a host's base URL; {region} and {kind} are substituted. The
+  // default is Jumio's production layout; the sandbox serves
+  // "http://127.0.0.1:<port>/{region}/{kind}".
+  std::string jumio_url_template = "https://{kind}.{region}.jumio.ai";
+  // Per-region endpoints, expanded from the template then overridden by the
+  // config file.
+  std::map<std::string, RegionEndpoints> regions;
+  AuthMode auth_mode = AuthMode::kOAuth2;
+  // Files holding the OAuth2 client id and secret (Kubernetes Secret volumes).
+  // Secrets are never read from the config file itself, so that it can live in
+  // a ConfigMap.
+  std::string client_id_file;
+  std::string client_secret_file;
+  // How long in-flight calls may take to finish after SIGTERM.
+  absl::Duration shutdown_grace = absl::Seconds(10);
+};
+
+// One source of settings: key to raw string value. Keys are the flag names
+// (snake_case).
+using Settings = std::map<std::string, std::string>;
+
+// The raw inputs LoadConfig merges. Tests build these by hand; main() fills
+// them from the real flags, environment and file.
+struct ConfigSources {
+  Settings flags;        // only the flags the operator set
+  Settings environment;  // JUMIO_GATEWAY_<KEY> variables, already mapped back
+                         // to <key>
+  // Contents of the JSON config file, or empty. Top-level keys are the flag
+  // names; "regions" maps a region id to {"auth": url, "account": url, ...}
+  // overrides.
+  std::string config_file_json;
+  std::string config_file_name;  // for error messages only
+};
+
+// The keys a flag, an environment variable or the file may set.
+const std::vector<std::string>& ConfigKeys();
+
+// Environment variable that carries `key`: JUMIO_GATEWAY_ plus the key in upper
+// case.
+std::string EnvironmentVariableFor(const std::string& key);
+
+// Merges the sources and validates the result. Errors are INVALID_ARGUMENT
+// naming the key and the source it came from; they never echo a value that
+// could be a secret.
+absl::StatusOr<GatewayConfig> LoadConfig(const ConfigSources& sources);
+
+}  // namespace jumio_gateway::config
+
+#endif  // JUMIO_GATEWAY_SERVER_CONFIG_CONFIG_H_
