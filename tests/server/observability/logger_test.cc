@@ -1,0 +1,61 @@
+#include "server/observability/logger.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "rapidjson/document.h"
+
+namespace jumio_gateway::observability {
+namespace {
+
+class CapturedLog {
+ public:
+  CapturedLog() : file_(open_memstream(&data_, &size_)) {}
+  ~CapturedLog() {
+    std::fclose(file_);
+    std::free(data_);
+  }
+  std::FILE* file() { return file_; }
+  std::string text() {
+    std::fflush(file_);
+    return std::string(data_, size_);
+  }
+
+ private:
+  char* data_ = nullptr;
+  size_t size_ = 0;
+  std::FILE* file_;
+};
+
+TEST(LoggerTest, WritesOneParsableJsonObjectPerLine) {
+  CapturedLog log;
+  Logger logger(log.file(), Severity::kInfo,
+                [] { return absl::FromUnixSeconds(1700000000); });
+  logger.Info("rpc done \"quoted\"\n", {{"method", "CreateAccount"}});
+  const std::string text = log.text();
+  ASSERT_EQ(text.back(), '\n');
+  ASSERT_EQ(text.find('\n'), text.size() - 1) << "exactly one line";
+  rapidjson::Document doc;
+  doc.Parse(text.c_str());
+  ASSERT_FALSE(doc.HasParseError()) << text;
+  EXPECT_STREQ(doc["message"].GetString(), "rpc done \"quoted\"\n");
+  EXPECT_STREQ(doc["severity"].GetString(), "INFO");
+  EXPECT_STREQ(doc["method"].GetString(), "CreateAccount");
+  EXPECT_STREQ(doc["time"].GetString(), "2023-11-14T22:13:20.000Z");
+}
+
+TEST(LoggerTest, DropsLinesBelowTheMinimumSeverity) {
+  CapturedLog log;
+  Logger logger(log.file(), Severity::kWarning);
+  logger.Info("quiet");
+  logger.Error("loud");
+  const std::string text = log.text();
+  EXPECT_EQ(text.find("quiet"), std::string::npos);
+  EXPECT_NE(text.find("loud"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace jumio_gateway::observability
