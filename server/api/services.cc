@@ -1,0 +1,140 @@
+#include "server/api/services.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "jumio/gateway/v1/account.grpc.pb.h"
+#include "jumio/gateway/v1/callback.grpc.pb.h"
+#include "jumio/gateway/v1/credential.grpc.pb.h"
+#include "jumio/gateway/v1/platform.grpc.pb.h"
+#include "jumio/gateway/v1/workflow_execution.grpc.pb.h"
+#include "server/api/grpc_status.h"
+#include "server/errors/errors.h"
+
+namespace jumio_gateway::api {
+namespace {
+
+namespace v1 = ::jumio::gateway::v1;
+
+// The API surface is complete; the behaviour behind it arrives in stages. Until
+// a stage lands, its RPCs answer UNIMPLEMENTED with ErrorInfo reason
+// NOT_IMPLEMENTED and say which capability is missing, so that a caller never
+// mistakes a missing feature for a Jumio failure.
+constexpr char kJumioCore[] =
+    "the Jumio REST core (accounts, credentials, workflow executions, "
+    "retrieval, platform status)";
+constexpr char kCallbackFeed[] =
+    "the durable callback feed (receive, store, stream)";
+
+grpc::Status NotImplemented(const char* rpc, const char* capability) {
+  return ToGrpcStatus(errors::Error(
+      absl::StatusCode::kUnimplemented, v1::ERROR_REASON_NOT_IMPLEMENTED,
+      absl::StrCat(rpc, " is not implemented in this build: it needs ",
+                   capability)));
+}
+
+grpc::ServerUnaryReactor* FinishUnary(grpc::CallbackServerContext* context,
+                                      grpc::Status status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(status);
+  return reactor;
+}
+
+// Server-streaming and client-streaming reactors that end the call at once.
+template <typename Response>
+class FinishedWriter : public grpc::ServerWriteReactor<Response> {
+ public:
+  explicit FinishedWriter(grpc::Status status) { this->Finish(status); }
+  void OnDone() override { delete this; }
+};
+
+template <typename Request>
+class FinishedReader : public grpc::ServerReadReactor<Request> {
+ public:
+  explicit FinishedReader(grpc::Status status) { this->Finish(status); }
+  void OnDone() override { delete this; }
+};
+
+#define JG_UNARY_NOT_IMPLEMENTED(Rpc, capability)                            \
+  grpc::ServerUnaryReactor* Rpc(grpc::CallbackServerContext* context,        \
+                                const v1::Rpc##Request*, v1::Rpc##Response*) \
+      override {                                                             \
+    return FinishUnary(context, NotImplemented(#Rpc, capability));           \
+  }
+
+class AccountService final : public v1::AccountService::CallbackService {
+  JG_UNARY_NOT_IMPLEMENTED(CreateAccount, kJumioCore)
+  JG_UNARY_NOT_IMPLEMENTED(UpdateAccount, kJumioCore)
+  JG_UNARY_NOT_IMPLEMENTED(GetAccount, kJumioCore)
+  JG_UNARY_NOT_IMPLEMENTED(DeleteAccount, kJumioCore)
+};
+
+class CredentialService final : public v1::CredentialService::CallbackService {
+  grpc::ServerReadReactor<v1::UploadCredentialPartRequest>*
+  UploadCredentialPart(grpc::CallbackServerContext*,
+                       v1::UploadCredentialPartResponse*) override {
+    return new FinishedReader<v1::UploadCredentialPartRequest>(
+        NotImplemented("UploadCredentialPart", kJumioCore));
+  }
+  grpc::ServerWriteReactor<v1::GetCredentialPartResponse>* GetCredentialPart(
+      grpc::CallbackServerContext*,
+      const v1::GetCredentialPartRequest*) override {
+    return new FinishedWriter<v1::GetCredentialPartResponse>(
+        NotImplemented("GetCredentialPart", kJumioCore));
+  }
+};
+
+class WorkflowExecutionService final
+    : public v1::WorkflowExecutionService::CallbackService {
+  JG_UNARY_NOT_IMPLEMENTED(FinalizeWorkflowExecution, kJumioCore)
+  JG_UNARY_NOT_IMPLEMENTED(GetWorkflowExecutionStatus, kJumioCore)
+  JG_UNARY_NOT_IMPLEMENTED(GetWorkflowExecution, kJumioCore)
+  JG_UNARY_NOT_IMPLEMENTED(ListWorkflowExecutionSteps, kJumioCore)
+  JG_UNARY_NOT_IMPLEMENTED(ListWorkflowExecutions, kJumioCore)
+  JG_UNARY_NOT_IMPLEMENTED(DeleteWorkflowExecution, kJumioCore)
+};
+
+class PlatformService final : public v1::PlatformService::CallbackService {
+  JG_UNARY_NOT_IMPLEMENTED(GetPlatformStatus, kJumioCore)
+};
+
+class CallbackFeedService final
+    : public v1::CallbackFeedService::CallbackService {
+  grpc::ServerWriteReactor<v1::WatchCallbacksResponse>* WatchCallbacks(
+      grpc::CallbackServerContext*, const v1::WatchCallbacksRequest*) override {
+    return new FinishedWriter<v1::WatchCallbacksResponse>(
+        NotImplemented("WatchCallbacks", kCallbackFeed));
+  }
+  JG_UNARY_NOT_IMPLEMENTED(AcknowledgeCallbacks, kCallbackFeed)
+  JG_UNARY_NOT_IMPLEMENTED(ListCallbacks, kCallbackFeed)
+};
+
+#undef JG_UNARY_NOT_IMPLEMENTED
+
+}  // namespace
+
+Services::Services(const config::GatewayConfig& config) {
+  services_.push_back(std::make_unique<AccountService>());
+  services_.push_back(std::make_unique<CredentialService>());
+  services_.push_back(std::make_unique<WorkflowExecutionService>());
+  services_.push_back(std::make_unique<PlatformService>());
+  services_.push_back(std::make_unique<CallbackFeedService>());
+}
+
+Services::~Services() = default;
+
+void Services::RegisterWith(grpc::ServerBuilder& builder) {
+  for (const auto& service : services_) builder.RegisterService(service.get());
+}
+
+std::vector<std::string> Services::ServiceNames() {
+  return {v1::AccountService::service_full_name(),
+          v1::CredentialService::service_full_name(),
+          v1::WorkflowExecutionService::service_full_name(),
+          v1::PlatformService::service_full_name(),
+          v1::CallbackFeedService::service_full_name()};
+}
+
+}  // namespace jumio_gateway::api
