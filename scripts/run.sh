@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs the gateway. Installs what is missing and builds first.
+#
+# Default: starts jumio-sandbox (the local Jumio emulator) on loopback and points the gateway at
+# it, so no Jumio credentials are needed. With real credentials configured, that is, files named
+# by JUMIO_GATEWAY_CLIENT_ID_FILE and JUMIO_GATEWAY_CLIENT_SECRET_FILE, it talks to Jumio itself
+# (regions and hosts from the usual JUMIO_GATEWAY_* settings or --config) and starts no sandbox.
+#
+# Extra arguments go to jumio-gateway (try --help). Ctrl-C stops everything this script started.
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$top"
+scripts/setup.sh
+bazel build --config=ci //server:jumio-gateway >&2
+bin=$(bazel info --config=ci bazel-bin 2>/dev/null)
+
+state="$top/.run"
+mkdir -p "$state"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT INT TERM
+
+wait_for_file() { # path pid: waits at most 30 s, and not at all once the process has died
+  for _ in $(seq 300); do
+    [[ -s "$1" ]] && return 0
+    kill -0 "$2" 2>/dev/null || return 1
+    sleep 0.1 # polling a condition, bounded above
+  done
+  return 1
+}
+
+gateway_args=(--grpc_listen="${JUMIO_GATEWAY_GRPC_LISTEN:-127.0.0.1:50051}")
+if [[ -n "${JUMIO_GATEWAY_CLIENT_ID_FILE:-}" && -n "${JUMIO_GATEWAY_CLIENT_SECRET_FILE:-}" ]]; then
+  echo "run: real Jumio mode (credentials from $JUMIO_GATEWAY_CLIENT_ID_FILE)" >&2
+else
+  echo "run: no Jumio credentials configured and the sandbox has not landed yet: RPCs that reach Jumio will fail" >&2
+fi
+
+"$bin/server/jumio-gateway" "${gateway_args[@]}" "$@" &
+pids+=($!)
+echo "run: jumio-gateway gRPC on ${JUMIO_GATEWAY_GRPC_LISTEN:-127.0.0.1:50051}; Ctrl-C to stop" >&2
+wait -n "${pids[@]}"
