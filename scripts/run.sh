@@ -11,7 +11,7 @@ set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
 scripts/setup.sh
-bazel build --config=ci //server:jumio-gateway >&2
+bazel build --config=ci //server:jumio-gateway //sandbox:jumio-sandbox >&2
 bin=$(bazel info --config=ci bazel-bin 2>/dev/null)
 
 state="$top/.run"
@@ -36,7 +36,18 @@ gateway_args=(--grpc_listen="${JUMIO_GATEWAY_GRPC_LISTEN:-127.0.0.1:50051}")
 if [[ -n "${JUMIO_GATEWAY_CLIENT_ID_FILE:-}" && -n "${JUMIO_GATEWAY_CLIENT_SECRET_FILE:-}" ]]; then
   echo "run: real Jumio mode (credentials from $JUMIO_GATEWAY_CLIENT_ID_FILE)" >&2
 else
-  echo "run: no Jumio credentials configured and the sandbox has not landed yet: RPCs that reach Jumio will fail" >&2
+  rm -f "$state/sandbox.port"
+  "$bin/sandbox/jumio-sandbox" --listen=127.0.0.1:0 --port_file="$state/sandbox.port" \
+    --allow_http_callbacks &
+  pids+=($!)
+  wait_for_file "$state/sandbox.port" "${pids[0]}" || { echo "run: sandbox did not start" >&2; exit 1; }
+  sandbox_port=$(cat "$state/sandbox.port")
+  printf 'sandbox-client' > "$state/client_id"
+  printf 'sandbox-secret' > "$state/client_secret"
+  gateway_args+=(
+    --jumio_url_template="http://127.0.0.1:${sandbox_port}/{region}/{kind}"
+    --client_id_file="$state/client_id" --client_secret_file="$state/client_secret")
+  echo "run: jumio-sandbox on http://127.0.0.1:${sandbox_port} (control API: /_sandbox/)" >&2
 fi
 
 "$bin/server/jumio-gateway" "${gateway_args[@]}" "$@" &
