@@ -38,9 +38,11 @@ if ((${#missing[@]})); then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm tools (buf, buildifier) live in the repository's own node_modules, pinned by package.json.
+# npm tools (buf, buildifier) live in the repository's own node_modules, pinned to exact versions
+# by package.json. No lock file: npm 11 writes one that `npm ci` then rejects (it omits the other
+# platforms' optional buf binaries), and the exact pins already fix every version installed.
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [[ ! -x "$top/node_modules/.bin/buf" || ! -x "$top/node_modules/.bin/buildifier" ]]; then
   echo "setup: installing npm tools" >&2
-  (cd "$top" && npm ci --no-audit --no-fund --loglevel=error)
+  (cd "$top" && npm install --no-package-lock --no-audit --no-fund --loglevel=error)
 fi
