@@ -1,0 +1,29 @@
+// Jumio's HTTP outcomes as the gateway's errors (DESIGN.md section 3,
+// error.proto): one function for HTTP answers and one for transfers that got
+// none, so every endpoint maps alike.
+#ifndef JUMIO_GATEWAY_SERVER_JUMIO_UPSTREAM_ERRORS_H_
+#define JUMIO_GATEWAY_SERVER_JUMIO_UPSTREAM_ERRORS_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "server/jumio/http_transport.h"
+
+namespace jumio_gateway::jumio {
+
+// OK for 2xx. Otherwise the semantic gRPC code with one ErrorInfo carrying
+// httpStatus, region and jumioEndpoint, and a RetryInfo where retrying may help
+// (429 from Retry-After, 5xx). Messages never echo Jumio's body beyond the name
+// of a rejected field.
+absl::Status StatusFromHttp(const HttpResponse& response,
+                            const std::string& region,
+                            const std::string& endpoint);
+
+// A transfer that ended without an HTTP answer (see HttpTransport::Callback).
+absl::Status StatusFromTransport(const absl::Status& transport_error,
+                                 const std::string& region,
+                                 const std::string& endpoint);
+
+}  // namespace jumio_gateway::jumio
+
+#endif  // JUMIO_GATEWAY_SERVER_JUMIO_UPSTREAM_ERRORS_H_
