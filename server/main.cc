@@ -18,11 +18,17 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "server/api/idempotency.h"
 #include "server/api/services.h"
 #include "server/config/config.h"
+#include "server/jumio/credentials.h"
+#include "server/jumio/curl_transport.h"
+#include "server/jumio/jumio_client.h"
+#include "server/jumio/token_source.h"
 #include "server/observability/logger.h"
 
 // Every config key is also a flag; an empty value means "not set here", so the
@@ -41,6 +47,12 @@ ABSL_FLAG(std::string, auth_mode, "", "oauth2 or basic.");
 ABSL_FLAG(std::string, client_id_file, "", "File holding the Jumio client id.");
 ABSL_FLAG(std::string, client_secret_file, "",
           "File holding the Jumio client secret.");
+ABSL_FLAG(std::string, upstream_timeout, "",
+          "Longest one Jumio call may take, e.g. 30s.");
+ABSL_FLAG(std::string, max_image_bytes, "",
+          "Largest JPEG/PNG upload accepted (bytes).");
+ABSL_FLAG(std::string, max_pdf_bytes, "",
+          "Largest PDF upload accepted (bytes).");
 ABSL_FLAG(std::string, shutdown_grace, "",
           "How long in-flight calls may finish after SIGTERM, e.g. 10s.");
 
@@ -51,21 +63,11 @@ using config::ConfigSources;
 using config::GatewayConfig;
 using observability::Logger;
 
+// Every config key has a string flag of the same name (defined above); looking
+// it up by name keeps config::ConfigKeys() the one list of keys.
 std::string FlagValue(const std::string& key) {
-  // The table is small and fixed; a lookup keeps ConfigKeys() the single list
-  // of keys.
-  if (key == "grpc_listen") return absl::GetFlag(FLAGS_grpc_listen);
-  if (key == "port_file") return absl::GetFlag(FLAGS_port_file);
-  if (key == "default_region") return absl::GetFlag(FLAGS_default_region);
-  if (key == "user_agent") return absl::GetFlag(FLAGS_user_agent);
-  if (key == "jumio_url_template")
-    return absl::GetFlag(FLAGS_jumio_url_template);
-  if (key == "auth_mode") return absl::GetFlag(FLAGS_auth_mode);
-  if (key == "client_id_file") return absl::GetFlag(FLAGS_client_id_file);
-  if (key == "client_secret_file")
-    return absl::GetFlag(FLAGS_client_secret_file);
-  if (key == "shutdown_grace") return absl::GetFlag(FLAGS_shutdown_grace);
-  return "";
+  const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(key);
+  return flag == nullptr ? "" : flag->CurrentValue();
 }
 
 absl::StatusOr<ConfigSources> ReadSources() {
@@ -117,7 +119,43 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
-  api::Services services(config);
+  // Construction order is destruction order reversed: the transport goes first,
+  // completing every transfer while the token source and client it calls back
+  // into still exist.
+  jumio::FileCredentialsProvider credentials(config.client_id_file,
+                                             config.client_secret_file);
+  jumio::CurlMultiTransport::Options transport_options;
+  transport_options.user_agent = config.user_agent;
+  absl::StatusOr<std::unique_ptr<jumio::CurlMultiTransport>> transport =
+      jumio::CurlMultiTransport::Create(transport_options);
+  if (!transport.ok()) {
+    logger.Error("cannot start the HTTP transport",
+                 {{"error", std::string(transport.status().message())}});
+    return 1;
+  }
+  std::unique_ptr<jumio::TokenSource> tokens;
+  if (config.auth_mode == config::AuthMode::kBasic) {
+    tokens = std::make_unique<jumio::BasicAuthSource>(&credentials);
+  } else {
+    jumio::OAuth2TokenSource::Options token_options;
+    token_options.on_refresh = [&logger](const std::string& region, bool ok) {
+      if (!ok) {
+        logger.Error("Jumio token request failed", {{"region", region}});
+      }
+    };
+    tokens = std::make_unique<jumio::OAuth2TokenSource>(
+        config, &credentials, transport->get(), absl::Now, token_options);
+  }
+  jumio::JumioClient client(config, transport->get(), tokens.get(), absl::Now);
+  api::IdempotencyStore idempotency(absl::Now, absl::Hours(24),
+                                    /*max_entries=*/100000);
+
+  api::ServiceContext context;
+  context.config = &config;
+  context.jumio = &client;
+  context.idempotency = &idempotency;
+  context.clock = absl::Now;
+  api::Services services(context, /*callback_feed=*/nullptr);
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(config.grpc_listen,
@@ -153,6 +191,9 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
   health->SetServingStatus(api::kReadinessService, false);
   server->Shutdown(std::chrono::system_clock::now() +
                    absl::ToChronoSeconds(config.shutdown_grace));
+  // In-flight upstream transfers end (CANCELLED) before the objects they call
+  // back into.
+  transport->reset();
   logger.Info("stopped");
   return 0;
 }

@@ -5,12 +5,12 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "jumio/gateway/v1/account.grpc.pb.h"
 #include "jumio/gateway/v1/callback.grpc.pb.h"
-#include "jumio/gateway/v1/credential.grpc.pb.h"
-#include "jumio/gateway/v1/platform.grpc.pb.h"
-#include "jumio/gateway/v1/workflow_execution.grpc.pb.h"
+#include "server/api/account_service.h"
+#include "server/api/credential_service.h"
 #include "server/api/grpc_status.h"
+#include "server/api/platform_service.h"
+#include "server/api/workflow_execution_service.h"
 #include "server/errors/errors.h"
 
 namespace jumio_gateway::api {
@@ -42,18 +42,11 @@ grpc::ServerUnaryReactor* FinishUnary(grpc::CallbackServerContext* context,
   return reactor;
 }
 
-// Server-streaming and client-streaming reactors that end the call at once.
+// A server-streaming reactor that ends the call at once.
 template <typename Response>
 class FinishedWriter : public grpc::ServerWriteReactor<Response> {
  public:
   explicit FinishedWriter(grpc::Status status) { this->Finish(status); }
-  void OnDone() override { delete this; }
-};
-
-template <typename Request>
-class FinishedReader : public grpc::ServerReadReactor<Request> {
- public:
-  explicit FinishedReader(grpc::Status status) { this->Finish(status); }
   void OnDone() override { delete this; }
 };
 
@@ -64,43 +57,7 @@ class FinishedReader : public grpc::ServerReadReactor<Request> {
     return FinishUnary(context, NotImplemented(#Rpc, capability));           \
   }
 
-class AccountService final : public v1::AccountService::CallbackService {
-  JG_UNARY_NOT_IMPLEMENTED(CreateAccount, kJumioCore)
-  JG_UNARY_NOT_IMPLEMENTED(UpdateAccount, kJumioCore)
-  JG_UNARY_NOT_IMPLEMENTED(GetAccount, kJumioCore)
-  JG_UNARY_NOT_IMPLEMENTED(DeleteAccount, kJumioCore)
-};
-
-class CredentialService final : public v1::CredentialService::CallbackService {
-  grpc::ServerReadReactor<v1::UploadCredentialPartRequest>*
-  UploadCredentialPart(grpc::CallbackServerContext*,
-                       v1::UploadCredentialPartResponse*) override {
-    return new FinishedReader<v1::UploadCredentialPartRequest>(
-        NotImplemented("UploadCredentialPart", kJumioCore));
-  }
-  grpc::ServerWriteReactor<v1::GetCredentialPartResponse>* GetCredentialPart(
-      grpc::CallbackServerContext*,
-      const v1::GetCredentialPartRequest*) override {
-    return new FinishedWriter<v1::GetCredentialPartResponse>(
-        NotImplemented("GetCredentialPart", kJumioCore));
-  }
-};
-
-class WorkflowExecutionService final
-    : public v1::WorkflowExecutionService::CallbackService {
-  JG_UNARY_NOT_IMPLEMENTED(FinalizeWorkflowExecution, kJumioCore)
-  JG_UNARY_NOT_IMPLEMENTED(GetWorkflowExecutionStatus, kJumioCore)
-  JG_UNARY_NOT_IMPLEMENTED(GetWorkflowExecution, kJumioCore)
-  JG_UNARY_NOT_IMPLEMENTED(ListWorkflowExecutionSteps, kJumioCore)
-  JG_UNARY_NOT_IMPLEMENTED(ListWorkflowExecutions, kJumioCore)
-  JG_UNARY_NOT_IMPLEMENTED(DeleteWorkflowExecution, kJumioCore)
-};
-
-class PlatformService final : public v1::PlatformService::CallbackService {
-  JG_UNARY_NOT_IMPLEMENTED(GetPlatformStatus, kJumioCore)
-};
-
-class CallbackFeedService final
+class UnavailableCallbackFeed final
     : public v1::CallbackFeedService::CallbackService {
   grpc::ServerWriteReactor<v1::WatchCallbacksResponse>* WatchCallbacks(
       grpc::CallbackServerContext*, const v1::WatchCallbacksRequest*) override {
@@ -115,12 +72,16 @@ class CallbackFeedService final
 
 }  // namespace
 
-Services::Services(const config::GatewayConfig& config) {
-  services_.push_back(std::make_unique<AccountService>());
-  services_.push_back(std::make_unique<CredentialService>());
-  services_.push_back(std::make_unique<WorkflowExecutionService>());
-  services_.push_back(std::make_unique<PlatformService>());
-  services_.push_back(std::make_unique<CallbackFeedService>());
+Services::Services(ServiceContext context,
+                   std::unique_ptr<grpc::Service> callback_feed) {
+  services_.push_back(std::make_unique<AccountService>(context));
+  services_.push_back(std::make_unique<CredentialService>(context));
+  services_.push_back(std::make_unique<WorkflowExecutionService>(context));
+  services_.push_back(std::make_unique<PlatformService>(context));
+  if (callback_feed == nullptr) {
+    callback_feed = std::make_unique<UnavailableCallbackFeed>();
+  }
+  services_.push_back(std::move(callback_feed));
 }
 
 Services::~Services() = default;

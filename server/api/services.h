@@ -3,12 +3,13 @@
 #ifndef JUMIO_GATEWAY_SERVER_API_SERVICES_H_
 #define JUMIO_GATEWAY_SERVER_API_SERVICES_H_
 
+#include <grpcpp/impl/codegen/service_type.h>
 #include <grpcpp/server_builder.h>
 
 #include <memory>
 #include <vector>
 
-#include "server/config/config.h"
+#include "server/api/service_context.h"
 
 namespace jumio_gateway::api {
 
@@ -22,7 +23,11 @@ inline constexpr char kReadinessService[] = "readiness";
 // registered on.
 class Services {
  public:
-  explicit Services(const config::GatewayConfig& config);
+  // `callback_feed` implements jumio.gateway.v1.CallbackFeedService; null
+  // registers a stand-in that answers UNIMPLEMENTED (a gateway run without its
+  // callback receiver).
+  Services(ServiceContext context,
+           std::unique_ptr<grpc::Service> callback_feed);
   ~Services();
   Services(const Services&) = delete;
   Services& operator=(const Services&) = delete;

@@ -51,6 +51,15 @@ absl::Status CheckBaseUrl(const std::string& value) {
   return absl::OkStatus();
 }
 
+absl::Status ParseByteLimit(const std::string& value, int64_t& limit) {
+  if (!absl::SimpleAtoi(value, &limit) || limit <= 0 ||
+      limit > int64_t{64} * 1000 * 1000) {
+    return absl::InvalidArgumentError(
+        "must be a byte count from 1 to 64000000");
+  }
+  return absl::OkStatus();
+}
+
 // Each key's parser. Keeping them in one table means flags, environment and
 // file accept exactly the same keys with exactly the same rules.
 const std::map<std::string, Setter>& Setters() {
@@ -108,6 +117,23 @@ const std::map<std::string, Setter>& Setters() {
        [](const std::string& v, GatewayConfig& c) {
          c.client_secret_file = v;
          return absl::OkStatus();
+       }},
+      {"upstream_timeout",
+       [](const std::string& v, GatewayConfig& c) {
+         if (!absl::ParseDuration(v, &c.upstream_timeout) ||
+             c.upstream_timeout <= absl::ZeroDuration()) {
+           return absl::InvalidArgumentError(
+               "must be a positive duration such as 30s");
+         }
+         return absl::OkStatus();
+       }},
+      {"max_image_bytes",
+       [](const std::string& v, GatewayConfig& c) {
+         return ParseByteLimit(v, c.max_image_bytes);
+       }},
+      {"max_pdf_bytes",
+       [](const std::string& v, GatewayConfig& c) {
+         return ParseByteLimit(v, c.max_pdf_bytes);
        }},
       {"shutdown_grace",
        [](const std::string& v, GatewayConfig& c) {

@@ -6,6 +6,7 @@
 #ifndef JUMIO_GATEWAY_SERVER_CONFIG_CONFIG_H_
 #define JUMIO_GATEWAY_SERVER_CONFIG_CONFIG_H_
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -73,6 +74,12 @@ struct GatewayConfig {
   // a ConfigMap.
   std::string client_id_file;
   std::string client_secret_file;
+  // Longest a single Jumio call may take, whatever the caller's deadline.
+  absl::Duration upstream_timeout = absl::Seconds(30);
+  // Upload limits checked before anything goes upstream (Jumio: 5 MB images, 15
+  // MB PDFs).
+  int64_t max_image_bytes = 5 * 1000 * 1000;
+  int64_t max_pdf_bytes = 15 * 1000 * 1000;
   // How long in-flight calls may take to finish after SIGTERM.
   absl::Duration shutdown_grace = absl::Seconds(10);
 };

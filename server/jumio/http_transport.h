@@ -1,6 +1,7 @@
 // The seam between the Jumio client and the network. The real implementation
-// (CurlMultiTransport, curl_transport.h) drives libcurl's multi interface from a small fixed set
-// of I/O threads; tests substitute a fake that answers from memory.
+// (CurlMultiTransport, curl_transport.h) drives libcurl's multi interface from
+// a small fixed set of I/O threads; tests substitute a fake that answers from
+// memory.
 #ifndef JUMIO_GATEWAY_SERVER_JUMIO_HTTP_TRANSPORT_H_
 #define JUMIO_GATEWAY_SERVER_JUMIO_HTTP_TRANSPORT_H_
 
@@ -24,8 +25,8 @@ struct HttpRequest {
   std::string url;     // absolute; never logged with credentials in it
   HttpHeaders headers;
   std::string body;
-  // The transfer is aborted when this passes (DEADLINE_EXCEEDED). Comes from the caller's gRPC
-  // deadline, capped by the gateway's per-attempt timeout.
+  // The transfer is aborted when this passes (DEADLINE_EXCEEDED). Comes from
+  // the caller's gRPC deadline, capped by the gateway's per-attempt timeout.
   absl::Time deadline = absl::InfiniteFuture();
 };
 
@@ -36,15 +37,17 @@ struct HttpResponse {
   std::string body;
 };
 
-// Identifies a transfer so that it can be cancelled (the caller's RPC was cancelled).
+// Identifies a transfer so that it can be cancelled (the caller's RPC was
+// cancelled).
 using TransferId = uint64_t;
 
 class HttpTransport {
  public:
-  // Called exactly once per Send, on one of the transport's I/O threads (or inline when Send
-  // fails at once). Errors: DEADLINE_EXCEEDED (deadline passed), CANCELLED (Cancel was called),
-  // UNAVAILABLE (connect failure, reset, TLS error, DNS), never an HTTP status: any HTTP answer,
-  // 4xx and 5xx included, is an OK HttpResponse.
+  // Called exactly once per Send, on one of the transport's I/O threads (or
+  // inline when Send fails at once). Errors: DEADLINE_EXCEEDED (deadline
+  // passed), CANCELLED (Cancel was called), UNAVAILABLE (connect failure,
+  // reset, TLS error, DNS), never an HTTP status: any HTTP answer, 4xx and 5xx
+  // included, is an OK HttpResponse.
   using Callback = absl::AnyInvocable<void(absl::StatusOr<HttpResponse>) &&>;
 
   virtual ~HttpTransport() = default;
@@ -52,8 +55,8 @@ class HttpTransport {
   // Starts the transfer and returns at once.
   virtual TransferId Send(HttpRequest request, Callback done) = 0;
 
-  // Aborts the transfer if it is still running; its callback then gets CANCELLED. Safe to call
-  // for a transfer that has already finished.
+  // Aborts the transfer if it is still running; its callback then gets
+  // CANCELLED. Safe to call for a transfer that has already finished.
   virtual void Cancel(TransferId id) = 0;
 };
 

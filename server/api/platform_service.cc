@@ -1,0 +1,154 @@
+#include "server/api/platform_service.h"
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "google/protobuf/util/time_util.h"
+#include "server/api/grpc_status.h"
+#include "server/api/jumio_rpc.h"
+#include "server/api/resource_names.h"
+#include "server/errors/errors.h"
+#include "server/jumio/codec/platform_codec.h"
+
+namespace jumio_gateway::api {
+namespace {
+
+namespace v1 = ::jumio::gateway::v1;
+
+// Collects one status per region and finishes the RPC when the last one
+// arrives.
+class PlatformStatusRpc : public grpc::ServerUnaryReactor {
+ public:
+  // One extra arrival is owed by the code starting the calls (Started()), so
+  // that the RPC cannot finish, and be deleted, while calls are still being
+  // started.
+  PlatformStatusRpc(v1::GetPlatformStatusResponse* response, size_t regions)
+      : response_(response), remaining_(regions + 1) {
+    results_.resize(regions);
+  }
+
+  void Record(size_t index, v1::RegionPlatformStatus status) {
+    {
+      absl::MutexLock lock(&mu_);
+      results_[index] = std::move(status);
+    }
+    Arrive();
+  }
+
+  void Started() { Arrive(); }
+
+ private:
+  void Arrive() {
+    bool last;
+    {
+      absl::MutexLock lock(&mu_);
+      last = --remaining_ == 0;
+    }
+    if (!last) return;
+    // Requested order, whatever order the answers came in.
+    for (auto& result : results_)
+      *response_->add_statuses() = std::move(result);
+    Finish(grpc::Status::OK);
+  }
+
+ public:
+  void AddHandle(std::shared_ptr<jumio::CallHandle> handle) {
+    bool cancel_now;
+    {
+      absl::MutexLock lock(&mu_);
+      handles_.push_back(handle);
+      cancel_now = cancelled_;
+    }
+    if (cancel_now) handle->Cancel();
+  }
+
+  void OnCancel() override {
+    std::vector<std::shared_ptr<jumio::CallHandle>> handles;
+    {
+      absl::MutexLock lock(&mu_);
+      cancelled_ = true;
+      handles = handles_;
+    }
+    for (auto& handle : handles) handle->Cancel();
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  v1::GetPlatformStatusResponse* const response_;
+  absl::Mutex mu_;
+  size_t remaining_ ABSL_GUARDED_BY(mu_);
+  std::vector<v1::RegionPlatformStatus> results_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::shared_ptr<jumio::CallHandle>> handles_ ABSL_GUARDED_BY(mu_);
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace
+
+grpc::ServerUnaryReactor* PlatformService::GetPlatformStatus(
+    grpc::CallbackServerContext* context,
+    const v1::GetPlatformStatusRequest* request,
+    v1::GetPlatformStatusResponse* response) {
+  std::vector<std::string> regions;
+  for (int i = 0; i < request->regions_size(); ++i) {
+    const std::string id = RegionId(request->regions(i));
+    if (id.empty()) {
+      return FinishNow(
+          context, errors::InvalidField("regions[" + std::to_string(i) + "]",
+                                        "must be a known region"));
+    }
+    if (std::find(regions.begin(), regions.end(), id) == regions.end()) {
+      regions.push_back(id);
+    }
+  }
+  if (regions.empty()) {
+    for (const auto& [id, endpoints] : context_.config->regions) {
+      regions.push_back(id);
+    }
+  }
+
+  auto* rpc = new PlatformStatusRpc(response, regions.size());
+  const absl::Time deadline = UpstreamDeadline(
+      *context, context_.clock(), context_.config->upstream_timeout);
+  for (size_t i = 0; i < regions.size(); ++i) {
+    jumio::JumioCall call;
+    call.region = regions[i];
+    call.host = config::HostKind::kStatus;
+    call.endpoint = "health_status";
+    call.authenticate = false;
+    call.deadline = deadline;
+    auto clock = context_.clock;
+    rpc->AddHandle(context_.jumio->Call(
+        std::move(call), [rpc, i, region = regions[i],
+                          clock](absl::StatusOr<jumio::HttpResponse> http) {
+          absl::StatusOr<v1::RegionPlatformStatus> status =
+              http.ok()
+                  ? codec::ReadPlatformStatus(http->body, region)
+                  : absl::StatusOr<v1::RegionPlatformStatus>(http.status());
+          v1::RegionPlatformStatus result;
+          if (status.ok()) {
+            result = *std::move(status);
+          } else {
+            result.set_region(RegionFromId(region));
+            auto info = errors::GetErrorInfo(status.status());
+            v1::ErrorReason reason = v1::ERROR_REASON_INTERNAL;
+            if (info.has_value()) {
+              v1::ErrorReason_Parse("ERROR_REASON_" + info->reason(), &reason);
+            }
+            result.set_error_reason(reason);
+            result.set_error_message(std::string(status.status().message()));
+          }
+          *result.mutable_check_time() =
+              google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+                  absl::ToUnixNanos(clock()));
+          rpc->Record(i, std::move(result));
+        }));
+  }
+  rpc->Started();
+  return rpc;
+}
+
+}  // namespace jumio_gateway::api

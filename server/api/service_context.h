@@ -1,0 +1,44 @@
+// What every service implementation needs, injected by main() (or by a test).
+#ifndef JUMIO_GATEWAY_SERVER_API_SERVICE_CONTEXT_H_
+#define JUMIO_GATEWAY_SERVER_API_SERVICE_CONTEXT_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/api/idempotency.h"
+#include "server/config/config.h"
+#include "server/jumio/jumio_client.h"
+
+namespace jumio_gateway::api {
+
+// Chooses the callbackUrl Jumio will POST to for a new workflow execution when
+// the caller sets none (the gateway's own receiver), and learns the account it
+// belongs to once Jumio answers.
+class CallbackUrlProvider {
+ public:
+  struct Issued {
+    std::string url;
+    std::string binding;  // opaque, handed back to Bind
+  };
+  virtual ~CallbackUrlProvider() = default;
+  virtual absl::StatusOr<Issued> Issue() = 0;
+  virtual absl::Status Bind(const std::string& binding,
+                            const std::string& region,
+                            const std::string& account_id) = 0;
+};
+
+struct ServiceContext {
+  const config::GatewayConfig* config = nullptr;
+  jumio::JumioClient* jumio = nullptr;
+  IdempotencyStore* idempotency = nullptr;
+  std::function<absl::Time()> clock;
+  // May be null: then callbackUrl is whatever the caller sent (or Jumio's
+  // portal setting).
+  CallbackUrlProvider* callback_urls = nullptr;
+};
+
+}  // namespace jumio_gateway::api
+
+#endif  // JUMIO_GATEWAY_SERVER_API_SERVICE_CONTEXT_H_

@@ -1,0 +1,481 @@
+// The real jumio-gateway binary against the real jumio-sandbox binary on
+// loopback: what a caller of the gRPC API sees, and (through the sandbox's
+// journal) exactly what reached "Jumio".
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "jumio/gateway/v1/account.grpc.pb.h"
+#include "jumio/gateway/v1/credential.grpc.pb.h"
+#include "jumio/gateway/v1/platform.grpc.pb.h"
+#include "jumio/gateway/v1/workflow_execution.grpc.pb.h"
+#include "rapidjson/document.h"
+#include "tests/sandbox/sandbox_fixture.h"
+#include "tests/testing/http_client.h"
+#include "tests/testing/subprocess.h"
+
+namespace jumio_gateway {
+namespace {
+
+namespace v1 = ::jumio::gateway::v1;
+using ::jumio::testing::HttpClient;
+using ::jumio::testing::RunfilePath;
+using ::jumio::testing::Subprocess;
+using ::jumio::testing::WaitFor;
+
+struct ErrorDetails {
+  std::string reason;
+  std::vector<std::string> fields;
+  bool retry = false;
+};
+
+ErrorDetails DetailsOf(const grpc::Status& status) {
+  ErrorDetails details;
+  google::rpc::Status rpc;
+  if (!rpc.ParseFromString(status.error_details())) return details;
+  for (const auto& any : rpc.details()) {
+    google::rpc::ErrorInfo info;
+    google::rpc::BadRequest bad;
+    if (any.UnpackTo(&info)) details.reason = info.reason();
+    if (any.UnpackTo(&bad)) {
+      for (const auto& v : bad.field_violations())
+        details.fields.push_back(v.field());
+    }
+    if (any.Is<google::rpc::RetryInfo>()) details.retry = true;
+  }
+  return details;
+}
+
+std::unique_ptr<grpc::ClientContext> Context(int seconds = 10) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::seconds(seconds));
+  return context;
+}
+
+class GatewaySandboxTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ::jumio::testing::MakeTempDir();
+    auto sandbox =
+        Subprocess::Start(RunfilePath("sandbox/jumio-sandbox"),
+                          {"--listen=127.0.0.1:0", "--allow_http_callbacks",
+                           "--processing_delay=50ms", "--rate_limits=false"});
+    ASSERT_TRUE(sandbox.ok()) << sandbox.status();
+    sandbox_ = std::move(*sandbox);
+    sandbox_url_ = absl::StrCat("http://127.0.0.1:", sandbox_->port());
+    std::ofstream(dir_ + "/id") << "sandbox-client\n";
+    std::ofstream(dir_ + "/secret") << "sandbox-secret\n";
+    auto gateway =
+        Subprocess::Start(RunfilePath("server/jumio-gateway"),
+                          {"--grpc_listen=127.0.0.1:0",
+                           absl::StrCat("--jumio_url_template=", sandbox_url_,
+                                        "/{region}/{kind}"),
+                           "--client_id_file=" + dir_ + "/id",
+                           "--client_secret_file=" + dir_ + "/secret",
+                           "--default_region=emea-1"});
+    ASSERT_TRUE(gateway.ok()) << gateway.status();
+    gateway_ = std::move(*gateway);
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", gateway_->port()),
+                                   grpc::InsecureChannelCredentials());
+    accounts_ = v1::AccountService::NewStub(channel_);
+    credentials_ = v1::CredentialService::NewStub(channel_);
+    workflows_ = v1::WorkflowExecutionService::NewStub(channel_);
+    platform_ = v1::PlatformService::NewStub(channel_);
+  }
+
+  // Requests the sandbox received, optionally only those whose Jumio path
+  // starts with `prefix`.
+  std::vector<std::string> Journal(const std::string& query = "") {
+    auto response = http_.Get(
+        absl::StrCat(sandbox_url_, "/_sandbox/journal?limit=100000", query));
+    rapidjson::Document doc;
+    doc.Parse(response.body.c_str());
+    std::vector<std::string> entries;
+    if (!doc.IsObject() || !doc.HasMember("entries")) return entries;
+    for (const auto& e : doc["entries"].GetArray()) {
+      entries.push_back(absl::StrCat(
+          e["method"].GetString(), " ", e["region"].GetString(), " ",
+          e["hostKind"].GetString(), " ", e["path"].GetString()));
+    }
+    return entries;
+  }
+
+  void AddFault(const std::string& spec) {
+    auto response = http_.Send("POST", sandbox_url_ + "/_sandbox/faults", spec,
+                               {{"Content-Type", "application/json"}});
+    ASSERT_EQ(response.status / 100, 2) << response.body;
+  }
+
+  v1::CreateAccountResponse Create(int64_t key, const std::string& user_ref,
+                                   v1::Region region = v1::REGION_EMEA_1) {
+    v1::CreateAccountRequest request;
+    request.set_region(region);
+    request.set_customer_internal_reference("order-1234");
+    request.set_user_reference(user_ref);
+    request.mutable_workflow_definition()->set_key(key);
+    v1::CreateAccountResponse response;
+    grpc::Status status =
+        accounts_->CreateAccount(Context().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
+  // The upload targets of the created workflow execution, by classifier name
+  // (FRONT, FACE...).
+  static std::map<std::string, std::string> Parts(
+      const v1::CreateAccountResponse& created) {
+    std::map<std::string, std::string> parts;
+    for (const auto& credential : created.workflow_execution().credentials()) {
+      for (const auto& part : credential.api().parts()) {
+        parts[part.raw_classifier().empty()
+                  ? v1::Classifier_Name(part.classifier()).substr(11)
+                  : part.raw_classifier()] = part.name();
+      }
+    }
+    return parts;
+  }
+
+  grpc::Status Upload(const std::string& part, const std::string& bytes,
+                      v1::UploadCredentialPartResponse* response,
+                      size_t chunk = 64 * 1024) {
+    auto context = Context();
+    auto stream = credentials_->UploadCredentialPart(context.get(), response);
+    v1::UploadCredentialPartRequest first;
+    first.mutable_metadata()->set_name(part);
+    stream->Write(first);
+    for (size_t offset = 0; offset < bytes.size(); offset += chunk) {
+      v1::UploadCredentialPartRequest next;
+      next.set_chunk(bytes.substr(offset, chunk));
+      if (!stream->Write(next)) break;
+    }
+    stream->WritesDone();
+    return stream->Finish();
+  }
+
+  std::string WaitForStatus(const std::string& workflow,
+                            const std::string& want) {
+    std::string last;
+    WaitFor(
+        [&] {
+          v1::GetWorkflowExecutionStatusRequest request;
+          request.set_name(workflow);
+          v1::GetWorkflowExecutionStatusResponse response;
+          if (!workflows_
+                   ->GetWorkflowExecutionStatus(Context().get(), request,
+                                                &response)
+                   .ok()) {
+            return false;
+          }
+          last = response.workflow_execution().raw_status();
+          return last == want;
+        },
+        absl::Seconds(15));
+    return last;
+  }
+
+  std::string dir_;
+  std::unique_ptr<Subprocess> sandbox_;
+  std::unique_ptr<Subprocess> gateway_;
+  std::string sandbox_url_;
+  HttpClient http_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::AccountService::Stub> accounts_;
+  std::unique_ptr<v1::CredentialService::Stub> credentials_;
+  std::unique_ptr<v1::WorkflowExecutionService::Stub> workflows_;
+  std::unique_ptr<v1::PlatformService::Stub> platform_;
+};
+
+TEST_F(GatewaySandboxTest, Workflow3FromCreateToDecisionDownloadAndDelete) {
+  v1::CreateAccountResponse created = Create(3, "customer-42");
+  ASSERT_FALSE(created.account_id().empty());
+  EXPECT_EQ(created.account(),
+            "regions/emea-1/accounts/" + created.account_id());
+  const std::string workflow = created.workflow_execution().name();
+  ASSERT_EQ(workflow.rfind(created.account() + "/workflowExecutions/", 0), 0u)
+      << workflow;
+  auto parts = Parts(created);
+  ASSERT_TRUE(parts.count("FRONT") && parts.count("BACK") &&
+              parts.count("FACE"))
+      << created.DebugString();
+
+  const std::string front = ::jumio::sandbox::testing::Jpeg(1200, 800);
+  v1::UploadCredentialPartResponse uploaded;
+  ASSERT_TRUE(Upload(parts["FRONT"], front, &uploaded, /*chunk=*/7).ok());
+  EXPECT_EQ(uploaded.part(), parts["FRONT"]);
+  EXPECT_EQ(uploaded.content_type(), "image/jpeg");
+  ASSERT_TRUE(Upload(parts["BACK"], ::jumio::sandbox::testing::Jpeg(1200, 800),
+                     &uploaded)
+                  .ok());
+  ASSERT_TRUE(
+      Upload(parts["FACE"], ::jumio::sandbox::testing::Png(640, 480), &uploaded)
+          .ok());
+
+  v1::FinalizeWorkflowExecutionRequest finalize;
+  finalize.set_name(workflow);
+  v1::FinalizeWorkflowExecutionResponse finalized;
+  grpc::Status status = workflows_->FinalizeWorkflowExecution(
+      Context().get(), finalize, &finalized);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(WaitForStatus(workflow, "PROCESSED"), "PROCESSED");
+
+  v1::GetWorkflowExecutionRequest get;
+  get.set_name(workflow);
+  v1::GetWorkflowExecutionResponse details;
+  status = workflows_->GetWorkflowExecution(Context().get(), get, &details);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(details.workflow_execution().decision().type(),
+            v1::DECISION_TYPE_PASSED)
+      << details.workflow_execution().decision().DebugString();
+
+  v1::ListWorkflowExecutionStepsRequest steps_request;
+  steps_request.set_parent(workflow);
+  v1::ListWorkflowExecutionStepsResponse steps;
+  EXPECT_TRUE(
+      workflows_
+          ->ListWorkflowExecutionSteps(Context().get(), steps_request, &steps)
+          .ok());
+
+  // The stored front image comes back byte for byte, in chunks.
+  v1::GetCredentialPartRequest download;
+  download.set_name(parts["FRONT"]);
+  download.set_chunk_size_bytes(4096);
+  auto context = Context();
+  auto reader = credentials_->GetCredentialPart(context.get(), download);
+  v1::GetCredentialPartResponse message;
+  std::string bytes;
+  std::string content_type;
+  while (reader->Read(&message)) {
+    if (message.has_metadata())
+      content_type = message.metadata().content_type();
+    bytes += message.chunk();
+  }
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(content_type, "image/jpeg");
+  EXPECT_EQ(bytes, front);
+
+  v1::DeleteAccountRequest remove;
+  remove.set_name(created.account());
+  v1::DeleteAccountResponse removed;
+  ASSERT_TRUE(accounts_->DeleteAccount(Context().get(), remove, &removed).ok());
+  v1::GetAccountRequest again;
+  again.set_name(created.account());
+  v1::GetAccountResponse gone;
+  status = accounts_->GetAccount(Context().get(), again, &gone);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(DetailsOf(status).reason, "NOT_FOUND");
+}
+
+TEST_F(GatewaySandboxTest, RejectionChosenByTheCallerComesBackTyped) {
+  v1::CreateAccountResponse created = Create(3, "sandbox:reject:FAKE");
+  auto parts = Parts(created);
+  v1::UploadCredentialPartResponse uploaded;
+  for (const char* part : {"FRONT", "BACK"}) {
+    ASSERT_TRUE(Upload(parts[part], ::jumio::sandbox::testing::Jpeg(1000, 700),
+                       &uploaded)
+                    .ok());
+  }
+  ASSERT_TRUE(Upload(parts["FACE"], ::jumio::sandbox::testing::Jpeg(600, 600),
+                     &uploaded)
+                  .ok());
+  v1::FinalizeWorkflowExecutionRequest finalize;
+  finalize.set_name(created.workflow_execution().name());
+  v1::FinalizeWorkflowExecutionResponse finalized;
+  ASSERT_TRUE(
+      workflows_
+          ->FinalizeWorkflowExecution(Context().get(), finalize, &finalized)
+          .ok());
+  ASSERT_EQ(WaitForStatus(created.workflow_execution().name(), "PROCESSED"),
+            "PROCESSED");
+  v1::GetWorkflowExecutionRequest get;
+  get.set_name(created.workflow_execution().name());
+  v1::GetWorkflowExecutionResponse details;
+  ASSERT_TRUE(
+      workflows_->GetWorkflowExecution(Context().get(), get, &details).ok());
+  EXPECT_EQ(details.workflow_execution().decision().type(),
+            v1::DECISION_TYPE_REJECTED);
+}
+
+TEST_F(GatewaySandboxTest, RegionsAreIsolated) {
+  v1::CreateAccountResponse created = Create(2, "iso", v1::REGION_APAC_1);
+  ASSERT_EQ(created.account().rfind("regions/apac-1/", 0), 0u);
+  for (const char* other : {"amer-1", "emea-1"}) {
+    v1::GetAccountRequest request;
+    request.set_name(
+        absl::StrCat("regions/", other, "/accounts/", created.account_id()));
+    v1::GetAccountResponse response;
+    EXPECT_EQ(
+        accounts_->GetAccount(Context().get(), request, &response).error_code(),
+        grpc::StatusCode::NOT_FOUND)
+        << other;
+  }
+  for (const std::string& entry : Journal("&pathPrefix=/api/v1/accounts")) {
+    if (entry.find(created.account_id()) == std::string::npos) continue;
+    if (entry.rfind("GET", 0) == 0)
+      continue;  // the lookups above, in their own regions
+    EXPECT_NE(entry.find(" apac-1 "), std::string::npos) << entry;
+  }
+}
+
+TEST_F(GatewaySandboxTest, BadUploadsAreRejectedBeforeAnythingGoesUpstream) {
+  v1::CreateAccountResponse created = Create(2, "uploads");
+  auto parts = Parts(created);
+  ASSERT_TRUE(parts.count("FRONT"));
+  const size_t uploads_before =
+      Journal("&pathPrefix=/api/v1/accounts&method=POST").size();
+
+  v1::UploadCredentialPartResponse response;
+  grpc::Status status =
+      Upload(parts["FRONT"], "GIF89a not an image", &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(DetailsOf(status).reason, "UNSUPPORTED_MEDIA_TYPE");
+
+  std::string oversized = ::jumio::sandbox::testing::Jpeg(1000, 1000);
+  oversized.resize(5 * 1000 * 1000 + 1, 'x');
+  status = Upload(parts["FRONT"], oversized, &response, 1 << 20);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(DetailsOf(status).reason, "PAYLOAD_TOO_LARGE");
+
+  status = Upload("regions/emea-1/accounts/../parts/FRONT",
+                  ::jumio::sandbox::testing::Jpeg(10, 10), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(DetailsOf(status).fields,
+            std::vector<std::string>{"metadata.name"});
+
+  EXPECT_EQ(Journal("&pathPrefix=/api/v1/accounts&method=POST").size(),
+            uploads_before)
+      << "nothing may reach Jumio";
+}
+
+TEST_F(GatewaySandboxTest, InvalidRequestsNameTheField) {
+  v1::CreateAccountRequest request;
+  request.set_user_reference(std::string(101, 'u'));
+  request.mutable_workflow_definition()->set_key(2);
+  v1::CreateAccountResponse response;
+  grpc::Status status =
+      accounts_->CreateAccount(Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  ErrorDetails details = DetailsOf(status);
+  EXPECT_EQ(details.reason, "INVALID_FIELD");
+  EXPECT_EQ(details.fields, std::vector<std::string>{"user_reference"});
+
+  v1::GetWorkflowExecutionRequest get;
+  get.set_name("accounts/a/workflowExecutions/w");
+  v1::GetWorkflowExecutionResponse got;
+  status = workflows_->GetWorkflowExecution(Context().get(), get, &got);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(DetailsOf(status).fields, std::vector<std::string>{"name"});
+}
+
+TEST_F(GatewaySandboxTest,
+       DeadlineShorterThanUpstreamLatencyIsDeadlineExceeded) {
+  v1::CreateAccountResponse created = Create(2, "slow");
+  AddFault(R"({"region":"emea-1","hostKind":"retrieval","latencyMs":3000})");
+  v1::GetWorkflowExecutionStatusRequest request;
+  request.set_name(created.workflow_execution().name());
+  v1::GetWorkflowExecutionStatusResponse response;
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::milliseconds(300));
+  const auto start = std::chrono::steady_clock::now();
+  grpc::Status status =
+      workflows_->GetWorkflowExecutionStatus(context.get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+}
+
+TEST_F(GatewaySandboxTest, UpstreamFaultsMapToRetryableCodes) {
+  v1::CreateAccountResponse created = Create(2, "faults");
+  v1::GetWorkflowExecutionStatusRequest request;
+  request.set_name(created.workflow_execution().name());
+  v1::GetWorkflowExecutionStatusResponse response;
+
+  AddFault(R"({"region":"emea-1","hostKind":"retrieval","rate429":1.0,
+               "retryAfterSeconds":3,"remaining":1})");
+  grpc::Status status = workflows_->GetWorkflowExecutionStatus(
+      Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(DetailsOf(status).reason, "UPSTREAM_RATE_LIMITED");
+  EXPECT_TRUE(DetailsOf(status).retry);
+
+  AddFault(R"({"region":"emea-1","hostKind":"retrieval","errorRate":1.0,
+               "errorStatus":503,"remaining":1})");
+  status = workflows_->GetWorkflowExecutionStatus(Context().get(), request,
+                                                  &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(DetailsOf(status).retry);
+
+  AddFault(R"({"region":"emea-1","hostKind":"retrieval","malformedRate":1.0,
+               "remaining":1})");
+  status = workflows_->GetWorkflowExecutionStatus(Context().get(), request,
+                                                  &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(DetailsOf(status).reason, "UPSTREAM_MALFORMED");
+
+  // And the next call, with no fault left, works.
+  EXPECT_TRUE(
+      workflows_
+          ->GetWorkflowExecutionStatus(Context().get(), request, &response)
+          .ok());
+}
+
+TEST_F(GatewaySandboxTest, HundredConcurrentCallsShareOneTokenFetch) {
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 100; ++i) {
+    threads.emplace_back([&] {
+      v1::GetPlatformStatusRequest request;
+      request.add_regions(v1::REGION_AMER_1);
+      v1::GetAccountRequest get;
+      get.set_name("regions/amer-1/accounts/does-not-exist");
+      v1::GetAccountResponse response;
+      grpc::Status status =
+          accounts_->GetAccount(Context().get(), get, &response);
+      if (status.error_code() == grpc::StatusCode::NOT_FOUND) ++ok;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(ok.load(), 100);
+  EXPECT_EQ(Journal("&region=amer-1&hostKind=auth").size(), 1u);
+}
+
+TEST_F(GatewaySandboxTest, RetriedCreateWithTheSameRequestIdMakesOneAccount) {
+  v1::CreateAccountRequest request;
+  request.set_request_id("6f1c2a8e-4b7d-4c3e-9a1f-2d5e8b7c6a90");
+  request.mutable_workflow_definition()->set_key(2);
+  v1::CreateAccountResponse first, second;
+  ASSERT_TRUE(accounts_->CreateAccount(Context().get(), request, &first).ok());
+  ASSERT_TRUE(accounts_->CreateAccount(Context().get(), request, &second).ok());
+  EXPECT_EQ(first.account_id(), second.account_id());
+  EXPECT_EQ(Journal("&hostKind=account&method=POST").size(), 1u);
+
+  request.set_user_reference("different body");
+  grpc::Status status =
+      accounts_->CreateAccount(Context().get(), request, &second);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(DetailsOf(status).reason, "REQUEST_ID_REUSED");
+}
+
+TEST_F(GatewaySandboxTest, PlatformStatusOfEveryRegion) {
+  v1::GetPlatformStatusRequest request;
+  v1::GetPlatformStatusResponse response;
+  grpc::Status status =
+      platform_->GetPlatformStatus(Context().get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.statuses_size(), 3);
+  for (const auto& region : response.statuses()) {
+    EXPECT_EQ(region.status(), v1::HEALTH_STATUS_UP) << region.DebugString();
+  }
+}
+
+}  // namespace
+}  // namespace jumio_gateway
