@@ -44,13 +44,24 @@ else
   sandbox_port=$(cat "$state/sandbox.port")
   printf 'sandbox-client' > "$state/client_id"
   printf 'sandbox-secret' > "$state/client_secret"
+  # The callback receiver on loopback: the sandbox POSTs each result there, and WatchCallbacks
+  # streams it. The HMAC key that binds callback URLs to accounts is made once per checkout.
+  [[ -s "$state/callback_hmac_key" ]] || head -c 48 /dev/urandom | base64 > "$state/callback_hmac_key"
+  callback_port="${JUMIO_GATEWAY_CALLBACK_LISTEN_PORT:-8085}"
   gateway_args+=(
     --jumio_url_template="http://127.0.0.1:${sandbox_port}/{region}/{kind}"
-    --client_id_file="$state/client_id" --client_secret_file="$state/client_secret")
+    --client_id_file="$state/client_id" --client_secret_file="$state/client_secret"
+    --callback_listen_host=127.0.0.1 --callback_listen_port="$callback_port"
+    --callback_public_base_url="http://127.0.0.1:${callback_port}"
+    --callback_hmac_key_files="$state/callback_hmac_key"
+    --callback_sqlite_path="$state/callbacks.db"
+    --callback_allowed_cidrs=127.0.0.1/32 --callback_resolve_jumio_hosts=false
+    --allow_loopback_http_callbacks=true)
   echo "run: jumio-sandbox on http://127.0.0.1:${sandbox_port} (control API: /_sandbox/)" >&2
 fi
 
 "$bin/server/jumio-gateway" "${gateway_args[@]}" "$@" &
 pids+=($!)
-echo "run: jumio-gateway gRPC on ${JUMIO_GATEWAY_GRPC_LISTEN:-127.0.0.1:50051}; Ctrl-C to stop" >&2
+echo "run: jumio-gateway gRPC on ${JUMIO_GATEWAY_GRPC_LISTEN:-127.0.0.1:50051}," \
+  "metrics on http://${JUMIO_GATEWAY_ADMIN_LISTEN:-127.0.0.1:9090}/metrics; Ctrl-C to stop" >&2
 wait -n "${pids[@]}"

@@ -15,7 +15,7 @@ DEBIAN_PACKAGES=(
   libsqlite3-dev libhiredis-dev redis-server
   # tests, benchmarks and polyglot clients
   libgtest-dev libgmock-dev libbenchmark-dev python3-grpcio python3-grpc-tools
-  prometheus wrk curl
+  prometheus wrk curl python3-yaml
   # linters
   clang-format
 )

@@ -9,9 +9,11 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -22,22 +24,40 @@
 #include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "server/api/callback_integration.h"
 #include "server/api/idempotency.h"
 #include "server/api/services.h"
+#include "server/callbacks/component.h"
+#include "server/callbacks/settings.h"
+#include "server/callbacks/stats.h"
 #include "server/config/config.h"
 #include "server/jumio/credentials.h"
 #include "server/jumio/curl_transport.h"
 #include "server/jumio/jumio_client.h"
 #include "server/jumio/token_source.h"
+#include "server/observability/admin_server.h"
+#include "server/observability/gateway_metrics.h"
+#include "server/observability/grpc_server_metrics.h"
 #include "server/observability/logger.h"
+#include "server/observability/metrics.h"
+#include "server/observability/process_metrics.h"
 
 // Every config key is also a flag; an empty value means "not set here", so the
 // environment, the config file or the default applies (see
 // server/config/config.h for the meaning of each).
 ABSL_FLAG(std::string, config, "", "Path of a JSON config file (optional).");
+ABSL_FLAG(bool, check_config, false,
+          "Only load and validate the configuration, then exit (0: valid).");
 ABSL_FLAG(std::string, grpc_listen, "", "host:port of the gRPC server.");
 ABSL_FLAG(std::string, port_file, "",
           "Write the chosen gRPC port here once listening.");
+ABSL_FLAG(
+    std::string, admin_listen, "",
+    "host:port of /metrics, /healthz and /readyz (default 127.0.0.1:9090).");
+ABSL_FLAG(std::string, admin_port_file, "",
+          "Write the chosen admin port here once listening.");
+ABSL_FLAG(std::string, grpc_max_connection_age, "",
+          "Ask clients to reconnect after this long, e.g. 5m.");
 ABSL_FLAG(std::string, default_region, "",
           "Region of create calls that name none: amer-1, emea-1, apac-1.");
 ABSL_FLAG(std::string, user_agent, "", "User-Agent sent to Jumio.");
@@ -55,6 +75,43 @@ ABSL_FLAG(std::string, max_pdf_bytes, "",
           "Largest PDF upload accepted (bytes).");
 ABSL_FLAG(std::string, shutdown_grace, "",
           "How long in-flight calls may finish after SIGTERM, e.g. 10s.");
+ABSL_FLAG(std::string, allow_loopback_http_callbacks, "",
+          "true: accept http://127.0.0.1 callback URLs (sandbox runs only).");
+// The callback receiver (server/callbacks/settings.h). It runs when both
+// callback_public_base_url and callback_hmac_key_files are set.
+ABSL_FLAG(std::string, callback_listen_host, "",
+          "Address the callback receiver binds (default 0.0.0.0).");
+ABSL_FLAG(std::string, callback_listen_port, "",
+          "Port of the callback receiver (default 8085; 0: any).");
+ABSL_FLAG(std::string, callback_port_file, "",
+          "Write the callback receiver's port here once listening.");
+ABSL_FLAG(
+    std::string, callback_public_base_url, "",
+    "Base URL Jumio reaches the receiver at, e.g. https://cb.example.com");
+ABSL_FLAG(std::string, callback_hmac_key_files, "",
+          "Comma list of key files; the first signs, all verify (rotation).");
+ABSL_FLAG(std::string, callback_store, "", "sqlite (default) or redis.");
+ABSL_FLAG(std::string, callback_sqlite_path, "", "SQLite callback log file.");
+ABSL_FLAG(std::string, callback_redis_address, "",
+          "Redis host:port or unix:/path for the callback log.");
+ABSL_FLAG(std::string, callback_redis_prefix, "", "Redis key prefix.");
+ABSL_FLAG(std::string, callback_allowed_cidrs, "",
+          "Comma list of CIDRs allowed to POST callbacks (default: Jumio's).");
+ABSL_FLAG(std::string, callback_trusted_proxies, "",
+          "Comma list of proxy CIDRs whose X-Forwarded-For is believed.");
+ABSL_FLAG(std::string, callback_resolve_jumio_hosts, "",
+          "Also allow the addresses Jumio's callback host names resolve to.");
+ABSL_FLAG(std::string, callback_max_body_bytes, "", "Largest callback body.");
+ABSL_FLAG(std::string, callback_body_timeout, "",
+          "Longest time to receive one callback body.");
+ABSL_FLAG(std::string, callback_read_timeout, "", "Socket read timeout.");
+ABSL_FLAG(std::string, callback_receiver_threads, "", "Receiver threads.");
+ABSL_FLAG(std::string, callback_require_token, "",
+          "Refuse callbacks without a valid account token (default true).");
+ABSL_FLAG(std::string, callback_retention, "",
+          "How long callbacks are kept (default 168h).");
+ABSL_FLAG(std::string, callback_ack_deadline, "",
+          "Default ack deadline of named subscriptions (default 60s).");
 
 namespace jumio_gateway {
 namespace {
@@ -63,6 +120,24 @@ using config::ConfigSources;
 using config::GatewayConfig;
 using observability::Logger;
 
+constexpr char kVersion[] = "0.1.0";
+constexpr char kRevision[] = "unknown";
+
+// The callback path counts in plain atomics (server/callbacks/stats.h) so that
+// it does not depend on the metrics module; at each scrape the growth since the
+// last one is added to the counters.
+class CallbackMetricsBridge {
+ public:
+  explicit CallbackMetricsBridge(observability::GatewayMetrics& metrics)
+      : metrics_(metrics) {}
+  void Update(callbacks::CallbackComponent& component);
+
+ private:
+  observability::GatewayMetrics& metrics_;
+  absl::Mutex mu_;
+  std::map<std::string, uint64_t> last_ ABSL_GUARDED_BY(mu_);
+};
+
 // Every config key has a string flag of the same name (defined above); looking
 // it up by name keeps config::ConfigKeys() the one list of keys.
 std::string FlagValue(const std::string& key) {
@@ -70,9 +145,41 @@ std::string FlagValue(const std::string& key) {
   return flag == nullptr ? "" : flag->CurrentValue();
 }
 
+void CallbackMetricsBridge::Update(callbacks::CallbackComponent& component) {
+  const callbacks::CallbackStats& stats = component.stats();
+  absl::MutexLock lock(&mu_);
+  // Adds what a monotonic count grew by since the previous scrape.
+  auto grow = [this](const std::string& key, int64_t now,
+                     observability::Counter& counter) {
+    const uint64_t value = now < 0 ? 0 : static_cast<uint64_t>(now);
+    uint64_t& last = last_[key];
+    if (value > last) counter.Increment(static_cast<double>(value - last));
+    last = value;
+  };
+  grow("received", stats.received.load(),
+       metrics_.callbacks_received.WithLabelValues({}));
+  grow("stored", stats.stored.load(),
+       metrics_.callbacks_stored.WithLabelValues({}));
+  grow("delivered", stats.delivered.load(),
+       metrics_.callbacks_delivered.WithLabelValues({}));
+  for (size_t i = 0; i < static_cast<size_t>(callbacks::RejectReason::kCount);
+       ++i) {
+    const auto reason = static_cast<callbacks::RejectReason>(i);
+    const std::string name = callbacks::RejectReasonName(reason);
+    grow("rejected/" + name, stats.Rejected(reason),
+         metrics_.callbacks_rejected.WithLabelValues({name}));
+  }
+  metrics_.callback_subscribers.WithLabelValues({}).Set(
+      static_cast<double>(stats.subscribers.load()));
+}
+
 absl::StatusOr<ConfigSources> ReadSources() {
   ConfigSources sources;
-  for (const std::string& key : config::ConfigKeys()) {
+  std::vector<std::string> keys = config::ConfigKeys();
+  for (const std::string& key : callbacks::CallbackSettingKeys()) {
+    keys.push_back(key);
+  }
+  for (const std::string& key : keys) {
     if (std::string value = FlagValue(key); !value.empty()) {
       sources.flags[key] = value;
     }
@@ -116,6 +223,16 @@ absl::Status WritePortFile(const std::string& path, int port) {
 }
 
 int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
+  observability::Registry registry;
+  std::vector<std::string> regions;
+  for (const auto& [region, endpoints] : config.regions)
+    regions.push_back(region);
+  observability::GatewayMetrics metrics(registry, {kVersion, kRevision},
+                                        regions);
+  metrics.AddGrpcServices(observability::ApiServiceDescriptors());
+  observability::ProcessMetrics process(registry);
+  std::atomic<bool> draining{false};
+
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
@@ -138,7 +255,9 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
     tokens = std::make_unique<jumio::BasicAuthSource>(&credentials);
   } else {
     jumio::OAuth2TokenSource::Options token_options;
-    token_options.on_refresh = [&logger](const std::string& region, bool ok) {
+    token_options.on_refresh = [&logger, &metrics](const std::string& region,
+                                                   bool ok) {
+      metrics.RecordTokenRefresh(region, ok);
       if (!ok) {
         logger.Error("Jumio token request failed", {{"region", region}});
       }
@@ -146,7 +265,13 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
     tokens = std::make_unique<jumio::OAuth2TokenSource>(
         config, &credentials, transport->get(), absl::Now, token_options);
   }
-  jumio::JumioClient client(config, transport->get(), tokens.get(), absl::Now);
+  jumio::JumioClient client(
+      config, transport->get(), tokens.get(), absl::Now,
+      [&metrics](const jumio::JumioCall& call, int http_status,
+                 absl::Duration elapsed) {
+        metrics.RecordUpstreamRequest(call.region, call.endpoint, call.method,
+                                      http_status, elapsed);
+      });
   api::IdempotencyStore idempotency(absl::Now, absl::Hours(24),
                                     /*max_entries=*/100000);
 
@@ -155,8 +280,48 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
   context.jumio = &client;
   context.idempotency = &idempotency;
   context.clock = absl::Now;
-  api::Services services(context, /*callback_feed=*/nullptr);
+  // The callback receiver, log and feed, when configured.
+  std::unique_ptr<api::JumioEnricher> enricher;
+  std::unique_ptr<callbacks::CallbackComponent> callback_component;
+  std::unique_ptr<api::IssuerCallbackUrls> callback_urls;
+  if (callbacks::CallbacksEnabled(config.extensions)) {
+    absl::StatusOr<callbacks::CallbackOptions> options =
+        callbacks::CallbackOptionsFromSettings(config.extensions,
+                                               config.default_region);
+    if (!options.ok()) {
+      logger.Error("invalid configuration",
+                   {{"error", std::string(options.status().message())}});
+      return 2;
+    }
+    enricher = std::make_unique<api::JumioEnricher>(config, &client, absl::Now);
+    absl::StatusOr<std::unique_ptr<callbacks::CallbackComponent>> component =
+        callbacks::CallbackComponent::Create(*std::move(options), &logger,
+                                             enricher.get());
+    if (!component.ok()) {
+      logger.Error("cannot start the callback path",
+                   {{"error", std::string(component.status().message())}});
+      return 1;
+    }
+    callback_component = *std::move(component);
+    callback_urls =
+        std::make_unique<api::IssuerCallbackUrls>(callback_component->issuer());
+    context.callback_urls = callback_urls.get();
+  } else {
+    logger.Warning(
+        "callback receiver off: set callback_public_base_url and "
+        "callback_hmac_key_files to receive Jumio callbacks");
+  }
+  api::Services services(context, callback_component == nullptr
+                                      ? nullptr
+                                      : callback_component->feed_service());
   grpc::ServerBuilder builder;
+  observability::AddServerMetricsInterceptor(builder, metrics, &logger);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                             static_cast<int>(absl::ToInt64Milliseconds(
+                                 config.grpc_max_connection_age)));
+  builder.AddChannelArgument(
+      GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(config.shutdown_grace)));
   int port = 0;
   builder.AddListeningPort(config.grpc_listen,
                            grpc::InsecureServerCredentials(), &port);
@@ -172,6 +337,45 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
   health->SetServingStatus(api::kReadinessService, true);
   health->SetServingStatus(true);
 
+  observability::AdminServer::Options admin_options;
+  admin_options.listen = config.admin_listen;
+  admin_options.readiness = [&draining]() -> absl::Status {
+    if (draining) return absl::UnavailableError("draining");
+    return absl::OkStatus();
+  };
+  CallbackMetricsBridge callback_metrics(metrics);
+  admin_options.before_scrape = [&process, &callback_metrics,
+                                 &callback_component] {
+    process.Update();
+    if (callback_component != nullptr) {
+      callback_metrics.Update(*callback_component);
+    }
+  };
+  observability::AdminServer admin(registry, admin_options);
+  if (absl::Status s = admin.Start(); !s.ok()) {
+    logger.Error("cannot start the admin server",
+                 {{"error", std::string(s.message())}});
+    server->Shutdown();
+    return 1;
+  }
+  if (!config.admin_port_file.empty()) {
+    if (absl::Status s = WritePortFile(config.admin_port_file, admin.port());
+        !s.ok()) {
+      logger.Error("cannot write admin port file",
+                   {{"error", std::string(s.message())}});
+      server->Shutdown();
+      return 1;
+    }
+  }
+
+  if (callback_component != nullptr) {
+    if (absl::Status s = callback_component->Start(); !s.ok()) {
+      logger.Error("cannot start the callback receiver",
+                   {{"error", std::string(s.message())}});
+      server->Shutdown();
+      return 1;
+    }
+  }
   if (!config.port_file.empty()) {
     if (absl::Status s = WritePortFile(config.port_file, port); !s.ok()) {
       logger.Error("cannot write port file",
@@ -189,11 +393,16 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
   // Readiness first, so that load balancers stop sending new calls while the
   // rest drain.
   health->SetServingStatus(api::kReadinessService, false);
+  draining = true;
+  // The receiver stops taking callbacks and the feed ends its streams, which
+  // would otherwise hold the gRPC server for the whole grace period.
+  if (callback_component != nullptr) callback_component->Stop();
   server->Shutdown(std::chrono::system_clock::now() +
                    absl::ToChronoSeconds(config.shutdown_grace));
   // In-flight upstream transfers end (CANCELLED) before the objects they call
   // back into.
   transport->reset();
+  admin.Stop();
   logger.Info("stopped");
   return 0;
 }
@@ -220,13 +429,31 @@ int main(int argc, char** argv) {
   absl::StatusOr<jumio_gateway::config::ConfigSources> sources =
       jumio_gateway::ReadSources();
   absl::StatusOr<jumio_gateway::config::GatewayConfig> config =
-      sources.ok() ? jumio_gateway::config::LoadConfig(*sources)
-                   : absl::StatusOr<jumio_gateway::config::GatewayConfig>(
-                         sources.status());
+      sources.ok()
+          ? jumio_gateway::config::LoadConfig(
+                *sources, jumio_gateway::callbacks::CallbackSettingKeys())
+          : absl::StatusOr<jumio_gateway::config::GatewayConfig>(
+                sources.status());
   if (!config.ok()) {
     logger.Error("invalid configuration",
                  {{"error", std::string(config.status().message())}});
     return 2;
+  }
+  if (config.ok() &&
+      jumio_gateway::callbacks::CallbacksEnabled(config->extensions)) {
+    absl::Status callbacks_ok =
+        jumio_gateway::callbacks::CallbackOptionsFromSettings(
+            config->extensions, config->default_region)
+            .status();
+    if (!callbacks_ok.ok()) {
+      logger.Error("invalid configuration",
+                   {{"error", std::string(callbacks_ok.message())}});
+      return 2;
+    }
+  }
+  if (absl::GetFlag(FLAGS_check_config)) {
+    logger.Info("configuration is valid");
+    return 0;
   }
   return jumio_gateway::Run(*config, logger, signals);
 }

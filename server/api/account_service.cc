@@ -1,5 +1,6 @@
 #include "server/api/account_service.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -48,10 +49,11 @@ template <typename Request, typename Response>
 struct AccountWrite {
   const char* rpc;
   std::string region;
+  std::string account_id;  // empty for a create
   std::string method;
   std::string path;
   std::string endpoint;
-  absl::StatusOr<std::string> (*write)(const Request&);
+  std::function<absl::StatusOr<std::string>(const Request&)> write;
   absl::StatusOr<Response> (*read)(absl::string_view, absl::string_view);
 };
 
@@ -99,14 +101,19 @@ grpc::ServerUnaryReactor* RunAccountWrite(
   Request outgoing = request;
   std::string binding;
   if (request.callback_url().empty() && services.callback_urls != nullptr) {
-    absl::StatusOr<CallbackUrlProvider::Issued> issued =
-        services.callback_urls->Issue();
-    if (!issued.ok()) {
-      abandon();
-      return FinishNow(context, issued.status());
+    if (!write.account_id.empty()) {
+      outgoing.set_callback_url(
+          services.callback_urls->UrlForAccount(write.account_id));
+    } else {
+      absl::StatusOr<CallbackUrlProvider::Issued> issued =
+          services.callback_urls->IssueForNewAccount();
+      if (!issued.ok()) {
+        abandon();
+        return FinishNow(context, issued.status());
+      }
+      outgoing.set_callback_url(issued->url);
+      binding = issued->binding;
     }
-    outgoing.set_callback_url(issued->url);
-    binding = issued->binding;
   }
   absl::StatusOr<std::string> body = write.write(outgoing);
   if (!body.ok()) {
@@ -163,6 +170,13 @@ grpc::ServerUnaryReactor* RunAccountWrite(
 
 }  // namespace
 
+codec::AccountBodyOptions AccountService::BodyOptions() const {
+  codec::AccountBodyOptions options;
+  options.allow_loopback_http_callback_url =
+      context_.config->allow_loopback_http_callbacks;
+  return options;
+}
+
 grpc::ServerUnaryReactor* AccountService::CreateAccount(
     grpc::CallbackServerContext* context,
     const v1::CreateAccountRequest* request,
@@ -172,8 +186,12 @@ grpc::ServerUnaryReactor* AccountService::CreateAccount(
   if (!region.ok()) return FinishNow(context, region.status());
   return RunAccountWrite<v1::CreateAccountRequest, v1::CreateAccountResponse>(
       context_, context, *request, response,
-      {"CreateAccount", *region, "POST", "/api/v1/accounts", "account_create",
-       &codec::WriteCreateAccountBody, &codec::ReadCreateAccountResponse});
+      {"CreateAccount", *region, "", "POST", "/api/v1/accounts",
+       "account_create",
+       [options = BodyOptions()](const v1::CreateAccountRequest& r) {
+         return codec::WriteCreateAccountBody(r, options);
+       },
+       &codec::ReadCreateAccountResponse});
 }
 
 grpc::ServerUnaryReactor* AccountService::UpdateAccount(
@@ -184,9 +202,12 @@ grpc::ServerUnaryReactor* AccountService::UpdateAccount(
   if (!name.ok()) return FinishNow(context, name.status());
   return RunAccountWrite<v1::UpdateAccountRequest, v1::UpdateAccountResponse>(
       context_, context, *request, response,
-      {"UpdateAccount", name->region, "PUT",
+      {"UpdateAccount", name->region, name->account, "PUT",
        absl::StrCat("/api/v1/accounts/", name->account), "account_update",
-       &codec::WriteUpdateAccountBody, &codec::ReadUpdateAccountResponse});
+       [options = BodyOptions()](const v1::UpdateAccountRequest& r) {
+         return codec::WriteUpdateAccountBody(r, options);
+       },
+       &codec::ReadUpdateAccountResponse});
 }
 
 grpc::ServerUnaryReactor* AccountService::GetAccount(

@@ -5,6 +5,7 @@
 
 #include "jumio/gateway/v1/account.grpc.pb.h"
 #include "server/api/service_context.h"
+#include "server/jumio/codec/account_codec.h"
 
 namespace jumio_gateway::api {
 
@@ -31,6 +32,8 @@ class AccountService final
       ::jumio::gateway::v1::DeleteAccountResponse* response) override;
 
  private:
+  codec::AccountBodyOptions BodyOptions() const;
+
   const ServiceContext context_;
 };
 

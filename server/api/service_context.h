@@ -14,8 +14,8 @@
 namespace jumio_gateway::api {
 
 // Chooses the callbackUrl Jumio will POST to for a new workflow execution when
-// the caller sets none (the gateway's own receiver), and learns the account it
-// belongs to once Jumio answers.
+// the caller sets none: the gateway's own receiver, with a token that binds the
+// URL to its account so that a callback for another account is refused.
 class CallbackUrlProvider {
  public:
   struct Issued {
@@ -23,10 +23,14 @@ class CallbackUrlProvider {
     std::string binding;  // opaque, handed back to Bind
   };
   virtual ~CallbackUrlProvider() = default;
-  virtual absl::StatusOr<Issued> Issue() = 0;
+  // For a new account, whose id Jumio has not told yet.
+  virtual absl::StatusOr<Issued> IssueForNewAccount() = 0;
+  // Once Jumio has answered: records which account `binding` belongs to.
   virtual absl::Status Bind(const std::string& binding,
                             const std::string& region,
                             const std::string& account_id) = 0;
+  // For an existing account.
+  virtual std::string UrlForAccount(const std::string& account_id) = 0;
 };
 
 struct ServiceContext {

@@ -72,22 +72,22 @@ class UnavailableCallbackFeed final
 
 }  // namespace
 
-Services::Services(ServiceContext context,
-                   std::unique_ptr<grpc::Service> callback_feed) {
-  services_.push_back(std::make_unique<AccountService>(context));
-  services_.push_back(std::make_unique<CredentialService>(context));
-  services_.push_back(std::make_unique<WorkflowExecutionService>(context));
-  services_.push_back(std::make_unique<PlatformService>(context));
+Services::Services(ServiceContext context, grpc::Service* callback_feed) {
+  owned_.push_back(std::make_unique<AccountService>(context));
+  owned_.push_back(std::make_unique<CredentialService>(context));
+  owned_.push_back(std::make_unique<WorkflowExecutionService>(context));
+  owned_.push_back(std::make_unique<PlatformService>(context));
   if (callback_feed == nullptr) {
-    callback_feed = std::make_unique<UnavailableCallbackFeed>();
+    owned_.push_back(std::make_unique<UnavailableCallbackFeed>());
   }
-  services_.push_back(std::move(callback_feed));
+  for (const auto& service : owned_) services_.push_back(service.get());
+  if (callback_feed != nullptr) services_.push_back(callback_feed);
 }
 
 Services::~Services() = default;
 
 void Services::RegisterWith(grpc::ServerBuilder& builder) {
-  for (const auto& service : services_) builder.RegisterService(service.get());
+  for (grpc::Service* service : services_) builder.RegisterService(service);
 }
 
 std::vector<std::string> Services::ServiceNames() {

@@ -23,11 +23,10 @@ inline constexpr char kReadinessService[] = "readiness";
 // registered on.
 class Services {
  public:
-  // `callback_feed` implements jumio.gateway.v1.CallbackFeedService; null
-  // registers a stand-in that answers UNIMPLEMENTED (a gateway run without its
-  // callback receiver).
-  Services(ServiceContext context,
-           std::unique_ptr<grpc::Service> callback_feed);
+  // `callback_feed` implements jumio.gateway.v1.CallbackFeedService and must
+  // outlive this; null registers a stand-in that answers UNIMPLEMENTED (a
+  // gateway run without its callback receiver).
+  Services(ServiceContext context, grpc::Service* callback_feed);
   ~Services();
   Services(const Services&) = delete;
   Services& operator=(const Services&) = delete;
@@ -39,7 +38,8 @@ class Services {
   static std::vector<std::string> ServiceNames();
 
  private:
-  std::vector<std::unique_ptr<grpc::Service>> services_;
+  std::vector<std::unique_ptr<grpc::Service>> owned_;
+  std::vector<grpc::Service*> services_;
 };
 
 }  // namespace jumio_gateway::api

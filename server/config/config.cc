@@ -74,6 +74,25 @@ const std::map<std::string, Setter>& Setters() {
          c.port_file = v;
          return absl::OkStatus();
        }},
+      {"admin_listen",
+       [](const std::string& v, GatewayConfig& c) {
+         c.admin_listen = v;
+         return CheckListenAddress(v);
+       }},
+      {"admin_port_file",
+       [](const std::string& v, GatewayConfig& c) {
+         c.admin_port_file = v;
+         return absl::OkStatus();
+       }},
+      {"grpc_max_connection_age",
+       [](const std::string& v, GatewayConfig& c) {
+         if (!absl::ParseDuration(v, &c.grpc_max_connection_age) ||
+             c.grpc_max_connection_age < absl::Seconds(1)) {
+           return absl::InvalidArgumentError(
+               "must be a duration of at least 1s, such as 5m");
+         }
+         return absl::OkStatus();
+       }},
       {"default_region",
        [](const std::string& v, GatewayConfig& c) {
          c.default_region = v;
@@ -135,6 +154,14 @@ const std::map<std::string, Setter>& Setters() {
        [](const std::string& v, GatewayConfig& c) {
          return ParseByteLimit(v, c.max_pdf_bytes);
        }},
+      {"allow_loopback_http_callbacks",
+       [](const std::string& v, GatewayConfig& c) {
+         if (v != "true" && v != "false") {
+           return absl::InvalidArgumentError("must be true or false");
+         }
+         c.allow_loopback_http_callbacks = v == "true";
+         return absl::OkStatus();
+       }},
       {"shutdown_grace",
        [](const std::string& v, GatewayConfig& c) {
          if (!absl::ParseDuration(v, &c.shutdown_grace) ||
@@ -149,8 +176,14 @@ const std::map<std::string, Setter>& Setters() {
 }
 
 absl::Status Apply(const Settings& settings, const std::string& origin,
+                   const std::vector<std::string>& extension_keys,
                    GatewayConfig& config) {
   for (const auto& [key, value] : settings) {
+    if (std::find(extension_keys.begin(), extension_keys.end(), key) !=
+        extension_keys.end()) {
+      config.extensions[key] = value;
+      continue;
+    }
     const auto setter = Setters().find(key);
     if (setter == Setters().end()) {
       return Invalid(key, origin, "unknown key");
@@ -281,7 +314,9 @@ std::string EnvironmentVariableFor(const std::string& key) {
   return "JUMIO_GATEWAY_" + absl::AsciiStrToUpper(key);
 }
 
-absl::StatusOr<GatewayConfig> LoadConfig(const ConfigSources& sources) {
+absl::StatusOr<GatewayConfig> LoadConfig(
+    const ConfigSources& sources,
+    const std::vector<std::string>& extension_keys) {
   GatewayConfig config;
   Settings file_settings;
   std::map<std::string, std::map<std::string, std::string>> overrides;
@@ -292,16 +327,18 @@ absl::StatusOr<GatewayConfig> LoadConfig(const ConfigSources& sources) {
     }
   }
   // Lowest precedence first, so that later sources overwrite earlier ones.
+  if (absl::Status s = Apply(file_settings, "file " + sources.config_file_name,
+                             extension_keys, config);
+      !s.ok()) {
+    return s;
+  }
   if (absl::Status s =
-          Apply(file_settings, "file " + sources.config_file_name, config);
+          Apply(sources.environment, "environment", extension_keys, config);
       !s.ok()) {
     return s;
   }
-  if (absl::Status s = Apply(sources.environment, "environment", config);
+  if (absl::Status s = Apply(sources.flags, "flags", extension_keys, config);
       !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = Apply(sources.flags, "flags", config); !s.ok()) {
     return s;
   }
 

@@ -57,6 +57,13 @@ struct GatewayConfig {
   std::string grpc_listen = "127.0.0.1:50051";
   // When set, the chosen gRPC port is written here once the server listens.
   std::string port_file;
+  // host:port of the admin HTTP server (/metrics, /healthz, /readyz).
+  std::string admin_listen = "127.0.0.1:9090";
+  std::string admin_port_file;
+  // Clients are asked to reconnect after this long, so that long-lived HTTP/2
+  // connections spread over new replicas (Kubernetes Services balance
+  // connections, not calls).
+  absl::Duration grpc_max_connection_age = absl::Minutes(5);
   // Region of create calls that do not name one.
   std::string default_region = "amer-1";
   // Sent on every Jumio call; Jumio rejects calls without a User-Agent.
@@ -80,8 +87,15 @@ struct GatewayConfig {
   // MB PDFs).
   int64_t max_image_bytes = 5 * 1000 * 1000;
   int64_t max_pdf_bytes = 15 * 1000 * 1000;
+  // Let callbackUrl be http:// on a loopback address: for the sandbox on the
+  // same machine only.
+  bool allow_loopback_http_callbacks = false;
   // How long in-flight calls may take to finish after SIGTERM.
   absl::Duration shutdown_grace = absl::Seconds(10);
+  // Settings of other modules (the callback path), merged with the same
+  // precedence but parsed by their owners: key to raw value, only the keys that
+  // some source set.
+  std::map<std::string, std::string> extensions;
 };
 
 // One source of settings: key to raw string value. Keys are the flag names
@@ -111,7 +125,11 @@ std::string EnvironmentVariableFor(const std::string& key);
 // Merges the sources and validates the result. Errors are INVALID_ARGUMENT
 // naming the key and the source it came from; they never echo a value that
 // could be a secret.
-absl::StatusOr<GatewayConfig> LoadConfig(const ConfigSources& sources);
+// `extension_keys` are accepted as well and land unparsed in
+// GatewayConfig::extensions.
+absl::StatusOr<GatewayConfig> LoadConfig(
+    const ConfigSources& sources,
+    const std::vector<std::string>& extension_keys = {});
 
 }  // namespace jumio_gateway::config
 

@@ -49,12 +49,13 @@ void GatewayFixture::SetUp() {
   sandbox_url_ = absl::StrCat("http://127.0.0.1:", sandbox_->port());
   std::ofstream(dir_ + "/id") << "sandbox-client\n";
   std::ofstream(dir_ + "/secret") << "sandbox-secret\n";
-  auto gateway = Subprocess::Start(
-      RunfilePath("server/jumio-gateway"),
-      {"--grpc_listen=127.0.0.1:0",
-       absl::StrCat("--jumio_url_template=", sandbox_url_, "/{region}/{kind}"),
-       "--client_id_file=" + dir_ + "/id",
-       "--client_secret_file=" + dir_ + "/secret", "--default_region=emea-1"});
+  std::vector<std::string> args = {
+      "--grpc_listen=127.0.0.1:0",
+      absl::StrCat("--jumio_url_template=", sandbox_url_, "/{region}/{kind}"),
+      "--client_id_file=" + dir_ + "/id",
+      "--client_secret_file=" + dir_ + "/secret", "--default_region=emea-1"};
+  for (std::string& arg : ExtraGatewayArgs()) args.push_back(std::move(arg));
+  auto gateway = Subprocess::Start(RunfilePath("server/jumio-gateway"), args);
   ASSERT_TRUE(gateway.ok()) << gateway.status();
   gateway_ = std::move(*gateway);
   channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", gateway_->port()),

@@ -35,6 +35,8 @@ std::unique_ptr<grpc::ClientContext> Context(int seconds = 10);
 class GatewayFixture : public ::testing::Test {
  protected:
   void SetUp() override;
+  // Flags a test adds to the gateway's command line (after SetUp made dir_).
+  virtual std::vector<std::string> ExtraGatewayArgs() { return {}; }
 
   // Requests the sandbox received as "METHOD region hostKind path"; `query`
   // filters

@@ -255,8 +255,20 @@ void CheckUserConsent(const v1::UserConsent& consent, Violations* v) {
   }
 }
 
+// http://127.0.0.1[:port]/..., http://localhost..., http://[::1]...: a receiver
+// on this machine, which only the sandbox can call back.
+bool IsLoopbackHttpUrl(absl::string_view url) {
+  for (absl::string_view prefix : {"http://127.0.0.1:", "http://127.0.0.1/",
+                                   "http://localhost:", "http://localhost/",
+                                   "http://[::1]:", "http://[::1]/"}) {
+    if (absl::StartsWith(url, prefix)) return !HasSpaceOrControl(url);
+  }
+  return false;
+}
+
 template <typename Request>
-void CheckBody(const Request& r, Violations* v) {
+void CheckBody(const Request& r, const AccountBodyOptions& options,
+               Violations* v) {
   CheckLength(r.customer_internal_reference(), kMaxReferenceChars,
               "customer_internal_reference", v);
   CheckLength(r.user_reference(), kMaxReferenceChars, "user_reference", v);
@@ -264,7 +276,9 @@ void CheckBody(const Request& r, Violations* v) {
               "reporting_criteria", v);
   if (!r.callback_url().empty() &&
       CheckLength(r.callback_url(), kMaxUrlChars, "callback_url", v) &&
-      !IsValidCallbackUrl(r.callback_url())) {
+      !IsValidCallbackUrl(r.callback_url()) &&
+      !(options.allow_loopback_http_callback_url &&
+        IsLoopbackHttpUrl(r.callback_url()))) {
     v->Add("callback_url",
            "must be an https URL with a host name (no IP address, port, user "
            "info or fragment)");
@@ -390,9 +404,10 @@ void WriteUserConsent(const v1::UserConsent& consent, JsonWriter* w) {
 }
 
 template <typename Request>
-absl::StatusOr<std::string> WriteBody(const Request& r) {
+absl::StatusOr<std::string> WriteBody(const Request& r,
+                                      const AccountBodyOptions& options) {
   Violations violations;
-  CheckBody(r, &violations);
+  CheckBody(r, options, &violations);
   if (!violations.empty()) return violations.ToStatus();
 
   rapidjson::StringBuffer buffer;
@@ -552,13 +567,15 @@ bool IsValidCallbackUrl(absl::string_view url) {
 }
 
 absl::StatusOr<std::string> WriteCreateAccountBody(
-    const v1::CreateAccountRequest& request) {
-  return WriteBody(request);
+    const v1::CreateAccountRequest& request,
+    const AccountBodyOptions& options) {
+  return WriteBody(request, options);
 }
 
 absl::StatusOr<std::string> WriteUpdateAccountBody(
-    const v1::UpdateAccountRequest& request) {
-  return WriteBody(request);
+    const v1::UpdateAccountRequest& request,
+    const AccountBodyOptions& options) {
+  return WriteBody(request, options);
 }
 
 absl::StatusOr<v1::CreateAccountRequest> ReadAccountRequestBody(

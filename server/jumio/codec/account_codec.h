@@ -38,10 +38,20 @@ inline constexpr int64_t kMaxTokenLifetimeSeconds = 60 * 24 * 3600;
 // `request_id` and (update) `name` are not part of the body and are not
 // checked here. A `callback_url` the caller left empty is left out: the
 // gateway's configured default is the caller's to fill in before writing.
+// Relaxations of the strict writer for local use.
+struct AccountBodyOptions {
+  // Accept an http:// callbackUrl on a loopback address (the sandbox calling
+  // the gateway on the same machine). Jumio itself only calls https URLs with a
+  // host name.
+  bool allow_loopback_http_callback_url = false;
+};
+
 absl::StatusOr<std::string> WriteCreateAccountBody(
-    const ::jumio::gateway::v1::CreateAccountRequest& request);
+    const ::jumio::gateway::v1::CreateAccountRequest& request,
+    const AccountBodyOptions& options = {});
 absl::StatusOr<std::string> WriteUpdateAccountBody(
-    const ::jumio::gateway::v1::UpdateAccountRequest& request);
+    const ::jumio::gateway::v1::UpdateAccountRequest& request,
+    const AccountBodyOptions& options = {});
 
 // Jumio's tokenLifetime string for `lifetime`: the largest exact unit, "5m",
 // "1d", "36h", "601s". INVALID_ARGUMENT (field `token_lifetime`) outside 5

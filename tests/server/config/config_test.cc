@@ -87,6 +87,19 @@ TEST(LoadConfigTest, MalformedFileIsRejectedWithItsName) {
   EXPECT_THAT(config.status().message(), HasSubstr("broken.json"));
 }
 
+TEST(LoadConfigTest, ExtensionKeysAreMergedButLeftForTheirOwners) {
+  ConfigSources sources;
+  sources.config_file_json = R"({"callback_store": "redis"})";
+  sources.environment = {{"callback_store", "sqlite"}};
+  sources.flags = {{"callback_listen_port", "0"}};
+  absl::StatusOr<GatewayConfig> config =
+      LoadConfig(sources, {"callback_store", "callback_listen_port"});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->extensions.at("callback_store"), "sqlite");
+  EXPECT_EQ(config->extensions.at("callback_listen_port"), "0");
+  EXPECT_FALSE(LoadConfig(sources).ok()) << "unknown without the extension";
+}
+
 TEST(LoadConfigTest, EveryKeyHasAnEnvironmentVariable) {
   EXPECT_EQ(EnvironmentVariableFor("default_region"),
             "JUMIO_GATEWAY_DEFAULT_REGION");

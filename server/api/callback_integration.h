@@ -1,0 +1,52 @@
+// The two places where the callback path and the Jumio client meet: the
+// callbackUrl the account service puts on new workflow executions (issued by
+// the callback receiver's keys), and the enrichment of PROCESSED callbacks with
+// the workflow's typed decision (fetched from Jumio).
+#ifndef JUMIO_GATEWAY_SERVER_API_CALLBACK_INTEGRATION_H_
+#define JUMIO_GATEWAY_SERVER_API_CALLBACK_INTEGRATION_H_
+
+#include <functional>
+#include <string>
+
+#include "server/api/service_context.h"
+#include "server/callbacks/enricher.h"
+#include "server/callbacks/token.h"
+#include "server/config/config.h"
+#include "server/jumio/jumio_client.h"
+
+namespace jumio_gateway::api {
+
+class IssuerCallbackUrls : public CallbackUrlProvider {
+ public:
+  // `issuer` must outlive this.
+  explicit IssuerCallbackUrls(const callbacks::CallbackUrlIssuer* issuer)
+      : issuer_(issuer) {}
+  absl::StatusOr<Issued> IssueForNewAccount() override;
+  absl::Status Bind(const std::string& binding, const std::string& region,
+                    const std::string& account_id) override;
+  std::string UrlForAccount(const std::string& account_id) override;
+
+ private:
+  const callbacks::CallbackUrlIssuer* const issuer_;
+};
+
+// Fetches the workflow details of a callback from Jumio. Runs on the enrichment
+// queue's thread, which may wait: the fetch itself is asynchronous like every
+// other Jumio call.
+class JumioEnricher : public callbacks::Enricher {
+ public:
+  JumioEnricher(const config::GatewayConfig& config, jumio::JumioClient* jumio,
+                std::function<absl::Time()> clock)
+      : config_(config), jumio_(jumio), clock_(std::move(clock)) {}
+  absl::StatusOr<::jumio::gateway::v1::CallbackEnrichment> Enrich(
+      const ::jumio::gateway::v1::Callback& callback) override;
+
+ private:
+  const config::GatewayConfig& config_;
+  jumio::JumioClient* const jumio_;
+  const std::function<absl::Time()> clock_;
+};
+
+}  // namespace jumio_gateway::api
+
+#endif  // JUMIO_GATEWAY_SERVER_API_CALLBACK_INTEGRATION_H_

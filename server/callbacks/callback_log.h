@@ -1,0 +1,117 @@
+// The durable callback log: the one place a received callback lives. The
+// receiver answers Jumio 200 only after Append returned OK, because Jumio does
+// not retry: whatever the log has not made durable is lost for good.
+//
+// Implementations: SqliteCallbackLog (embedded default, one replica) and
+// RedisCallbackLog (Redis Streams, shared by several replicas). Cursors are
+// opaque strings that increase in storage order; only the log compares them.
+#ifndef JUMIO_GATEWAY_SERVER_CALLBACKS_CALLBACK_LOG_H_
+#define JUMIO_GATEWAY_SERVER_CALLBACKS_CALLBACK_LOG_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/optional.h"
+#include "jumio/gateway/v1/callback.pb.h"
+#include "server/callbacks/filter.h"
+
+namespace jumio_gateway::callbacks {
+
+namespace v1 = ::jumio::gateway::v1;
+
+struct AppendResult {
+  // Cursor of the stored callback (of the first copy for a duplicate).
+  std::string cursor;
+  // True when a callback with the same dedup key was already stored; nothing
+  // new was written.
+  bool duplicate = false;
+};
+
+struct ReadResult {
+  // Matching callbacks in cursor order, cursor and stored enrichment set.
+  std::vector<v1::Callback> callbacks;
+  // The newest cursor examined (matching or not); empty when nothing was
+  // examined. Resuming after it skips nothing that matches.
+  std::string scanned_cursor;
+  // How many callbacks were examined (< scan_limit: the end was reached).
+  int scanned = 0;
+};
+
+// What the callback URL token of a newly created account is bound to; written
+// once the account id is known (see token.h).
+struct Binding {
+  v1::Region region = v1::REGION_UNSPECIFIED;
+  std::string account_id;
+};
+
+class CallbackLog {
+ public:
+  virtual ~CallbackLog() = default;
+
+  // Stores `callback` (its cursor field is ignored) durably, unless a callback
+  // with the same `dedup_key` is already stored. OK means it survives a crash
+  // of this process and of the machine (fsync'd / appendfsync always).
+  virtual absl::StatusOr<AppendResult> Append(const v1::Callback& callback,
+                                              absl::string_view dedup_key) = 0;
+
+  // Examines at most `scan_limit` callbacks stored after `after` (empty: from
+  // the oldest retained) and returns those matching `filter`. OUT_OF_RANGE
+  // (CURSOR_EXPIRED) when `after` points before the retained log.
+  virtual absl::StatusOr<ReadResult> Read(absl::string_view after,
+                                          int scan_limit,
+                                          const Filter& filter) = 0;
+
+  // The newest stored cursor; empty when the log is empty.
+  virtual absl::StatusOr<std::string> HeadCursor() = 0;
+
+  // Blocks until a callback newer than `after` exists or `timeout` passes;
+  // returns the newest cursor either way. Sees appends of other replicas for
+  // shared stores.
+  virtual absl::StatusOr<std::string> WaitForNewer(absl::string_view after,
+                                                   absl::Duration timeout) = 0;
+
+  // Attaches the enrichment to a stored callback; later reads carry it.
+  virtual absl::Status AttachEnrichment(
+      absl::string_view cursor, const v1::CallbackEnrichment& enrichment) = 0;
+
+  // Named subscriptions (consumer groups). Creates `name` positioned after
+  // `start_after` (empty: before the oldest) unless it exists; touching an
+  // existing one only marks it active.
+  virtual absl::Status EnsureSubscription(absl::string_view name,
+                                          absl::string_view start_after) = 0;
+  // Delivers to `consumer` (one stream) callbacks whose previous delivery's
+  // ack deadline passed, then new ones, so that `consumer` holds at most
+  // `max_outstanding` unacknowledged callbacks. New callbacks not matching
+  // `filter` count as acknowledged. Every returned callback is pending until
+  // acknowledged or `ack_deadline` passes.
+  virtual absl::StatusOr<std::vector<v1::Callback>> Claim(
+      absl::string_view name, absl::string_view consumer, int max_outstanding,
+      absl::Duration ack_deadline, const Filter& filter) = 0;
+  // NOT_FOUND if the subscription does not exist; unknown cursors are fine.
+  virtual absl::Status Acknowledge(absl::string_view name,
+                                   const std::vector<std::string>& cursors) = 0;
+
+  // Token bindings (token.h): nonce -> account, visible to every replica.
+  virtual absl::Status PutBinding(absl::string_view nonce,
+                                  const Binding& binding) = 0;
+  virtual absl::StatusOr<absl::optional<Binding>> GetBinding(
+      absl::string_view nonce) = 0;
+
+  // Drops callbacks received before now - retention (cursors before the
+  // newest dropped one become CURSOR_EXPIRED), idle subscriptions, and token
+  // bindings older than binding_retention.
+  virtual absl::Status ApplyRetention(absl::Duration retention,
+                                      absl::Duration binding_retention) = 0;
+};
+
+// The dedup key of a callback: Jumio may send the same notification twice,
+// and a workflow execution reaches each status at most once.
+std::string DedupKey(const v1::Callback& callback);
+
+}  // namespace jumio_gateway::callbacks
+
+#endif  // JUMIO_GATEWAY_SERVER_CALLBACKS_CALLBACK_LOG_H_

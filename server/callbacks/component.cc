@@ -1,0 +1,200 @@
+#include "server/callbacks/component.h"
+
+#include <fstream>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "server/callbacks/redis_log.h"
+#include "server/callbacks/sqlite_log.h"
+
+namespace jumio_gateway::callbacks {
+
+namespace {
+
+// Jumio accepts only https URLs with a host name, no port, no fragment. A
+// base that breaks this works against the sandbox but not against Jumio.
+bool JumioAcceptsBase(absl::string_view base) {
+  absl::string_view rest = base;
+  if (!absl::ConsumePrefix(&rest, "https://")) return false;
+  absl::string_view host = rest.substr(0, rest.find('/'));
+  if (host.empty() || absl::StrContains(host, ':') ||
+      absl::StrContains(base, '#')) {
+    return false;
+  }
+  return !IpAddress::Parse(host).ok();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<CallbackComponent>> CallbackComponent::Create(
+    CallbackOptions options, observability::Logger* logger, Enricher* enricher,
+    HostResolver* resolver) {
+  std::unique_ptr<CallbackComponent> c(new CallbackComponent());
+  c->options_ = std::move(options);
+  c->logger_ = logger;
+  const CallbackOptions& o = c->options_;
+
+  if (o.store == "sqlite") {
+    SqliteCallbackLog::Options so;
+    so.path = o.sqlite_path;
+    absl::StatusOr<std::unique_ptr<SqliteCallbackLog>> log =
+        SqliteCallbackLog::Open(so);
+    if (!log.ok()) return log.status();
+    c->log_ = *std::move(log);
+  } else if (o.store == "redis") {
+    RedisCallbackLog::Options ro;
+    ro.address = o.redis_address;
+    ro.prefix = o.redis_prefix;
+    absl::StatusOr<std::unique_ptr<RedisCallbackLog>> log =
+        RedisCallbackLog::Open(ro);
+    if (!log.ok()) return log.status();
+    c->log_ = *std::move(log);
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("callback_store must be sqlite or redis, not ", o.store));
+  }
+
+  absl::StatusOr<std::vector<Cidr>> allowed = Cidr::ParseList(o.allowed_cidrs);
+  if (!allowed.ok()) return allowed.status();
+  absl::StatusOr<std::vector<Cidr>> proxies =
+      Cidr::ParseList(o.trusted_proxy_cidrs);
+  if (!proxies.ok()) return proxies.status();
+  if (resolver == nullptr) {
+    c->own_resolver_ = std::make_unique<SystemHostResolver>();
+    resolver = c->own_resolver_.get();
+  }
+  c->resolver_ = resolver;
+  c->policy_ = std::make_unique<SourcePolicy>(
+      *std::move(allowed), *std::move(proxies),
+      o.resolve_jumio_hosts ? o.jumio_hosts : std::vector<std::string>(),
+      resolver);
+
+  if (o.hmac_key_files.empty()) {
+    return absl::InvalidArgumentError(
+        "callback_hmac_key_files: at least one key file is required");
+  }
+  absl::StatusOr<HmacKeyring> keys = HmacKeyring::FromFiles(o.hmac_key_files);
+  if (!keys.ok()) return keys.status();
+  if (o.public_base_url.empty()) {
+    return absl::InvalidArgumentError("callback_public_base_url is required");
+  }
+  if (!JumioAcceptsBase(o.public_base_url) && logger != nullptr) {
+    logger->Warning(
+        "callback_public_base_url is not https with a host name and no "
+        "port; Jumio will refuse it (fine for the sandbox)",
+        {{"url", o.public_base_url}});
+  }
+  c->issuer_ = std::make_unique<CallbackUrlIssuer>(
+      o.public_base_url, *std::move(keys), c->log_.get());
+
+  c->hub_ = std::make_unique<Hub>(c->log_.get(), Hub::Options());
+  c->feed_ = std::make_unique<FeedService>(c->log_.get(), c->hub_.get(),
+                                           &c->stats_, o.feed);
+  if (enricher != nullptr) {
+    c->enrichment_ = std::make_unique<EnrichmentQueue>(
+        enricher, c->log_.get(), &c->stats_, o.enrichment);
+  }
+  Receiver::Options ro;
+  ro.host = o.listen_host;
+  ro.port = o.listen_port;
+  ro.max_body_bytes = o.max_body_bytes;
+  ro.body_timeout = o.body_timeout;
+  ro.read_timeout = o.read_timeout;
+  ro.threads = o.receiver_threads;
+  ro.default_region = o.default_region;
+  ro.require_token = o.require_token;
+  EnrichmentQueue* eq = c->enrichment_.get();
+  c->receiver_ = std::make_unique<Receiver>(
+      ro, c->policy_.get(), c->issuer_.get(), c->log_.get(), &c->stats_, logger,
+      [eq](const ::jumio::gateway::v1::Callback& cb) {
+        if (eq != nullptr) eq->Add(cb);
+      });
+  return c;
+}
+
+CallbackComponent::~CallbackComponent() { Stop(); }
+
+absl::Status CallbackComponent::Start() {
+  if (options_.resolve_jumio_hosts) {
+    absl::Status s = policy_->Refresh();
+    if (!s.ok() && logger_ != nullptr) {
+      // Not fatal: the static allowlist still applies and the chores retry.
+      logger_->Warning("cannot resolve Jumio callback hosts",
+                       {{"error", std::string(s.message())}});
+    }
+  }
+  hub_->Start();
+  if (enrichment_ != nullptr) enrichment_->Start();
+  absl::Status s = receiver_->Start();
+  if (!s.ok()) return s;
+  started_ = true;
+  chores_ = std::thread([this] { ChoresLoop(); });
+  if (!options_.port_file.empty()) {
+    // Written whole under a temporary name, then renamed: a reader never
+    // sees a partial number.
+    const std::string tmp = options_.port_file + ".tmp";
+    {
+      std::ofstream out(tmp);
+      out << receiver_->port() << "\n";
+      if (!out) return absl::InternalError("cannot write the port file");
+    }
+    if (std::rename(tmp.c_str(), options_.port_file.c_str()) != 0) {
+      return absl::InternalError("cannot write the port file");
+    }
+  }
+  if (logger_ != nullptr) {
+    logger_->Info(
+        "callback receiver listening",
+        {{"port", absl::StrCat(receiver_->port())}, {"store", options_.store}});
+  }
+  return absl::OkStatus();
+}
+
+void CallbackComponent::Stop() {
+  {
+    absl::MutexLock l(&mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  if (receiver_ != nullptr) receiver_->Stop();
+  if (chores_.joinable()) chores_.join();
+  if (enrichment_ != nullptr) enrichment_->Stop();
+  if (hub_ != nullptr) hub_->Stop();
+}
+
+void CallbackComponent::ChoresLoop() {
+  absl::Time next_resolve = absl::Now() + options_.resolve_interval;
+  absl::Time next_retention = absl::Now();
+  absl::MutexLock l(&mu_);
+  while (!stopping_) {
+    const absl::Time next = std::min(
+        options_.resolve_jumio_hosts ? next_resolve : absl::InfiniteFuture(),
+        next_retention);
+    mu_.AwaitWithDeadline(absl::Condition(&stopping_), next);
+    if (stopping_) break;
+    mu_.Unlock();
+    const absl::Time now = absl::Now();
+    if (options_.resolve_jumio_hosts && now >= next_resolve) {
+      absl::Status s = policy_->Refresh();
+      if (!s.ok() && logger_ != nullptr) {
+        logger_->Warning("cannot resolve Jumio callback hosts",
+                         {{"error", std::string(s.message())}});
+      }
+      next_resolve = now + options_.resolve_interval;
+    }
+    if (now >= next_retention) {
+      absl::Status s =
+          log_->ApplyRetention(options_.retention, options_.binding_retention);
+      if (!s.ok() && logger_ != nullptr) {
+        logger_->Warning("callback retention failed",
+                         {{"error", std::string(s.message())}});
+      }
+      next_retention = now + options_.retention_interval;
+    }
+    mu_.Lock();
+  }
+}
+
+}  // namespace jumio_gateway::callbacks

@@ -1,0 +1,537 @@
+#include "server/callbacks/redis_log.h"
+
+#include <google/protobuf/util/time_util.h>
+#include <hiredis/hiredis.h>
+
+#include <cstdint>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "server/errors/errors.h"
+
+namespace jumio_gateway::callbacks {
+
+struct RedisCallbackLog::Reply {
+  explicit Reply(redisReply* reply) : r(reply) {}
+  ~Reply() { freeReplyObject(r); }
+  Reply(const Reply&) = delete;
+  Reply& operator=(const Reply&) = delete;
+  redisReply* r;
+};
+
+namespace {
+
+using ::jumio::gateway::v1::ERROR_REASON_CALLBACK_LOG_UNAVAILABLE;
+using ::jumio::gateway::v1::ERROR_REASON_CURSOR_EXPIRED;
+
+// Dedup and append in one atomic step: concurrent duplicates from several
+// replicas still store one entry.
+constexpr char kAppendScript[] = R"lua(
+local existing = redis.call('GET', KEYS[2])
+if existing then return {existing, 1} end
+local id = redis.call('XADD', KEYS[1], '*', 'd', ARGV[1])
+redis.call('SET', KEYS[2], id, 'EX', ARGV[2])
+return {id, 0}
+)lua";
+
+// One round trip per pull: the retention floor, the entries after the
+// cursor, and their enrichments. A busy Redis with appendfsync always
+// answers once per fsync cycle, so round trips are what delivery latency is
+// made of.
+constexpr char kReadScript[] = R"lua(
+local floor = redis.call('GET', KEYS[2])
+local entries = redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', ARGV[2])
+local enrich = {}
+for i, e in ipairs(entries) do
+  enrich[i] = redis.call('GET', ARGV[3] .. e[1])
+end
+return {floor, entries, enrich}
+)lua";
+
+absl::Status Unavailable(absl::string_view what) {
+  absl::Status s = errors::Error(absl::StatusCode::kUnavailable,
+                                 ERROR_REASON_CALLBACK_LOG_UNAVAILABLE,
+                                 absl::StrCat("callback log (redis): ", what));
+  errors::SetRetryDelay(s, absl::Seconds(1));
+  return s;
+}
+
+std::string Str(const redisReply* r) {
+  if (r == nullptr) return "";
+  if (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS ||
+      r->type == REDIS_REPLY_ERROR) {
+    return std::string(r->str, r->len);
+  }
+  if (r->type == REDIS_REPLY_INTEGER) return absl::StrCat(r->integer);
+  return "";
+}
+
+// Stream ids "ms-seq", compared numerically.
+struct StreamId {
+  uint64_t ms = 0;
+  uint64_t seq = 0;
+  bool operator<(const StreamId& o) const {
+    return ms < o.ms || (ms == o.ms && seq < o.seq);
+  }
+};
+
+bool ParseStreamId(absl::string_view s, StreamId* id) {
+  std::pair<absl::string_view, absl::string_view> p =
+      absl::StrSplit(s, absl::MaxSplits('-', 1));
+  return absl::SimpleAtoi(p.first, &id->ms) &&
+         absl::SimpleAtoi(p.second, &id->seq);
+}
+
+absl::Status CursorExpired(absl::string_view floor) {
+  return errors::Error(absl::StatusCode::kOutOfRange,
+                       ERROR_REASON_CURSOR_EXPIRED,
+                       "cursor points before the retained callback log",
+                       {{"oldestCursor", std::string(floor)}});
+}
+
+absl::Status SubscriptionNotFound(absl::string_view name) {
+  return errors::Error(absl::StatusCode::kNotFound,
+                       ::jumio::gateway::v1::ERROR_REASON_NOT_FOUND,
+                       absl::StrCat("subscription ", name, " does not exist"));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RedisCallbackLog>> RedisCallbackLog::Open(
+    Options options) {
+  std::unique_ptr<RedisCallbackLog> log(
+      new RedisCallbackLog(std::move(options)));
+  absl::StatusOr<std::shared_ptr<Reply>> ping = log->Command({"PING"});
+  if (!ping.ok()) return ping.status();
+  absl::StatusOr<std::shared_ptr<Reply>> aof =
+      log->Command({"CONFIG", "GET", "appendfsync"});
+  absl::StatusOr<std::shared_ptr<Reply>> on =
+      log->Command({"CONFIG", "GET", "appendonly"});
+  if (aof.ok() && on.ok() && (*aof)->r->type == REDIS_REPLY_ARRAY &&
+      (*aof)->r->elements == 2 && (*on)->r->type == REDIS_REPLY_ARRAY &&
+      (*on)->r->elements == 2) {
+    log->fsync_always_ = Str((*aof)->r->element[1]) == "always" &&
+                         Str((*on)->r->element[1]) == "yes";
+  }
+  return log;
+}
+
+RedisCallbackLog::~RedisCallbackLog() {
+  absl::MutexLock l(&mu_);
+  for (redisContext* c : idle_) redisFree(c);
+  idle_.clear();
+}
+
+std::string RedisCallbackLog::Key(absl::string_view suffix) const {
+  return absl::StrCat(options_.prefix, ":", suffix);
+}
+
+absl::StatusOr<redisContext*> RedisCallbackLog::Acquire() {
+  {
+    absl::MutexLock l(&mu_);
+    if (!idle_.empty()) {
+      redisContext* c = idle_.back();
+      idle_.pop_back();
+      return c;
+    }
+  }
+  const timeval tv = absl::ToTimeval(options_.connect_timeout);
+  redisContext* c = nullptr;
+  absl::string_view addr = options_.address;
+  if (absl::ConsumePrefix(&addr, "unix:")) {
+    c = redisConnectUnixWithTimeout(std::string(addr).c_str(), tv);
+  } else {
+    std::pair<std::string, std::string> hp =
+        absl::StrSplit(addr, absl::MaxSplits(':', 1));
+    int port = 6379;
+    if (!hp.second.empty() && !absl::SimpleAtoi(hp.second, &port)) {
+      return absl::InvalidArgumentError("callback_redis_address: bad port");
+    }
+    c = redisConnectWithTimeout(hp.first.c_str(), port, tv);
+  }
+  if (c == nullptr || c->err != 0) {
+    const std::string err = c != nullptr ? c->errstr : "out of memory";
+    if (c != nullptr) redisFree(c);
+    return Unavailable(absl::StrCat("connect: ", err));
+  }
+  redisSetTimeout(c, absl::ToTimeval(options_.command_timeout));
+  return c;
+}
+
+void RedisCallbackLog::Release(redisContext* c, bool healthy) {
+  if (!healthy) {
+    redisFree(c);
+    return;
+  }
+  absl::MutexLock l(&mu_);
+  idle_.push_back(c);
+}
+
+absl::StatusOr<std::shared_ptr<RedisCallbackLog::Reply>>
+RedisCallbackLog::Command(const std::vector<std::string>& args) {
+  absl::StatusOr<redisContext*> c = Acquire();
+  if (!c.ok()) return c.status();
+  std::vector<const char*> argv;
+  std::vector<size_t> lens;
+  for (const std::string& a : args) {
+    argv.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  void* raw = redisCommandArgv(*c, static_cast<int>(args.size()), argv.data(),
+                               lens.data());
+  if (raw == nullptr) {
+    const std::string err = (*c)->errstr;
+    Release(*c, false);
+    return Unavailable(err);
+  }
+  Release(*c, true);
+  auto reply = std::make_shared<Reply>(static_cast<redisReply*>(raw));
+  if (reply->r->type == REDIS_REPLY_ERROR) {
+    const std::string err = Str(reply->r);
+    if (absl::StartsWith(err, "NOGROUP")) {
+      return absl::NotFoundError(err);
+    }
+    if (absl::StartsWith(err, "BUSYGROUP")) {
+      return absl::AlreadyExistsError(err);
+    }
+    return Unavailable(err);
+  }
+  return reply;
+}
+
+absl::StatusOr<AppendResult> RedisCallbackLog::Append(
+    const v1::Callback& callback, absl::string_view dedup_key) {
+  v1::Callback copy = callback;
+  copy.clear_cursor();
+  copy.clear_enrichment();
+  absl::StatusOr<std::shared_ptr<Reply>> r =
+      Command({"EVAL", kAppendScript, "2", Key("log"),
+               Key(absl::StrCat("dedup:", dedup_key)), copy.SerializeAsString(),
+               absl::StrCat(std::max<int64_t>(
+                   1, absl::ToInt64Seconds(options_.retention)))});
+  if (!r.ok()) return r.status();
+  const redisReply* rep = (*r)->r;
+  if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2) {
+    return Unavailable("unexpected append reply");
+  }
+  AppendResult result;
+  result.cursor = Str(rep->element[0]);
+  result.duplicate = rep->element[1]->integer == 1;
+  return result;
+}
+
+absl::StatusOr<std::vector<v1::Callback>> RedisCallbackLog::DecodeEntries(
+    const redisReply* entries, const redisReply* enrichments) {
+  // Entries: [[id, [field, value, ...]], ...]; an entry deleted meanwhile may
+  // come back with a nil body.
+  std::vector<v1::Callback> out;
+  if (entries->type != REDIS_REPLY_ARRAY) return out;
+  std::vector<std::string> enrich_args = {"MGET"};
+  for (size_t i = 0; i < entries->elements; ++i) {
+    const redisReply* e = entries->element[i];
+    if (e->type != REDIS_REPLY_ARRAY || e->elements != 2) continue;
+    const std::string id = Str(e->element[0]);
+    const redisReply* fields = e->element[1];
+    v1::Callback cb;
+    bool ok = false;
+    if (fields->type == REDIS_REPLY_ARRAY) {
+      for (size_t f = 0; f + 1 < fields->elements; f += 2) {
+        if (Str(fields->element[f]) == "d") {
+          ok = cb.ParseFromString(Str(fields->element[f + 1]));
+        }
+      }
+    }
+    if (!ok) continue;
+    cb.set_cursor(id);
+    if (enrichments != nullptr && enrichments->type == REDIS_REPLY_ARRAY &&
+        i < enrichments->elements &&
+        enrichments->element[i]->type == REDIS_REPLY_STRING) {
+      cb.mutable_enrichment()->ParseFromString(Str(enrichments->element[i]));
+    }
+    enrich_args.push_back(Key(absl::StrCat("enrich:", id)));
+    out.push_back(std::move(cb));
+  }
+  if (!out.empty() && enrichments == nullptr) {
+    absl::StatusOr<std::shared_ptr<Reply>> en = Command(enrich_args);
+    if (en.ok() && (*en)->r->type == REDIS_REPLY_ARRAY &&
+        (*en)->r->elements == out.size()) {
+      for (size_t i = 0; i < out.size(); ++i) {
+        const redisReply* v = (*en)->r->element[i];
+        if (v->type == REDIS_REPLY_STRING) {
+          out[i].mutable_enrichment()->ParseFromString(Str(v));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+absl::Status RedisCallbackLog::CheckNotExpired(absl::string_view after) {
+  if (after.empty()) return absl::OkStatus();
+  StreamId a;
+  if (!ParseStreamId(after, &a)) {
+    return errors::InvalidField("after_cursor", "not a cursor of this gateway");
+  }
+  absl::StatusOr<std::shared_ptr<Reply>> floor = Command({"GET", Key("floor")});
+  if (!floor.ok()) return floor.status();
+  StreamId f;
+  if ((*floor)->r->type == REDIS_REPLY_STRING &&
+      ParseStreamId(Str((*floor)->r), &f) && a < f) {
+    return CursorExpired(Str((*floor)->r));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ReadResult> RedisCallbackLog::Read(absl::string_view after,
+                                                  int scan_limit,
+                                                  const Filter& filter) {
+  StreamId a;
+  if (!after.empty() && !ParseStreamId(after, &a)) {
+    return errors::InvalidField("after_cursor", "not a cursor of this gateway");
+  }
+  ReadResult result;
+  absl::StatusOr<std::shared_ptr<Reply>> r =
+      Command({"EVAL", kReadScript, "2", Key("log"), Key("floor"),
+               after.empty() ? "-" : absl::StrCat("(", after),
+               absl::StrCat(std::max(scan_limit, 0)), Key("enrich:")});
+  if (!r.ok()) return r.status();
+  const redisReply* rep = (*r)->r;
+  if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 3) {
+    return Unavailable("unexpected read reply");
+  }
+  StreamId f;
+  if (!after.empty() && rep->element[0]->type == REDIS_REPLY_STRING &&
+      ParseStreamId(Str(rep->element[0]), &f) && a < f) {
+    return CursorExpired(Str(rep->element[0]));
+  }
+  if (scan_limit <= 0) return result;
+  const redisReply* entries = rep->element[1];
+  result.scanned = static_cast<int>(entries->elements);
+  if (entries->elements > 0) {
+    result.scanned_cursor =
+        Str(entries->element[entries->elements - 1]->element[0]);
+  }
+  absl::StatusOr<std::vector<v1::Callback>> cbs =
+      DecodeEntries(entries, rep->element[2]);
+  if (!cbs.ok()) return cbs.status();
+  for (v1::Callback& cb : *cbs) {
+    if (filter.Matches(cb)) result.callbacks.push_back(std::move(cb));
+  }
+  return result;
+}
+
+absl::StatusOr<std::string> RedisCallbackLog::HeadCursor() {
+  absl::StatusOr<std::shared_ptr<Reply>> r =
+      Command({"XREVRANGE", Key("log"), "+", "-", "COUNT", "1"});
+  if (!r.ok()) return r.status();
+  if ((*r)->r->elements == 0) return std::string();
+  return Str((*r)->r->element[0]->element[0]);
+}
+
+absl::StatusOr<std::string> RedisCallbackLog::WaitForNewer(
+    absl::string_view after, absl::Duration timeout) {
+  // XREAD BLOCK sees appends from every replica as they happen.
+  absl::StatusOr<std::shared_ptr<Reply>> r = Command(
+      {"XREAD", "COUNT", "1", "BLOCK",
+       absl::StrCat(std::max<int64_t>(1, absl::ToInt64Milliseconds(timeout))),
+       "STREAMS", Key("log"), after.empty() ? "0-0" : std::string(after)});
+  if (!r.ok()) return r.status();
+  if ((*r)->r->type == REDIS_REPLY_NIL) return std::string(after);
+  // The first newer id, not the head: good enough to say "something new"
+  // and saves a round trip; the next wait returns at once if more follow.
+  const redisReply* stream = (*r)->r->element[0];
+  const redisReply* entries = stream->element[1];
+  if (entries->elements == 0) return std::string(after);
+  return Str(entries->element[0]->element[0]);
+}
+
+absl::Status RedisCallbackLog::AttachEnrichment(
+    absl::string_view cursor, const v1::CallbackEnrichment& enrichment) {
+  absl::StatusOr<std::shared_ptr<Reply>> r =
+      Command({"SET", Key(absl::StrCat("enrich:", cursor)),
+               enrichment.SerializeAsString(), "EX",
+               absl::StrCat(std::max<int64_t>(
+                   1, absl::ToInt64Seconds(options_.retention)))});
+  return r.status();
+}
+
+absl::Status RedisCallbackLog::EnsureSubscription(
+    absl::string_view name, absl::string_view start_after) {
+  const std::string now = absl::StrCat(absl::ToUnixMicros(options_.clock()));
+  absl::StatusOr<std::shared_ptr<Reply>> exists =
+      Command({"HEXISTS", Key("subs"), std::string(name)});
+  if (!exists.ok()) return exists.status();
+  if ((*exists)->r->integer == 0) {
+    absl::Status s = CheckNotExpired(start_after);
+    if (!s.ok()) return s;
+    absl::StatusOr<std::shared_ptr<Reply>> g = Command(
+        {"XGROUP", "CREATE", Key("log"), absl::StrCat("g:", name),
+         start_after.empty() ? "0" : std::string(start_after), "MKSTREAM"});
+    if (!g.ok() && !absl::IsAlreadyExists(g.status())) return g.status();
+  }
+  return Command({"HSET", Key("subs"), std::string(name), now}).status();
+}
+
+absl::StatusOr<std::vector<v1::Callback>> RedisCallbackLog::Claim(
+    absl::string_view name, absl::string_view consumer, int max_outstanding,
+    absl::Duration ack_deadline, const Filter& filter) {
+  const std::string group = absl::StrCat("g:", name);
+  const std::string cons(consumer);
+  absl::StatusOr<std::shared_ptr<Reply>> exists =
+      Command({"HEXISTS", Key("subs"), std::string(name)});
+  if (!exists.ok()) return exists.status();
+  if ((*exists)->r->integer == 0) return SubscriptionNotFound(name);
+  const int64_t deadline_ms = absl::ToInt64Milliseconds(ack_deadline);
+
+  // What this consumer holds and is still within its deadline.
+  absl::StatusOr<std::shared_ptr<Reply>> pending =
+      Command({"XPENDING", Key("log"), group, "IDLE", absl::StrCat(0), "-", "+",
+               "1000", cons});
+  if (!pending.ok()) {
+    if (absl::IsNotFound(pending.status())) return SubscriptionNotFound(name);
+    return pending.status();
+  }
+  int outstanding = 0;
+  for (size_t i = 0; i < (*pending)->r->elements; ++i) {
+    const redisReply* p = (*pending)->r->element[i];
+    if (p->elements >= 3 && p->element[2]->integer < deadline_ms) {
+      ++outstanding;
+    }
+  }
+  int room = max_outstanding - outstanding;
+  std::vector<v1::Callback> out;
+  if (room <= 0) return out;
+
+  // Redeliveries: entries whose last delivery is older than the deadline.
+  absl::StatusOr<std::shared_ptr<Reply>> claimed =
+      Command({"XAUTOCLAIM", Key("log"), group, cons, absl::StrCat(deadline_ms),
+               "0-0", "COUNT", absl::StrCat(room)});
+  if (!claimed.ok()) return claimed.status();
+  if ((*claimed)->r->type == REDIS_REPLY_ARRAY &&
+      (*claimed)->r->elements >= 2) {
+    absl::StatusOr<std::vector<v1::Callback>> cbs =
+        DecodeEntries((*claimed)->r->element[1], nullptr);
+    if (!cbs.ok()) return cbs.status();
+    for (v1::Callback& cb : *cbs) out.push_back(std::move(cb));
+    room -= static_cast<int>(out.size());
+  }
+  // New entries; those not matching the filter count as acknowledged.
+  for (int round = 0; room > 0 && round < 4; ++round) {
+    absl::StatusOr<std::shared_ptr<Reply>> fresh =
+        Command({"XREADGROUP", "GROUP", group, cons, "COUNT",
+                 absl::StrCat(room), "STREAMS", Key("log"), ">"});
+    if (!fresh.ok()) return fresh.status();
+    if ((*fresh)->r->type != REDIS_REPLY_ARRAY || (*fresh)->r->elements == 0) {
+      break;
+    }
+    const redisReply* stream = (*fresh)->r->element[0];
+    const size_t got = stream->element[1]->elements;
+    absl::StatusOr<std::vector<v1::Callback>> cbs =
+        DecodeEntries(stream->element[1], nullptr);
+    if (!cbs.ok()) return cbs.status();
+    std::vector<std::string> ack = {"XACK", Key("log"), group};
+    for (v1::Callback& cb : *cbs) {
+      if (filter.Matches(cb)) {
+        out.push_back(std::move(cb));
+        --room;
+      } else {
+        ack.push_back(cb.cursor());
+      }
+    }
+    if (ack.size() > 3) {
+      absl::Status s = Command(ack).status();
+      if (!s.ok()) return s;
+    }
+    if (got < 1 || ack.size() == 3) break;  // nothing filtered: room is right
+  }
+  Command({"HSET", Key("subs"), std::string(name),
+           absl::StrCat(absl::ToUnixMicros(options_.clock()))})
+      .IgnoreError();
+  return out;
+}
+
+absl::Status RedisCallbackLog::Acknowledge(
+    absl::string_view name, const std::vector<std::string>& cursors) {
+  absl::StatusOr<std::shared_ptr<Reply>> exists =
+      Command({"HEXISTS", Key("subs"), std::string(name)});
+  if (!exists.ok()) return exists.status();
+  if ((*exists)->r->integer == 0) return SubscriptionNotFound(name);
+  std::vector<std::string> args = {"XACK", Key("log"),
+                                   absl::StrCat("g:", name)};
+  for (const std::string& c : cursors) {
+    StreamId id;
+    if (ParseStreamId(c, &id)) args.push_back(c);  // others: unknown, fine
+  }
+  if (args.size() == 3) return absl::OkStatus();
+  return Command(args).status();
+}
+
+absl::Status RedisCallbackLog::PutBinding(absl::string_view nonce,
+                                          const Binding& binding) {
+  const std::string value =
+      absl::StrCat(static_cast<int>(binding.region), "|", binding.account_id);
+  const std::string key = Key(absl::StrCat("binding:", nonce));
+  absl::StatusOr<std::shared_ptr<Reply>> r =
+      Command({"SET", key, value, "NX", "EX",
+               absl::StrCat(std::max<int64_t>(
+                   1, absl::ToInt64Seconds(options_.binding_retention)))});
+  if (!r.ok()) return r.status();
+  if ((*r)->r->type != REDIS_REPLY_NIL) return absl::OkStatus();
+  absl::StatusOr<std::shared_ptr<Reply>> existing = Command({"GET", key});
+  if (!existing.ok()) return existing.status();
+  if (Str((*existing)->r) == value) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      "callback token already bound to another account");
+}
+
+absl::StatusOr<absl::optional<Binding>> RedisCallbackLog::GetBinding(
+    absl::string_view nonce) {
+  absl::StatusOr<std::shared_ptr<Reply>> r =
+      Command({"GET", Key(absl::StrCat("binding:", nonce))});
+  if (!r.ok()) return r.status();
+  if ((*r)->r->type != REDIS_REPLY_STRING) return absl::optional<Binding>();
+  std::pair<std::string, std::string> p =
+      absl::StrSplit(Str((*r)->r), absl::MaxSplits('|', 1));
+  int region = 0;
+  if (!absl::SimpleAtoi(p.first, &region)) return absl::optional<Binding>();
+  Binding b;
+  b.region = static_cast<v1::Region>(region);
+  b.account_id = p.second;
+  return absl::optional<Binding>(std::move(b));
+}
+
+absl::Status RedisCallbackLog::ApplyRetention(
+    absl::Duration retention, absl::Duration binding_retention) {
+  const absl::Time cutoff = options_.clock() - retention;
+  const std::string min_id = absl::StrCat(absl::ToUnixMillis(cutoff), "-0");
+  absl::StatusOr<std::shared_ptr<Reply>> trimmed =
+      Command({"XTRIM", Key("log"), "MINID", min_id});
+  if (!trimmed.ok()) return trimmed.status();
+  if ((*trimmed)->r->integer > 0) {
+    absl::Status s = Command({"SET", Key("floor"), min_id}).status();
+    if (!s.ok()) return s;
+  }
+  // Subscriptions idle for the retention period.
+  absl::StatusOr<std::shared_ptr<Reply>> subs =
+      Command({"HGETALL", Key("subs")});
+  if (!subs.ok()) return subs.status();
+  const int64_t cutoff_us = absl::ToUnixMicros(cutoff);
+  for (size_t i = 0; i + 1 < (*subs)->r->elements; i += 2) {
+    const std::string name = Str((*subs)->r->element[i]);
+    int64_t last = 0;
+    if (absl::SimpleAtoi(Str((*subs)->r->element[i + 1]), &last) &&
+        last < cutoff_us) {
+      Command({"XGROUP", "DESTROY", Key("log"), absl::StrCat("g:", name)})
+          .IgnoreError();
+      Command({"HDEL", Key("subs"), name}).IgnoreError();
+    }
+  }
+  // Dedup keys, enrichments and bindings expire by TTL.
+  return absl::OkStatus();
+}
+
+}  // namespace jumio_gateway::callbacks

@@ -1,0 +1,94 @@
+// The callback log on Redis Streams, for several gateway replicas sharing
+// one log: XADD (through a Lua script that also records the dedup key, so
+// dedup and append are atomic), XRANGE for cursors, XREAD BLOCK to notice
+// appends made by other replicas, consumer groups (XREADGROUP, XACK,
+// XAUTOCLAIM) for named subscriptions. Cursors are stream ids.
+//
+// Durability is the server's: run redis-server with appendonly yes and
+// appendfsync always (Redis then fsyncs before it replies, batching
+// concurrent writes), otherwise a 200 to Jumio is only as durable as Redis's
+// configuration. fsync_always() reports what the server said at Open.
+#ifndef JUMIO_GATEWAY_SERVER_CALLBACKS_REDIS_LOG_H_
+#define JUMIO_GATEWAY_SERVER_CALLBACKS_REDIS_LOG_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "server/callbacks/callback_log.h"
+
+struct redisContext;
+struct redisReply;
+
+namespace jumio_gateway::callbacks {
+
+class RedisCallbackLog final : public CallbackLog {
+ public:
+  struct Options {
+    // "host:port" or "unix:/path/to/socket".
+    std::string address = "127.0.0.1:6379";
+    // Every key starts with "<prefix>:", so deployments can share a server.
+    std::string prefix = "jumio-gateway";
+    absl::Duration connect_timeout = absl::Seconds(2);
+    absl::Duration command_timeout = absl::Seconds(10);
+    // How long dedup keys and enrichments live (as long as callbacks).
+    absl::Duration retention = absl::Hours(24 * 7);
+    absl::Duration binding_retention = absl::Hours(24 * 90);
+    std::function<absl::Time()> clock = absl::Now;
+  };
+
+  static absl::StatusOr<std::unique_ptr<RedisCallbackLog>> Open(
+      Options options);
+  ~RedisCallbackLog() override;
+
+  bool fsync_always() const { return fsync_always_; }
+
+  absl::StatusOr<AppendResult> Append(const v1::Callback& callback,
+                                      absl::string_view dedup_key) override;
+  absl::StatusOr<ReadResult> Read(absl::string_view after, int scan_limit,
+                                  const Filter& filter) override;
+  absl::StatusOr<std::string> HeadCursor() override;
+  absl::StatusOr<std::string> WaitForNewer(absl::string_view after,
+                                           absl::Duration timeout) override;
+  absl::Status AttachEnrichment(
+      absl::string_view cursor,
+      const v1::CallbackEnrichment& enrichment) override;
+  absl::Status EnsureSubscription(absl::string_view name,
+                                  absl::string_view start_after) override;
+  absl::StatusOr<std::vector<v1::Callback>> Claim(
+      absl::string_view name, absl::string_view consumer, int max_outstanding,
+      absl::Duration ack_deadline, const Filter& filter) override;
+  absl::Status Acknowledge(absl::string_view name,
+                           const std::vector<std::string>& cursors) override;
+  absl::Status PutBinding(absl::string_view nonce,
+                          const Binding& binding) override;
+  absl::StatusOr<absl::optional<Binding>> GetBinding(
+      absl::string_view nonce) override;
+  absl::Status ApplyRetention(absl::Duration retention,
+                              absl::Duration binding_retention) override;
+
+  // A reply, owned (see redis_log.cc).
+  struct Reply;
+
+ private:
+  explicit RedisCallbackLog(Options options) : options_(std::move(options)) {}
+
+  absl::StatusOr<redisContext*> Acquire();
+  void Release(redisContext* c, bool healthy);
+  absl::StatusOr<std::shared_ptr<Reply>> Command(
+      const std::vector<std::string>& args);
+  std::string Key(absl::string_view suffix) const;
+  absl::Status CheckNotExpired(absl::string_view after);
+  absl::StatusOr<std::vector<v1::Callback>> DecodeEntries(
+      const redisReply* entries, const redisReply* enrichments);
+
+  const Options options_;
+  bool fsync_always_ = false;
+  absl::Mutex mu_;
+  std::vector<redisContext*> idle_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace jumio_gateway::callbacks
+
+#endif  // JUMIO_GATEWAY_SERVER_CALLBACKS_REDIS_LOG_H_

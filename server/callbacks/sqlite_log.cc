@@ -1,0 +1,631 @@
+#include "server/callbacks/sqlite_log.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "server/errors/errors.h"
+
+namespace jumio_gateway::callbacks {
+
+namespace {
+
+using ::jumio::gateway::v1::ERROR_REASON_CALLBACK_LOG_UNAVAILABLE;
+using ::jumio::gateway::v1::ERROR_REASON_CURSOR_EXPIRED;
+
+constexpr char kSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS callbacks (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  dedup_key TEXT NOT NULL UNIQUE,
+  receive_us INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  enrichment BLOB
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS subscriptions (
+  name TEXT PRIMARY KEY,
+  position INTEGER NOT NULL,
+  last_active_us INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pending (
+  name TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  consumer TEXT NOT NULL,
+  deadline_us INTEGER NOT NULL,
+  PRIMARY KEY (name, seq)
+);
+CREATE TABLE IF NOT EXISTS bindings (
+  nonce TEXT PRIMARY KEY,
+  region INTEGER NOT NULL,
+  account_id TEXT NOT NULL,
+  created_us INTEGER NOT NULL
+);
+)sql";
+
+absl::Status Unavailable(sqlite3* db, absl::string_view what) {
+  absl::Status s = errors::Error(
+      absl::StatusCode::kUnavailable, ERROR_REASON_CALLBACK_LOG_UNAVAILABLE,
+      absl::StrCat("callback log (sqlite) ", what, ": ",
+                   db != nullptr ? sqlite3_errmsg(db) : "no database"));
+  errors::SetRetryDelay(s, absl::Seconds(1));
+  return s;
+}
+
+// A prepared statement that finalizes itself.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) : db_(db) {
+    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+  }
+  ~Stmt() { sqlite3_finalize(stmt_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  bool ok() const { return rc_ == SQLITE_OK; }
+  Stmt& Bind(int i, int64_t v) {
+    sqlite3_bind_int64(stmt_, i, v);
+    return *this;
+  }
+  Stmt& Bind(int i, absl::string_view v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()),
+                      SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& BindBlob(int i, const std::string& v) {
+    sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()),
+                      SQLITE_TRANSIENT);
+    return *this;
+  }
+  // SQLITE_ROW, SQLITE_DONE or an error code.
+  int Step() { return sqlite3_step(stmt_); }
+  void Reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  int64_t Int(int col) { return sqlite3_column_int64(stmt_, col); }
+  bool IsNull(int col) {
+    return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
+  }
+  std::string Text(int col) {
+    const void* p = sqlite3_column_blob(stmt_, col);
+    const int n = sqlite3_column_bytes(stmt_, col);
+    return p == nullptr ? std::string()
+                        : std::string(static_cast<const char*>(p), n);
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_;
+};
+
+absl::Status Exec(sqlite3* db, const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    sqlite3_free(err);
+    return Unavailable(db, "exec");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> ParseCursor(absl::string_view cursor,
+                                    absl::string_view field) {
+  if (cursor.empty()) return 0;
+  int64_t v = 0;
+  if (!absl::SimpleAtoi(cursor, &v) || v < 0) {
+    return errors::InvalidField(field, "not a cursor of this gateway");
+  }
+  return v;
+}
+
+// Decodes a row's data and enrichment columns into a Callback with its cursor.
+absl::StatusOr<v1::Callback> Decode(int64_t seq, const std::string& data,
+                                    const std::string* enrichment) {
+  v1::Callback cb;
+  if (!cb.ParseFromString(data)) {
+    return absl::DataLossError(absl::StrCat("callback ", seq, " unreadable"));
+  }
+  cb.set_cursor(absl::StrCat(seq));
+  if (enrichment != nullptr) {
+    cb.mutable_enrichment()->ParseFromString(*enrichment);
+  }
+  return cb;
+}
+
+int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
+
+absl::StatusOr<int64_t> Floor(sqlite3* db) {
+  Stmt s(db, "SELECT value FROM meta WHERE key = 'floor'");
+  if (!s.ok()) return Unavailable(db, "prepare");
+  const int rc = s.Step();
+  if (rc == SQLITE_ROW) return s.Int(0);
+  if (rc == SQLITE_DONE) return 0;
+  return Unavailable(db, "read floor");
+}
+
+absl::Status CursorExpired(int64_t floor) {
+  return errors::Error(absl::StatusCode::kOutOfRange,
+                       ERROR_REASON_CURSOR_EXPIRED,
+                       "cursor points before the retained callback log",
+                       {{"oldestCursor", absl::StrCat(floor + 1)}});
+}
+
+absl::Status SubscriptionNotFound(absl::string_view name) {
+  return errors::Error(absl::StatusCode::kNotFound,
+                       ::jumio::gateway::v1::ERROR_REASON_NOT_FOUND,
+                       absl::StrCat("subscription ", name, " does not exist"));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SqliteCallbackLog>> SqliteCallbackLog::Open(
+    Options options) {
+  std::unique_ptr<SqliteCallbackLog> log(
+      new SqliteCallbackLog(std::move(options)));
+  absl::Status s = log->Init();
+  if (!s.ok()) return s;
+  return log;
+}
+
+absl::Status SqliteCallbackLog::Init() {
+  const int flags =
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(options_.path.c_str(), &writer_db_, flags, nullptr) !=
+      SQLITE_OK) {
+    return Unavailable(writer_db_, "open");
+  }
+  sqlite3_busy_timeout(writer_db_, 5000);
+  // WAL: readers never block the writer. synchronous=FULL: the WAL is fsync'd
+  // at every commit, which is what lets the receiver answer 200.
+  for (const char* sql :
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", kSchema}) {
+    absl::Status s = Exec(writer_db_, sql);
+    if (!s.ok()) return s;
+  }
+  {
+    absl::MutexLock l(&reader_mu_);
+    if (sqlite3_open_v2(options_.path.c_str(), &reader_db_, flags, nullptr) !=
+        SQLITE_OK) {
+      return Unavailable(reader_db_, "open reader");
+    }
+    sqlite3_busy_timeout(reader_db_, 5000);
+  }
+  {
+    Stmt s(writer_db_,
+           "SELECT seq FROM sqlite_sequence WHERE name = 'callbacks'");
+    if (s.ok() && s.Step() == SQLITE_ROW) {
+      absl::MutexLock l(&head_mu_);
+      head_ = s.Int(0);
+    }
+  }
+  writer_ = std::thread([this] { WriterLoop(); });
+  return absl::OkStatus();
+}
+
+SqliteCallbackLog::~SqliteCallbackLog() {
+  {
+    absl::MutexLock l(&mu_);
+    stopping_ = true;
+  }
+  if (writer_.joinable()) writer_.join();
+  sqlite3_close_v2(writer_db_);
+  absl::MutexLock l(&reader_mu_);
+  sqlite3_close_v2(reader_db_);
+}
+
+absl::Status SqliteCallbackLog::Write(Job job) {
+  PendingWrite w;
+  w.job = std::move(job);
+  absl::MutexLock l(&mu_);
+  if (stopping_) return Unavailable(nullptr, "closing");
+  queue_.push_back(&w);
+  mu_.Await(absl::Condition(&w.done));
+  return w.result;
+}
+
+void SqliteCallbackLog::WriterLoop() {
+  std::vector<PendingWrite*> batch;
+  while (true) {
+    batch.clear();
+    {
+      absl::MutexLock l(&mu_);
+      mu_.Await(absl::Condition(
+          +[](SqliteCallbackLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(
+               self->mu_) { return self->stopping_ || !self->queue_.empty(); },
+          this));
+      if (queue_.empty()) return;  // stopping and drained
+      while (!queue_.empty() &&
+             static_cast<int>(batch.size()) < options_.max_batch) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    absl::Status tx = Exec(writer_db_, "BEGIN IMMEDIATE");
+    if (tx.ok()) {
+      for (PendingWrite* w : batch) {
+        // A savepoint per write: one failing write must not undo the others
+        // of its batch.
+        Exec(writer_db_, "SAVEPOINT w").IgnoreError();
+        w->result = w->job(writer_db_);
+        if (!w->result.ok()) Exec(writer_db_, "ROLLBACK TO w").IgnoreError();
+        Exec(writer_db_, "RELEASE w").IgnoreError();
+      }
+      tx = Exec(writer_db_, "COMMIT");
+      if (!tx.ok()) Exec(writer_db_, "ROLLBACK").IgnoreError();
+    }
+    commits_.fetch_add(1);
+    writes_.fetch_add(static_cast<int64_t>(batch.size()));
+    int64_t head = 0;
+    {
+      Stmt s(writer_db_,
+             "SELECT seq FROM sqlite_sequence WHERE name = 'callbacks'");
+      if (s.ok() && s.Step() == SQLITE_ROW) head = s.Int(0);
+    }
+    {
+      absl::MutexLock l(&head_mu_);
+      if (head > head_) head_ = head;
+    }
+    absl::MutexLock l(&mu_);
+    for (PendingWrite* w : batch) {
+      if (!tx.ok()) w->result = tx;
+      w->done = true;
+    }
+  }
+}
+
+int64_t SqliteCallbackLog::Head() {
+  absl::MutexLock l(&head_mu_);
+  return head_;
+}
+
+absl::StatusOr<AppendResult> SqliteCallbackLog::Append(
+    const v1::Callback& callback, absl::string_view dedup_key) {
+  v1::Callback copy = callback;
+  copy.clear_cursor();
+  copy.clear_enrichment();
+  const std::string data = copy.SerializeAsString();
+  const int64_t receive_us =
+      callback.has_receive_time()
+          ? google::protobuf::util::TimeUtil::TimestampToMicroseconds(
+                callback.receive_time())
+          : Micros(options_.clock());
+  AppendResult result;
+  absl::Status s = Write([&](sqlite3* db) -> absl::Status {
+    Stmt ins(db,
+             "INSERT OR IGNORE INTO callbacks (dedup_key, receive_us, data) "
+             "VALUES (?, ?, ?)");
+    if (!ins.ok()) return Unavailable(db, "prepare");
+    ins.Bind(1, dedup_key).Bind(2, receive_us).BindBlob(3, data);
+    if (ins.Step() != SQLITE_DONE) return Unavailable(db, "insert");
+    if (sqlite3_changes(db) == 1) {
+      result.cursor = absl::StrCat(sqlite3_last_insert_rowid(db));
+      return absl::OkStatus();
+    }
+    Stmt sel(db, "SELECT seq FROM callbacks WHERE dedup_key = ?");
+    if (!sel.ok()) return Unavailable(db, "prepare");
+    sel.Bind(1, dedup_key);
+    if (sel.Step() != SQLITE_ROW) return Unavailable(db, "dedup lookup");
+    result.cursor = absl::StrCat(sel.Int(0));
+    result.duplicate = true;
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return result;
+}
+
+absl::StatusOr<ReadResult> SqliteCallbackLog::Read(absl::string_view after,
+                                                   int scan_limit,
+                                                   const Filter& filter) {
+  absl::StatusOr<int64_t> after_seq = ParseCursor(after, "after_cursor");
+  if (!after_seq.ok()) return after_seq.status();
+  absl::MutexLock l(&reader_mu_);
+  if (!after.empty()) {
+    absl::StatusOr<int64_t> floor = Floor(reader_db_);
+    if (!floor.ok()) return floor.status();
+    if (*after_seq < *floor) return CursorExpired(*floor);
+  }
+  Stmt s(reader_db_,
+         "SELECT seq, data, enrichment FROM callbacks WHERE seq > ? "
+         "ORDER BY seq LIMIT ?");
+  if (!s.ok()) return Unavailable(reader_db_, "prepare");
+  s.Bind(1, *after_seq).Bind(2, static_cast<int64_t>(scan_limit));
+  ReadResult result;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    const int64_t seq = s.Int(0);
+    result.scanned_cursor = absl::StrCat(seq);
+    ++result.scanned;
+    std::string enrichment;
+    const bool has_enrichment = !s.IsNull(2);
+    if (has_enrichment) enrichment = s.Text(2);
+    absl::StatusOr<v1::Callback> cb =
+        Decode(seq, s.Text(1), has_enrichment ? &enrichment : nullptr);
+    if (!cb.ok()) continue;  // never block the feed on one bad row
+    if (filter.Matches(*cb)) result.callbacks.push_back(*std::move(cb));
+  }
+  if (rc != SQLITE_DONE) return Unavailable(reader_db_, "read");
+  return result;
+}
+
+absl::StatusOr<std::string> SqliteCallbackLog::HeadCursor() {
+  const int64_t head = Head();
+  return head == 0 ? std::string() : absl::StrCat(head);
+}
+
+absl::StatusOr<std::string> SqliteCallbackLog::WaitForNewer(
+    absl::string_view after, absl::Duration timeout) {
+  absl::StatusOr<int64_t> after_seq = ParseCursor(after, "cursor");
+  if (!after_seq.ok()) return after_seq.status();
+  const int64_t a = *after_seq;
+  absl::MutexLock l(&head_mu_);
+  auto newer = [this, a]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(head_mu_) {
+    return head_ > a;
+  };
+  head_mu_.AwaitWithTimeout(absl::Condition(&newer), timeout);
+  return head_ == 0 ? std::string() : absl::StrCat(head_);
+}
+
+absl::Status SqliteCallbackLog::AttachEnrichment(
+    absl::string_view cursor, const v1::CallbackEnrichment& enrichment) {
+  absl::StatusOr<int64_t> seq = ParseCursor(cursor, "cursor");
+  if (!seq.ok()) return seq.status();
+  const std::string data = enrichment.SerializeAsString();
+  return Write([&](sqlite3* db) -> absl::Status {
+    Stmt s(db, "UPDATE callbacks SET enrichment = ? WHERE seq = ?");
+    if (!s.ok()) return Unavailable(db, "prepare");
+    s.BindBlob(1, data).Bind(2, *seq);
+    if (s.Step() != SQLITE_DONE) return Unavailable(db, "update");
+    return absl::OkStatus();
+  });
+}
+
+absl::Status SqliteCallbackLog::EnsureSubscription(
+    absl::string_view name, absl::string_view start_after) {
+  absl::StatusOr<int64_t> start = ParseCursor(start_after, "after_cursor");
+  if (!start.ok()) return start.status();
+  const int64_t now = Micros(options_.clock());
+  return Write([&](sqlite3* db) -> absl::Status {
+    Stmt touch(db,
+               "UPDATE subscriptions SET last_active_us = ? WHERE name = ?");
+    if (!touch.ok()) return Unavailable(db, "prepare");
+    touch.Bind(1, now).Bind(2, name);
+    if (touch.Step() != SQLITE_DONE) return Unavailable(db, "update");
+    if (sqlite3_changes(db) == 1) return absl::OkStatus();
+    if (!start_after.empty()) {
+      absl::StatusOr<int64_t> floor = Floor(db);
+      if (!floor.ok()) return floor.status();
+      if (*start < *floor) return CursorExpired(*floor);
+    }
+    Stmt ins(db,
+             "INSERT INTO subscriptions (name, position, last_active_us) "
+             "VALUES (?, ?, ?)");
+    if (!ins.ok()) return Unavailable(db, "prepare");
+    ins.Bind(1, name).Bind(2, *start).Bind(3, now);
+    if (ins.Step() != SQLITE_DONE) return Unavailable(db, "insert");
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<v1::Callback>> SqliteCallbackLog::Claim(
+    absl::string_view name, absl::string_view consumer, int max_outstanding,
+    absl::Duration ack_deadline, const Filter& filter) {
+  const int64_t now = Micros(options_.clock());
+  const int64_t deadline = now + absl::ToInt64Microseconds(ack_deadline);
+  std::vector<v1::Callback> out;
+  absl::Status s = Write([&](sqlite3* db) -> absl::Status {
+    out.clear();
+    Stmt sub(db, "SELECT position FROM subscriptions WHERE name = ?");
+    if (!sub.ok()) return Unavailable(db, "prepare");
+    sub.Bind(1, name);
+    const int rc = sub.Step();
+    if (rc == SQLITE_DONE) return SubscriptionNotFound(name);
+    if (rc != SQLITE_ROW) return Unavailable(db, "read subscription");
+    int64_t position = sub.Int(0);
+
+    Stmt count(db,
+               "SELECT count(*) FROM pending WHERE name = ? AND consumer = ? "
+               "AND deadline_us > ?");
+    if (!count.ok()) return Unavailable(db, "prepare");
+    count.Bind(1, name).Bind(2, consumer).Bind(3, now);
+    if (count.Step() != SQLITE_ROW) return Unavailable(db, "count");
+    int64_t room = max_outstanding - count.Int(0);
+    if (room <= 0) return absl::OkStatus();
+
+    Stmt load(db, "SELECT data, enrichment FROM callbacks WHERE seq = ?");
+    Stmt take(db,
+              "UPDATE pending SET consumer = ?, deadline_us = ? "
+              "WHERE name = ? AND seq = ?");
+    Stmt drop(db, "DELETE FROM pending WHERE name = ? AND seq = ?");
+    if (!load.ok() || !take.ok() || !drop.ok()) {
+      return Unavailable(db, "prepare");
+    }
+    // Redeliveries first: they are the oldest unfinished work.
+    std::vector<int64_t> expired;
+    {
+      Stmt exp(db,
+               "SELECT seq FROM pending WHERE name = ? AND deadline_us <= ? "
+               "ORDER BY seq LIMIT ?");
+      if (!exp.ok()) return Unavailable(db, "prepare");
+      exp.Bind(1, name).Bind(2, now).Bind(3, room);
+      while (exp.Step() == SQLITE_ROW) expired.push_back(exp.Int(0));
+    }
+    for (int64_t seq : expired) {
+      load.Reset();
+      load.Bind(1, seq);
+      if (load.Step() != SQLITE_ROW) {
+        // Dropped by retention meanwhile.
+        drop.Reset();
+        drop.Bind(1, name).Bind(2, seq);
+        drop.Step();
+        continue;
+      }
+      std::string enrichment;
+      const bool has = !load.IsNull(1);
+      if (has) enrichment = load.Text(1);
+      absl::StatusOr<v1::Callback> cb =
+          Decode(seq, load.Text(0), has ? &enrichment : nullptr);
+      take.Reset();
+      take.Bind(1, consumer).Bind(2, deadline).Bind(3, name).Bind(4, seq);
+      if (take.Step() != SQLITE_DONE) return Unavailable(db, "claim");
+      if (cb.ok()) out.push_back(*std::move(cb));
+      --room;
+    }
+    if (room > 0) {
+      Stmt next(db,
+                "SELECT seq, data, enrichment FROM callbacks WHERE seq > ? "
+                "ORDER BY seq LIMIT ?");
+      Stmt add(db,
+               "INSERT OR REPLACE INTO pending (name, seq, consumer, "
+               "deadline_us) VALUES (?, ?, ?, ?)");
+      if (!next.ok() || !add.ok()) return Unavailable(db, "prepare");
+      next.Bind(1, position).Bind(2, std::max<int64_t>(room * 4, 256));
+      while (room > 0 && next.Step() == SQLITE_ROW) {
+        const int64_t seq = next.Int(0);
+        position = seq;
+        std::string enrichment;
+        const bool has = !next.IsNull(2);
+        if (has) enrichment = next.Text(2);
+        absl::StatusOr<v1::Callback> cb =
+            Decode(seq, next.Text(1), has ? &enrichment : nullptr);
+        // Non-matching callbacks count as acknowledged for this group.
+        if (!cb.ok() || !filter.Matches(*cb)) continue;
+        add.Reset();
+        add.Bind(1, name).Bind(2, seq).Bind(3, consumer).Bind(4, deadline);
+        if (add.Step() != SQLITE_DONE) return Unavailable(db, "pending");
+        out.push_back(*std::move(cb));
+        --room;
+      }
+    }
+    Stmt upd(db,
+             "UPDATE subscriptions SET position = ?, last_active_us = ? "
+             "WHERE name = ?");
+    if (!upd.ok()) return Unavailable(db, "prepare");
+    upd.Bind(1, position).Bind(2, now).Bind(3, name);
+    if (upd.Step() != SQLITE_DONE) return Unavailable(db, "update");
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+absl::Status SqliteCallbackLog::Acknowledge(
+    absl::string_view name, const std::vector<std::string>& cursors) {
+  std::vector<int64_t> seqs;
+  for (const std::string& c : cursors) {
+    int64_t v = 0;
+    if (absl::SimpleAtoi(c, &v)) seqs.push_back(v);  // others: unknown, fine
+  }
+  return Write([&](sqlite3* db) -> absl::Status {
+    Stmt sub(db, "SELECT 1 FROM subscriptions WHERE name = ?");
+    if (!sub.ok()) return Unavailable(db, "prepare");
+    sub.Bind(1, name);
+    const int rc = sub.Step();
+    if (rc == SQLITE_DONE) return SubscriptionNotFound(name);
+    if (rc != SQLITE_ROW) return Unavailable(db, "read subscription");
+    Stmt del(db, "DELETE FROM pending WHERE name = ? AND seq = ?");
+    if (!del.ok()) return Unavailable(db, "prepare");
+    for (int64_t seq : seqs) {
+      del.Reset();
+      del.Bind(1, name).Bind(2, seq);
+      if (del.Step() != SQLITE_DONE) return Unavailable(db, "ack");
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status SqliteCallbackLog::PutBinding(absl::string_view nonce,
+                                           const Binding& binding) {
+  const int64_t now = Micros(options_.clock());
+  return Write([&](sqlite3* db) -> absl::Status {
+    Stmt sel(db, "SELECT region, account_id FROM bindings WHERE nonce = ?");
+    if (!sel.ok()) return Unavailable(db, "prepare");
+    sel.Bind(1, nonce);
+    if (sel.Step() == SQLITE_ROW) {
+      if (sel.Int(0) == binding.region && sel.Text(1) == binding.account_id) {
+        return absl::OkStatus();
+      }
+      return absl::FailedPreconditionError(
+          "callback token already bound to another account");
+    }
+    Stmt ins(db,
+             "INSERT INTO bindings (nonce, region, account_id, created_us) "
+             "VALUES (?, ?, ?, ?)");
+    if (!ins.ok()) return Unavailable(db, "prepare");
+    ins.Bind(1, nonce)
+        .Bind(2, static_cast<int64_t>(binding.region))
+        .Bind(3, binding.account_id)
+        .Bind(4, now);
+    if (ins.Step() != SQLITE_DONE) return Unavailable(db, "insert binding");
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<absl::optional<Binding>> SqliteCallbackLog::GetBinding(
+    absl::string_view nonce) {
+  absl::MutexLock l(&reader_mu_);
+  Stmt sel(reader_db_,
+           "SELECT region, account_id FROM bindings WHERE nonce = ?");
+  if (!sel.ok()) return Unavailable(reader_db_, "prepare");
+  sel.Bind(1, nonce);
+  const int rc = sel.Step();
+  if (rc == SQLITE_DONE) return absl::optional<Binding>();
+  if (rc != SQLITE_ROW) return Unavailable(reader_db_, "read binding");
+  Binding b;
+  b.region = static_cast<v1::Region>(sel.Int(0));
+  b.account_id = sel.Text(1);
+  return absl::optional<Binding>(std::move(b));
+}
+
+absl::Status SqliteCallbackLog::ApplyRetention(
+    absl::Duration retention, absl::Duration binding_retention) {
+  const int64_t now = Micros(options_.clock());
+  const int64_t cutoff = now - absl::ToInt64Microseconds(retention);
+  const int64_t binding_cutoff =
+      now - absl::ToInt64Microseconds(binding_retention);
+  return Write([&](sqlite3* db) -> absl::Status {
+    Stmt max(db, "SELECT max(seq) FROM callbacks WHERE receive_us < ?");
+    if (!max.ok()) return Unavailable(db, "prepare");
+    max.Bind(1, cutoff);
+    if (max.Step() != SQLITE_ROW) return Unavailable(db, "retention");
+    if (!max.IsNull(0)) {
+      // Drop a prefix of the log, so that "before the floor" is exactly
+      // "expired" even if the clock stepped back once.
+      const int64_t floor = max.Int(0);
+      Stmt del(db, "DELETE FROM callbacks WHERE seq <= ?");
+      Stmt delp(db, "DELETE FROM pending WHERE seq <= ?");
+      Stmt meta(db,
+                "INSERT OR REPLACE INTO meta (key, value) VALUES "
+                "('floor', ?)");
+      if (!del.ok() || !delp.ok() || !meta.ok()) {
+        return Unavailable(db, "prepare");
+      }
+      del.Bind(1, floor);
+      delp.Bind(1, floor);
+      meta.Bind(1, floor);
+      if (del.Step() != SQLITE_DONE || delp.Step() != SQLITE_DONE ||
+          meta.Step() != SQLITE_DONE) {
+        return Unavailable(db, "retention");
+      }
+    }
+    Stmt idle(db,
+              "DELETE FROM pending WHERE name IN (SELECT name FROM "
+              "subscriptions WHERE last_active_us < ?)");
+    Stmt idles(db, "DELETE FROM subscriptions WHERE last_active_us < ?");
+    Stmt bind(db, "DELETE FROM bindings WHERE created_us < ?");
+    if (!idle.ok() || !idles.ok() || !bind.ok()) {
+      return Unavailable(db, "prepare");
+    }
+    idle.Bind(1, cutoff);
+    idles.Bind(1, cutoff);
+    bind.Bind(1, binding_cutoff);
+    if (idle.Step() != SQLITE_DONE || idles.Step() != SQLITE_DONE ||
+        bind.Step() != SQLITE_DONE) {
+      return Unavailable(db, "retention");
+    }
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace jumio_gateway::callbacks

@@ -1,0 +1,227 @@
+#include "server/observability/gateway_metrics.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/str_cat.h"
+#include "jumio/gateway/v1/account.pb.h"
+#include "jumio/gateway/v1/callback.pb.h"
+#include "jumio/gateway/v1/credential.pb.h"
+#include "jumio/gateway/v1/platform.pb.h"
+#include "jumio/gateway/v1/workflow_execution.pb.h"
+
+namespace jumio_gateway::observability {
+namespace {
+
+// Upstream latencies include Jumio's own processing (uploads of several MB,
+// retrieval of large documents), so the buckets reach further than the gRPC
+// defaults.
+BucketBoundaries UpstreamBuckets() {
+  return {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+}
+
+}  // namespace
+
+const char* GrpcTypeName(bool client_streaming, bool server_streaming) {
+  if (client_streaming && server_streaming) return "bidi_stream";
+  if (client_streaming) return "client_stream";
+  if (server_streaming) return "server_stream";
+  return "unary";
+}
+
+std::vector<const google::protobuf::ServiceDescriptor*>
+ApiServiceDescriptors() {
+  // One message per API file: referencing it links the file's generated code,
+  // whose static initialiser adds the file to the generated pool, and gives the
+  // file descriptor whose services we walk.
+  const google::protobuf::FileDescriptor* files[] = {
+      jumio::gateway::v1::CreateAccountRequest::descriptor()->file(),
+      jumio::gateway::v1::WatchCallbacksRequest::descriptor()->file(),
+      jumio::gateway::v1::UploadCredentialPartRequest::descriptor()->file(),
+      jumio::gateway::v1::GetPlatformStatusRequest::descriptor()->file(),
+      jumio::gateway::v1::FinalizeWorkflowExecutionRequest::descriptor()
+          ->file(),
+  };
+  std::vector<const google::protobuf::ServiceDescriptor*> services;
+  for (const google::protobuf::FileDescriptor* file : files) {
+    for (int i = 0; i < file->service_count(); ++i) {
+      services.push_back(file->service(i));
+    }
+  }
+  return services;
+}
+
+GatewayMetrics::GatewayMetrics(Registry& registry, const BuildInfo& build,
+                               const std::vector<std::string>& regions)
+    : registry_(registry),
+      grpc_server_started(
+          BuildCounter()
+              .Name("grpc_server_started_total")
+              .Help("Total number of RPCs started on the server.")
+              .LabelNames({"grpc_type", "grpc_service", "grpc_method"})
+              .Register(registry)),
+      grpc_server_handled(
+          BuildCounter()
+              .Name("grpc_server_handled_total")
+              .Help("Total number of RPCs completed on the server, regardless "
+                    "of success or failure.")
+              .LabelNames(
+                  {"grpc_type", "grpc_service", "grpc_method", "grpc_code"})
+              .Register(registry)),
+      grpc_server_handling_seconds(
+          BuildHistogram()
+              .Name("grpc_server_handling_seconds")
+              .Help("Histogram of response latency (seconds) of gRPC that had "
+                    "been application-level handled by the server.")
+              .LabelNames({"grpc_type", "grpc_service", "grpc_method"})
+              .Buckets(DefaultLatencyBuckets())
+              .Register(registry)),
+      grpc_server_in_flight(
+          BuildGauge()
+              .Name("grpc_server_in_flight_rpcs")
+              .Help("RPCs started and not yet completed on the server.")
+              .LabelNames({"grpc_service", "grpc_method"})
+              .Register(registry)),
+      upstream_requests(
+          BuildCounter()
+              .Name("jumio_upstream_requests_total")
+              .Help("HTTP requests sent to Jumio, by region, route template, "
+                    "HTTP method and response status (0: no response).")
+              .LabelNames({"region", "endpoint", "method", "status_code"})
+              .Register(registry)),
+      upstream_request_duration(
+          BuildHistogram()
+              .Name("jumio_upstream_request_duration_seconds")
+              .Help("Duration of HTTP requests to Jumio, by region and route "
+                    "template.")
+              .LabelNames({"region", "endpoint"})
+              .Buckets(UpstreamBuckets())
+              .Register(registry)),
+      upstream_retries(
+          BuildCounter()
+              .Name("jumio_upstream_retries_total")
+              .Help("Requests to Jumio sent again after a retryable failure.")
+              .LabelNames({"region", "endpoint"})
+              .Register(registry)),
+      token_refreshes(BuildCounter()
+                          .Name("jumio_token_refreshes_total")
+                          .Help("OAuth2 access token requests, by region and "
+                                "result (success or failure).")
+                          .LabelNames({"region", "result"})
+                          .Register(registry)),
+      circuit_state(BuildGauge()
+                        .Name("jumio_circuit_state")
+                        .Help("Circuit breaker state per region: 0 closed, 1 "
+                              "half-open, 2 open.")
+                        .LabelNames({"region"})
+                        .Register(registry)),
+      callbacks_received(BuildCounter()
+                             .Name("jumio_callbacks_received_total")
+                             .Help("Callback POSTs received from Jumio.")
+                             .Register(registry)),
+      callbacks_rejected(BuildCounter()
+                             .Name("jumio_callbacks_rejected_total")
+                             .Help("Callbacks refused, by reason.")
+                             .LabelNames({"reason"})
+                             .Register(registry)),
+      callbacks_stored(BuildCounter()
+                           .Name("jumio_callbacks_stored_total")
+                           .Help("Callbacks written durably to the log.")
+                           .Register(registry)),
+      callbacks_delivered(BuildCounter()
+                              .Name("jumio_callbacks_delivered_total")
+                              .Help("Callback events sent to subscribers.")
+                              .Register(registry)),
+      callback_subscribers(BuildGauge()
+                               .Name("jumio_callback_subscribers")
+                               .Help("Open WatchCallbacks streams.")
+                               .Register(registry)),
+      callback_log_backlog(
+          BuildGauge()
+              .Name("jumio_callback_log_backlog")
+              .Help("Callbacks stored but not yet acknowledged by a "
+                    "subscriber.")
+              .Register(registry)),
+      build_info(BuildGauge()
+                     .Name("jumio_gateway_build_info")
+                     .Help("Build of the running gateway; always 1.")
+                     .LabelNames({"version", "revision", "grpc_version"})
+                     .Register(registry)) {
+  build_info
+      .WithLabelValues({build.version.empty() ? "unknown" : build.version,
+                        build.revision.empty() ? "unknown" : build.revision,
+                        grpc::Version()})
+      .Set(1);
+  for (const std::string& region : regions) {
+    token_refreshes.WithLabelValues({region, kTokenRefreshSuccess});
+    token_refreshes.WithLabelValues({region, kTokenRefreshFailure});
+    circuit_state.WithLabelValues({region}).Set(0);
+  }
+  for (const char* reason :
+       {kCallbackRejectSourceNotAllowed, kCallbackRejectTooLarge,
+        kCallbackRejectMalformed, kCallbackRejectBadSignature,
+        kCallbackRejectStoreFailed}) {
+    callbacks_rejected.WithLabelValues({reason});
+  }
+  // Served by every gateway next to the API (main enables both), so their
+  // calls are labelled by name too.
+  AddGrpcMethod("grpc.health.v1.Health", "Check", "unary");
+  AddGrpcMethod("grpc.health.v1.Health", "Watch", "server_stream");
+  AddGrpcMethod("grpc.reflection.v1alpha.ServerReflection",
+                "ServerReflectionInfo", "bidi_stream");
+}
+
+void GatewayMetrics::AddGrpcServices(
+    const std::vector<const google::protobuf::ServiceDescriptor*>& services) {
+  for (const google::protobuf::ServiceDescriptor* service : services) {
+    for (int i = 0; i < service->method_count(); ++i) {
+      const google::protobuf::MethodDescriptor* method = service->method(i);
+      AddGrpcMethod(
+          service->full_name(), method->name(),
+          GrpcTypeName(method->client_streaming(), method->server_streaming()));
+    }
+  }
+}
+
+void GatewayMetrics::AddGrpcMethod(const std::string& service,
+                                   const std::string& method,
+                                   const std::string& grpc_type) {
+  grpc_server_started.WithLabelValues({grpc_type, service, method});
+  grpc_server_handled.WithLabelValues({grpc_type, service, method, "OK"});
+  grpc_server_handling_seconds.WithLabelValues({grpc_type, service, method});
+  grpc_server_in_flight.WithLabelValues({service, method});
+  absl::MutexLock lock(&mu_);
+  known_methods_.insert(absl::StrCat("/", service, "/", method));
+}
+
+bool GatewayMetrics::IsKnownGrpcMethod(const std::string& full_method) const {
+  absl::ReaderMutexLock lock(&mu_);
+  return known_methods_.contains(full_method);
+}
+
+void GatewayMetrics::RecordUpstreamRequest(const std::string& region,
+                                           const std::string& endpoint,
+                                           const std::string& http_method,
+                                           int status_code,
+                                           absl::Duration duration) {
+  upstream_requests
+      .WithLabelValues(
+          {region, endpoint, http_method, absl::StrCat(status_code)})
+      .Increment();
+  upstream_request_duration.WithLabelValues({region, endpoint})
+      .Observe(absl::ToDoubleSeconds(duration));
+}
+
+void GatewayMetrics::RecordTokenRefresh(const std::string& region,
+                                        bool success) {
+  token_refreshes
+      .WithLabelValues(
+          {region, success ? kTokenRefreshSuccess : kTokenRefreshFailure})
+      .Increment();
+}
+
+void GatewayMetrics::SetCircuitState(const std::string& region,
+                                     CircuitState state) {
+  circuit_state.WithLabelValues({region}).Set(static_cast<double>(state));
+}
+
+}  // namespace jumio_gateway::observability

@@ -1,0 +1,120 @@
+// The gateway's metric set (DESIGN.md section 6), created on one Registry.
+//
+// Label values must come from small fixed sets: regions from the config, route
+// templates ("retrieval_workflow_details") rather than URLs, status codes,
+// gRPC method names the server registered, and the reason constants below.
+// Never an account id, a workflow id, a name or a token: every distinct value
+// is a new time series kept in memory forever and shown to whoever can read
+// the dashboards.
+#ifndef JUMIO_GATEWAY_SERVER_OBSERVABILITY_GATEWAY_METRICS_H_
+#define JUMIO_GATEWAY_SERVER_OBSERVABILITY_GATEWAY_METRICS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "google/protobuf/descriptor.h"
+#include "server/observability/metrics.h"
+
+namespace jumio_gateway::observability {
+
+// Values of jumio_circuit_state.
+enum class CircuitState { kClosed = 0, kHalfOpen = 1, kOpen = 2 };
+
+// Values of the `reason` label of jumio_callbacks_rejected_total. They are
+// pre-created at zero so that alerts see a series before the first rejection.
+// They are the names of server/callbacks/stats.h RejectReason (kept in step by
+// tests/server/observability/gateway_metrics_test.cc).
+inline constexpr char kCallbackRejectSourceNotAllowed[] = "source_not_allowed";
+inline constexpr char kCallbackRejectTooLarge[] = "body_too_large";
+inline constexpr char kCallbackRejectMalformed[] = "malformed_json";
+inline constexpr char kCallbackRejectBadSignature[] = "bad_token";
+inline constexpr char kCallbackRejectStoreFailed[] = "store_unavailable";
+
+// Values of the `result` label of jumio_token_refreshes_total.
+inline constexpr char kTokenRefreshSuccess[] = "success";
+inline constexpr char kTokenRefreshFailure[] = "failure";
+
+// gRPC method labels used when the method is not one the server registered, so
+// that a caller cannot create series by inventing method names.
+inline constexpr char kUnknownGrpcLabel[] = "unknown";
+
+struct BuildInfo {
+  std::string version;   // e.g. "0.1.0"
+  std::string revision;  // source revision, or "unknown"
+};
+
+// "unary", "client_stream", "server_stream" or "bidi_stream", as
+// go-grpc-middleware's grpc_type label.
+const char* GrpcTypeName(bool client_streaming, bool server_streaming);
+
+// The services of the jumio.gateway.v1 API from the generated descriptor pool
+// (every service of every API .proto file, so a new service is covered without
+// a change here).
+std::vector<const google::protobuf::ServiceDescriptor*> ApiServiceDescriptors();
+
+class GatewayMetrics {
+ public:
+  // `regions` are the Jumio regions the gateway knows; their per-region
+  // series are pre-created at zero.
+  GatewayMetrics(Registry& registry, const BuildInfo& build,
+                 const std::vector<std::string>& regions);
+  GatewayMetrics(const GatewayMetrics&) = delete;
+  GatewayMetrics& operator=(const GatewayMetrics&) = delete;
+
+  // Pre-creates the gRPC series at zero (code OK) for every method of these
+  // services and records the methods as known. The constructor already does
+  // this for grpc.health.v1.Health and server reflection.
+  void AddGrpcServices(
+      const std::vector<const google::protobuf::ServiceDescriptor*>& services);
+  void AddGrpcMethod(const std::string& service, const std::string& method,
+                     const std::string& grpc_type);
+  // Whether "/pkg.Service/Method" was added by AddGrpcServices/AddGrpcMethod.
+  bool IsKnownGrpcMethod(const std::string& full_method) const;
+
+  // Conveniences for the upstream client; `endpoint` is a route template.
+  void RecordUpstreamRequest(const std::string& region,
+                             const std::string& endpoint,
+                             const std::string& http_method, int status_code,
+                             absl::Duration duration);
+  void RecordTokenRefresh(const std::string& region, bool success);
+  void SetCircuitState(const std::string& region, CircuitState state);
+
+  Registry& registry() { return registry_; }
+
+ private:
+  Registry& registry_;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_set<std::string> known_methods_ ABSL_GUARDED_BY(mu_);
+
+ public:
+  // gRPC server (go-grpc-middleware names and labels).
+  Family<Counter>& grpc_server_started;  // grpc_type,grpc_service,grpc_method
+  Family<Counter>& grpc_server_handled;  // ... plus grpc_code
+  Family<Histogram>& grpc_server_handling_seconds;  // grpc_type,service,method
+  Family<Gauge>& grpc_server_in_flight;             // grpc_service,grpc_method
+
+  // Upstream Jumio calls.
+  Family<Counter>& upstream_requests;  // region,endpoint,method,status_code
+  Family<Histogram>& upstream_request_duration;  // region,endpoint
+  Family<Counter>& upstream_retries;             // region,endpoint
+  Family<Counter>& token_refreshes;              // region,result
+  Family<Gauge>& circuit_state;                  // region
+
+  // Callbacks.
+  Family<Counter>& callbacks_received;
+  Family<Counter>& callbacks_rejected;  // reason
+  Family<Counter>& callbacks_stored;
+  Family<Counter>& callbacks_delivered;
+  Family<Gauge>& callback_subscribers;
+  Family<Gauge>& callback_log_backlog;
+
+  Family<Gauge>& build_info;  // version,revision,grpc_version; value 1
+};
+
+}  // namespace jumio_gateway::observability
+
+#endif  // JUMIO_GATEWAY_SERVER_OBSERVABILITY_GATEWAY_METRICS_H_

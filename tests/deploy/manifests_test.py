@@ -1,0 +1,294 @@
+#!/usr/bin/env python3
+"""Renders every kustomize overlay with the real `kubectl kustomize` and checks the invariants
+the cluster relies on: gRPC probes, the restricted security context, resources, secrets as
+files, labels matching selectors, and the PrometheusRule being rules.yml.
+
+Usage: manifests_test.py KUBERNETES_DIR RULES_YML   (KUBERNETES_DIR holds base/ and overlays/)
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import unittest
+
+import yaml
+
+KUBE_DIR = None
+RULES_YML = None
+OVERLAYS = ("staging", "production")
+PORTS = {"grpc": 50051, "admin": 9090, "callback": 8080}
+
+
+def kubectl():
+    for candidate in (os.environ.get("KUBECTL"), shutil.which("kubectl"), "/usr/bin/kubectl"):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    raise RuntimeError("kubectl not found (needed for `kubectl kustomize`)")
+
+
+def render(path):
+    result = subprocess.run([kubectl(), "kustomize", path], capture_output=True, text=True,
+                            timeout=120, check=False)
+    if result.returncode != 0:
+        raise AssertionError(f"kubectl kustomize {path} failed:\n{result.stderr}")
+    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+
+
+def matches(selector, labels):
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+class RenderedOverlay:
+    def __init__(self, name, docs):
+        self.name = name
+        self.docs = docs
+
+    def all(self, kind):
+        return [d for d in self.docs if d["kind"] == kind]
+
+    def one(self, kind):
+        found = self.all(kind)
+        if len(found) != 1:
+            raise AssertionError(f"{self.name}: expected one {kind}, found {len(found)}")
+        return found[0]
+
+
+class ManifestInvariants(unittest.TestCase):
+    overlays = {}
+
+    @classmethod
+    def setUpClass(cls):
+        for name in OVERLAYS:
+            cls.overlays[name] = RenderedOverlay(
+                name, render(os.path.join(KUBE_DIR, "overlays", name)))
+
+    def each(self):
+        for name, overlay in self.overlays.items():
+            with self.subTest(overlay=name):
+                yield overlay
+
+    def container(self, overlay):
+        pod = overlay.one("Deployment")["spec"]["template"]["spec"]
+        containers = pod["containers"]
+        self.assertEqual(len(containers), 1)
+        return pod, containers[0]
+
+    def test_every_kind_is_rendered(self):
+        expected = {"ServiceAccount", "ConfigMap", "Service", "Deployment",
+                    "PodDisruptionBudget", "HorizontalPodAutoscaler", "NetworkPolicy",
+                    "ServiceMonitor", "PrometheusRule", "Ingress"}
+        for overlay in self.each():
+            self.assertEqual({d["kind"] for d in overlay.docs}, expected)
+            namespaces = {d["metadata"].get("namespace") for d in overlay.docs}
+            self.assertEqual(len(namespaces), 1, namespaces)
+            self.assertIsNotNone(namespaces.pop())
+        staging = self.overlays["staging"].one("Deployment")["metadata"]["namespace"]
+        production = self.overlays["production"].one("Deployment")["metadata"]["namespace"]
+        self.assertNotEqual(staging, production)
+
+    def test_grpc_probes_use_the_health_service_names(self):
+        for overlay in self.each():
+            _, c = self.container(overlay)
+            for probe, service in (("livenessProbe", "liveness"), ("readinessProbe", "readiness"),
+                                   ("startupProbe", "liveness")):
+                self.assertIn(probe, c)
+                self.assertEqual(c[probe]["grpc"], {"port": PORTS["grpc"], "service": service},
+                                 probe)
+                for other in ("httpGet", "exec", "tcpSocket"):
+                    self.assertNotIn(other, c[probe])
+
+    def test_restricted_security_context_and_read_only_root(self):
+        for overlay in self.each():
+            pod, c = self.container(overlay)
+            psc = pod["securityContext"]
+            self.assertTrue(psc["runAsNonRoot"])
+            self.assertNotEqual(psc.get("runAsUser"), 0)
+            self.assertEqual(psc["seccompProfile"]["type"], "RuntimeDefault")
+            for host in ("hostNetwork", "hostPID", "hostIPC"):
+                self.assertFalse(pod.get(host, False))
+            self.assertFalse(pod["automountServiceAccountToken"])
+            sc = c["securityContext"]
+            self.assertIs(sc["allowPrivilegeEscalation"], False)
+            self.assertIs(sc["readOnlyRootFilesystem"], True)
+            self.assertEqual(sc["capabilities"]["drop"], ["ALL"])
+            self.assertNotIn("add", sc["capabilities"])
+            self.assertFalse(sc.get("privileged", False))
+            self.assertTrue(sc.get("runAsNonRoot", psc["runAsNonRoot"]))
+            self.assertEqual(sc.get("seccompProfile", psc["seccompProfile"])["type"],
+                             "RuntimeDefault")
+            for volume in pod["volumes"]:
+                self.assertNotIn("hostPath", volume, volume["name"])
+
+    def test_resources_requests_and_limits(self):
+        for overlay in self.each():
+            _, c = self.container(overlay)
+            for kind in ("requests", "limits"):
+                for resource in ("cpu", "memory"):
+                    self.assertIn(resource, c["resources"][kind], f"{kind}.{resource}")
+
+    def test_image_is_pinned(self):
+        for overlay in self.each():
+            _, c = self.container(overlay)
+            image = c["image"]
+            self.assertIn(":", image.rsplit("/", 1)[-1], image)
+            self.assertFalse(image.endswith(":latest"), image)
+
+    def test_secrets_are_files_not_environment(self):
+        for overlay in self.each():
+            pod, c = self.container(overlay)
+            for env in c.get("env", []):
+                self.assertNotIn("secretKeyRef", env.get("valueFrom", {}), env["name"])
+            for source in c.get("envFrom", []):
+                self.assertNotIn("secretRef", source)
+            secret_volumes = {v["name"]: v["secret"] for v in pod["volumes"] if "secret" in v}
+            self.assertTrue(secret_volumes)
+            mounts = {m["name"]: m for m in c["volumeMounts"]}
+            secret_dirs = []
+            for name, secret in secret_volumes.items():
+                self.assertIn(name, mounts)
+                self.assertTrue(mounts[name].get("readOnly"), name)
+                self.assertEqual(secret.get("defaultMode", 0o644) & 0o007, 0,
+                                 "secret files must not be world-readable")
+                secret_dirs.append(mounts[name]["mountPath"].rstrip("/") + "/")
+                keys = {item["key"] for item in secret.get("items", [])}
+                self.assertTrue({"client_id", "client_secret", "callback_hmac_key"} <= keys)
+            config = self.gateway_config(overlay)
+            files = [config["client_id_file"], config["client_secret_file"]]
+            files += config["callback_hmac_key_files"].split(",")
+            for path in files:
+                self.assertTrue(any(path.strip().startswith(d) for d in secret_dirs),
+                                f"{path} is not on a secret mount")
+
+    def gateway_config(self, overlay):
+        pod, c = self.container(overlay)
+        config_volume = next(v for v in pod["volumes"] if "configMap" in v)
+        name = config_volume["configMap"]["name"]
+        maps = [m for m in overlay.all("ConfigMap") if m["metadata"]["name"] == name]
+        self.assertEqual(len(maps), 1, f"ConfigMap {name} not rendered")
+        mount = next(m for m in c["volumeMounts"] if m["name"] == config_volume["name"])
+        self.assertTrue(mount.get("readOnly"))
+        config_args = [a for a in c["args"] if a.startswith("--config=")]
+        self.assertEqual(len(config_args), 1)
+        path = config_args[0][len("--config="):]
+        self.assertEqual(os.path.dirname(path), mount["mountPath"].rstrip("/"))
+        return json.loads(maps[0]["data"][os.path.basename(path)])
+
+    def test_config_map_is_valid_json_with_connection_age(self):
+        for overlay in self.each():
+            config = self.gateway_config(overlay)
+            self.assertTrue(config["grpc_max_connection_age"])
+            self.assertTrue(config["grpc_listen"].endswith(f":{PORTS['grpc']}"))
+            self.assertTrue(config["admin_listen"].endswith(f":{PORTS['admin']}"))
+            self.assertEqual(config["callback_listen_port"], str(PORTS["callback"]))
+            for value in config.values():
+                self.assertNotIn("secret=", str(value).lower())
+
+    def test_writable_paths_are_volumes(self):
+        # With a read-only root, every path the gateway writes must be a mount.
+        for overlay in self.each():
+            pod, c = self.container(overlay)
+            config = self.gateway_config(overlay)
+            writable = [m["mountPath"] for m in c["volumeMounts"] if not m.get("readOnly")]
+            self.assertIn("/tmp", writable)
+            if config.get("callback_store", "sqlite") == "sqlite":
+                path = config["callback_sqlite_path"]
+                self.assertTrue(any(path.startswith(w + "/") for w in writable), path)
+
+    def test_labels_match_selectors(self):
+        for overlay in self.each():
+            deployment = overlay.one("Deployment")
+            pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+            self.assertTrue(matches(deployment["spec"]["selector"]["matchLabels"], pod_labels))
+            service = overlay.one("Service")
+            self.assertTrue(service["spec"]["selector"])
+            self.assertTrue(matches(service["spec"]["selector"], pod_labels))
+            pdb = overlay.one("PodDisruptionBudget")
+            self.assertTrue(matches(pdb["spec"]["selector"]["matchLabels"], pod_labels))
+            policy = overlay.one("NetworkPolicy")
+            self.assertTrue(matches(policy["spec"]["podSelector"]["matchLabels"], pod_labels))
+            monitor = overlay.one("ServiceMonitor")
+            self.assertTrue(matches(monitor["spec"]["selector"]["matchLabels"],
+                                    service["metadata"]["labels"]))
+            self.assertEqual(service["metadata"]["labels"][monitor["spec"]["jobLabel"]],
+                             "jumio-gateway", "alerts select job=\"jumio-gateway\"")
+            for constraint in deployment["spec"]["template"]["spec"].get(
+                    "topologySpreadConstraints", []):
+                self.assertTrue(matches(constraint["labelSelector"]["matchLabels"], pod_labels))
+
+    def test_references_resolve(self):
+        for overlay in self.each():
+            deployment = overlay.one("Deployment")
+            _, c = self.container(overlay)
+            container_ports = {p["name"]: p["containerPort"] for p in c["ports"]}
+            self.assertEqual(container_ports, PORTS)
+            service = overlay.one("Service")
+            service_ports = {p["name"]: p for p in service["spec"]["ports"]}
+            self.assertEqual(set(service_ports), set(PORTS))
+            for name, port in service_ports.items():
+                self.assertEqual(port["port"], PORTS[name])
+                self.assertIn(port["targetPort"], (name, PORTS[name]))
+            hpa = overlay.one("HorizontalPodAutoscaler")
+            self.assertEqual(hpa["apiVersion"], "autoscaling/v2")
+            self.assertEqual(hpa["spec"]["scaleTargetRef"]["kind"], "Deployment")
+            self.assertEqual(hpa["spec"]["scaleTargetRef"]["name"],
+                             deployment["metadata"]["name"])
+            self.assertGreaterEqual(hpa["spec"]["minReplicas"], 2)
+            self.assertLessEqual(hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"])
+            monitor = overlay.one("ServiceMonitor")
+            for endpoint in monitor["spec"]["endpoints"]:
+                self.assertEqual(endpoint["port"], "admin")
+                self.assertEqual(endpoint["path"], "/metrics")
+            account = overlay.one("ServiceAccount")
+            self.assertEqual(deployment["spec"]["template"]["spec"]["serviceAccountName"],
+                             account["metadata"]["name"])
+            ingress = overlay.one("Ingress")
+            for rule in ingress["spec"]["rules"]:
+                for path in rule["http"]["paths"]:
+                    backend = path["backend"]["service"]
+                    self.assertEqual(backend["name"], service["metadata"]["name"])
+                    self.assertEqual(backend["port"].get("name"), "callback")
+                    self.assertTrue(path["path"].startswith("/callbacks"))
+            self.assertEqual({h for t in ingress["spec"]["tls"] for h in t["hosts"]},
+                             {r["host"] for r in ingress["spec"]["rules"]})
+
+    def test_network_policy_admits_only_the_service_ports(self):
+        for overlay in self.each():
+            policy = overlay.one("NetworkPolicy")
+            self.assertEqual(set(policy["spec"]["policyTypes"]), {"Ingress", "Egress"})
+            ports = {p["port"] for rule in policy["spec"]["ingress"] for p in rule["ports"]}
+            self.assertEqual(ports, set(PORTS))
+            egress_ports = {p["port"] for rule in policy["spec"]["egress"] for p in rule["ports"]}
+            self.assertIn(443, egress_ports)
+            self.assertIn(53, egress_ports)
+
+    def test_graceful_shutdown_fits_the_termination_grace(self):
+        for overlay in self.each():
+            pod, c = self.container(overlay)
+            config = self.gateway_config(overlay)
+            grace = config["shutdown_grace"]
+            self.assertTrue(grace.endswith("s") and grace[:-1].isdigit(), grace)
+            pre_stop = c.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get(
+                "seconds", 0)
+            self.assertGreater(pod["terminationGracePeriodSeconds"], int(grace[:-1]) + pre_stop)
+
+    def test_production_is_highly_available(self):
+        production = self.overlays["production"]
+        self.assertGreaterEqual(production.one("Deployment")["spec"]["replicas"], 3)
+        self.assertGreaterEqual(production.one("HorizontalPodAutoscaler")["spec"]["minReplicas"],
+                                3)
+        ingress = production.one("Ingress")
+        allow = ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/whitelist-source-range"]
+        self.assertNotIn("0.0.0.0/0", allow)
+
+    def test_prometheus_rule_is_rules_yml(self):
+        with open(RULES_YML, encoding="utf-8") as f:
+            rules = yaml.safe_load(f)
+        for overlay in self.each():
+            rule = overlay.one("PrometheusRule")
+            self.assertEqual(rule["spec"]["groups"], rules["groups"])
+
+
+if __name__ == "__main__":
+    KUBE_DIR, RULES_YML = sys.argv[1], sys.argv[2]
+    unittest.main(argv=[sys.argv[0], "-v"])
