@@ -14,6 +14,7 @@
 #include "server/errors/errors.h"
 #include "server/jumio/codec/credential_codec.h"
 #include "server/jumio/multipart.h"
+#include "server/observability/grpc_server_metrics.h"
 
 namespace jumio_gateway::api {
 namespace {
@@ -165,6 +166,7 @@ class UploadRpc
                              name_.classifier);
     call.deadline = UpstreamDeadline(*context_, services_.clock(),
                                      services_.config->upstream_timeout);
+    call.request_id = observability::RequestId(*context_);
     if (!metadata_.credential_token().empty()) {
       call.authorization = "Bearer " + metadata_.credential_token();
     }
@@ -302,6 +304,7 @@ class DownloadRpc
     call.accept = "image/jpeg, image/png, application/pdf, */*";
     call.deadline = UpstreamDeadline(*context, services.clock(),
                                      services.config->upstream_timeout);
+    call.request_id = observability::RequestId(*context);
     std::shared_ptr<jumio::CallHandle> handle = services.jumio->Call(
         std::move(call), [this](absl::StatusOr<jumio::HttpResponse> http) {
           OnFetched(std::move(http));

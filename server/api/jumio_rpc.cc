@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "server/api/grpc_status.h"
+#include "server/observability/grpc_server_metrics.h"
 
 namespace jumio_gateway::api {
 
@@ -30,6 +31,7 @@ grpc::ServerUnaryReactor* UnaryJumioRpc::Start(
     rpc->Finish(ToGrpcStatus(call.status()));
     return rpc;
   }
+  call->request_id = observability::RequestId(*context);
   std::shared_ptr<jumio::CallHandle> handle = client.Call(
       *std::move(call), [rpc](absl::StatusOr<jumio::HttpResponse> response) {
         rpc->Complete(std::move(response));

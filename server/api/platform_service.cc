@@ -13,6 +13,7 @@
 #include "server/api/resource_names.h"
 #include "server/errors/errors.h"
 #include "server/jumio/codec/platform_codec.h"
+#include "server/observability/grpc_server_metrics.h"
 
 namespace jumio_gateway::api {
 namespace {
@@ -120,6 +121,7 @@ grpc::ServerUnaryReactor* PlatformService::GetPlatformStatus(
     call.endpoint = "health_status";
     call.authenticate = false;
     call.deadline = deadline;
+    call.request_id = observability::RequestId(*context);
     auto clock = context_.clock;
     rpc->AddHandle(context_.jumio->Call(
         std::move(call), [rpc, i, region = regions[i],

@@ -76,6 +76,9 @@ class JumioClient::Operation
     if (!call_.content_type.empty()) {
       request.headers.emplace_back("Content-Type", call_.content_type);
     }
+    if (!call_.request_id.empty()) {
+      request.headers.emplace_back("X-Request-ID", call_.request_id);
+    }
     request.body = call_.body;
     authorization_ = authorization;
 

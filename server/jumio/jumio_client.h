@@ -37,6 +37,9 @@ struct JumioCall {
   std::string authorization;
   // The status API needs no credentials.
   bool authenticate = true;
+  // The caller's request id, sent as X-Request-ID so that one call can be
+  // followed from the caller through the gateway's logs to Jumio's support.
+  std::string request_id;
 };
 
 // Cancels a call that is still running (its callback then gets CANCELLED).

@@ -76,7 +76,7 @@ class JumioctlTest : public ::testing::Test {
     WriteFile(dir_ + "/secret", "sandbox-secret\n");
     auto gateway = Subprocess::Start(
         RunfilePath("server/jumio-gateway"),
-        {"--grpc_listen=127.0.0.1:0",
+        {"--grpc_listen=127.0.0.1:0", "--admin_listen=127.0.0.1:0",
          absl::StrCat("--jumio_url_template=http://127.0.0.1:",
                       sandbox_->port(), "/{region}/{kind}"),
          "--client_id_file=" + dir_ + "/id",

@@ -51,9 +51,11 @@ void GatewayFixture::SetUp() {
   std::ofstream(dir_ + "/secret") << "sandbox-secret\n";
   std::vector<std::string> args = {
       "--grpc_listen=127.0.0.1:0",
+      "--admin_listen=127.0.0.1:0",
       absl::StrCat("--jumio_url_template=", sandbox_url_, "/{region}/{kind}"),
       "--client_id_file=" + dir_ + "/id",
-      "--client_secret_file=" + dir_ + "/secret", "--default_region=emea-1"};
+      "--client_secret_file=" + dir_ + "/secret",
+      "--default_region=emea-1"};
   for (std::string& arg : ExtraGatewayArgs()) args.push_back(std::move(arg));
   auto gateway = Subprocess::Start(RunfilePath("server/jumio-gateway"), args);
   ASSERT_TRUE(gateway.ok()) << gateway.status();

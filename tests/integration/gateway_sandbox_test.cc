@@ -302,6 +302,19 @@ TEST_F(GatewaySandboxTest, RetriedCreateWithTheSameRequestIdMakesOneAccount) {
   EXPECT_EQ(DetailsOf(status).reason, "REQUEST_ID_REUSED");
 }
 
+TEST_F(GatewaySandboxTest, TheCallersRequestIdTravelsToJumio) {
+  v1::GetAccountRequest request;
+  request.set_name("regions/apac-1/accounts/traced-account");
+  v1::GetAccountResponse response;
+  auto context = Context();
+  context->AddMetadata("x-request-id", "trace-4711-abc");
+  accounts_->GetAccount(context.get(), request, &response);
+  auto journal = http_.Get(
+      sandbox_url_ + "/_sandbox/journal?hostKind=retrieval&region=apac-1");
+  EXPECT_NE(journal.body.find("trace-4711-abc"), std::string::npos)
+      << journal.body;
+}
+
 TEST_F(GatewaySandboxTest, PlatformStatusOfEveryRegion) {
   v1::GetPlatformStatusRequest request;
   v1::GetPlatformStatusResponse response;

@@ -28,9 +28,10 @@ using ::jumio::testing::Subprocess;
 class GatewayStartupTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto gateway =
-        Subprocess::Start(::jumio::testing::RunfilePath("server/jumio-gateway"),
-                          {"--grpc_listen=127.0.0.1:0", "--shutdown_grace=2s"});
+    auto gateway = Subprocess::Start(
+        ::jumio::testing::RunfilePath("server/jumio-gateway"),
+        {"--grpc_listen=127.0.0.1:0", "--admin_listen=127.0.0.1:0",
+         "--shutdown_grace=2s"});
     ASSERT_TRUE(gateway.ok()) << gateway.status();
     gateway_ = std::move(*gateway);
     channel_ =
