@@ -41,6 +41,7 @@
 #include "server/observability/logger.h"
 #include "server/observability/metrics.h"
 #include "server/observability/process_metrics.h"
+#include "server/observability/readiness.h"
 
 // Every config key is also a flag; an empty value means "not set here", so the
 // environment, the config file or the default applies (see
@@ -232,6 +233,9 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
   metrics.AddGrpcServices(observability::ApiServiceDescriptors());
   observability::ProcessMetrics process(registry);
   std::atomic<bool> draining{false};
+  // The last token request's outcome per region; a region never asked is fine.
+  absl::Mutex token_mu;
+  std::map<std::string, bool> token_ok;
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -255,9 +259,13 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
     tokens = std::make_unique<jumio::BasicAuthSource>(&credentials);
   } else {
     jumio::OAuth2TokenSource::Options token_options;
-    token_options.on_refresh = [&logger, &metrics](const std::string& region,
-                                                   bool ok) {
+    token_options.on_refresh = [&logger, &metrics, &token_mu, &token_ok](
+                                   const std::string& region, bool ok) {
       metrics.RecordTokenRefresh(region, ok);
+      {
+        absl::MutexLock lock(&token_mu);
+        token_ok[region] = ok;
+      }
       if (!ok) {
         logger.Error("Jumio token request failed", {{"region", region}});
       }
@@ -334,15 +342,40 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
 
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
   health->SetServingStatus(api::kLivenessService, true);
-  health->SetServingStatus(api::kReadinessService, true);
   health->SetServingStatus(true);
+
+  // Readiness: not draining, Jumio tokens obtainable in every region tried, the
+  // callback store reachable. The same verdict serves /readyz and the gRPC
+  // "readiness" health service.
+  observability::Readiness readiness;
+  readiness.AddCheck("draining", [&draining] {
+    return draining ? absl::UnavailableError("shutting down")
+                    : absl::OkStatus();
+  });
+  readiness.AddCheck("jumio_token", [&token_mu, &token_ok] {
+    absl::MutexLock lock(&token_mu);
+    for (const auto& [region, ok] : token_ok) {
+      if (!ok) {
+        return absl::UnavailableError("token requests failing in " + region);
+      }
+    }
+    return absl::OkStatus();
+  });
+  if (callback_component != nullptr) {
+    readiness.AddCheck("callback_store", [&callback_component] {
+      absl::Status status = callback_component->log()->HeadCursor().status();
+      return status.ok() ? status
+                         : absl::UnavailableError("callback store unreachable");
+    });
+  }
+  readiness.SetListener([health](bool ready) {
+    health->SetServingStatus(api::kReadinessService, ready);
+  });
+  readiness.Start(absl::Seconds(5));
 
   observability::AdminServer::Options admin_options;
   admin_options.listen = config.admin_listen;
-  admin_options.readiness = [&draining]() -> absl::Status {
-    if (draining) return absl::UnavailableError("draining");
-    return absl::OkStatus();
-  };
+  admin_options.readiness = [&readiness] { return readiness.Current(); };
   CallbackMetricsBridge callback_metrics(metrics);
   admin_options.before_scrape = [&process, &callback_metrics,
                                  &callback_component] {
@@ -392,8 +425,10 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
   logger.Info("shutting down", {{"signal", absl::StrCat(signal_number)}});
   // Readiness first, so that load balancers stop sending new calls while the
   // rest drain.
-  health->SetServingStatus(api::kReadinessService, false);
   draining = true;
+  readiness.Evaluate()
+      .IgnoreError();  // NOT_SERVING now, not at the next interval
+  readiness.Stop();
   // The receiver stops taking callbacks and the feed ends its streams, which
   // would otherwise hold the gRPC server for the whole grace period.
   if (callback_component != nullptr) callback_component->Stop();
