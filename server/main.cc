@@ -275,10 +275,21 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
   }
   jumio::JumioClient client(
       config, transport->get(), tokens.get(), absl::Now,
-      [&metrics](const jumio::JumioCall& call, int http_status,
-                 absl::Duration elapsed) {
+      [&metrics, &logger](const jumio::JumioCall& call, int http_status,
+                          absl::Duration elapsed) {
         metrics.RecordUpstreamRequest(call.region, call.endpoint, call.method,
                                       http_status, elapsed);
+        // One line per Jumio attempt, joined to the RPC's line by request_id.
+        // Only the route template is logged, never the URL with its ids, nor
+        // any header or body.
+        logger.Info(
+            "upstream",
+            {{"region", call.region},
+             {"endpoint", call.endpoint},
+             {"method", call.method},
+             {"http_status", absl::StrCat(http_status)},
+             {"duration_ms", absl::StrCat(absl::ToInt64Milliseconds(elapsed))},
+             {"request_id", call.request_id}});
       });
   api::IdempotencyStore idempotency(absl::Now, absl::Hours(24),
                                     /*max_entries=*/100000);

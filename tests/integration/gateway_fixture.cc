@@ -57,7 +57,10 @@ void GatewayFixture::SetUp() {
       "--client_secret_file=" + dir_ + "/secret",
       "--default_region=emea-1"};
   for (std::string& arg : ExtraGatewayArgs()) args.push_back(std::move(arg));
-  auto gateway = Subprocess::Start(RunfilePath("server/jumio-gateway"), args);
+  Subprocess::Options options;
+  options.log_file = gateway_log_ = dir_ + "/gateway.log";
+  auto gateway =
+      Subprocess::Start(RunfilePath("server/jumio-gateway"), args, options);
   ASSERT_TRUE(gateway.ok()) << gateway.status();
   gateway_ = std::move(*gateway);
   channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", gateway_->port()),

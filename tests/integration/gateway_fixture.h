@@ -63,6 +63,7 @@ class GatewayFixture : public ::testing::Test {
                             const std::string& want);
 
   std::string dir_;
+  std::string gateway_log_;  // the gateway's stdout and stderr
   std::unique_ptr<::jumio::testing::Subprocess> sandbox_;
   std::unique_ptr<::jumio::testing::Subprocess> gateway_;
   std::string sandbox_url_;
