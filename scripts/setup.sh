@@ -28,6 +28,9 @@ done
 
 # Node.js comes with the machine image (nodesource); Debian's npm would conflict with it.
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+# kubectl (for `kubectl kustomize` in tests/deploy) comes with the machine image; Debian's own
+# package is the fallback where it does not.
+command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
 
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
