@@ -90,14 +90,20 @@ TEST_F(CallbacksEndToEndTest, SandboxCallbackReachesASubscriber) {
   EXPECT_EQ(received.user_reference(), "callback-user");
   EXPECT_FALSE(received.cursor().empty());
 
-  // The sandbox really POSTed to the gateway's token URL, and was answered 200.
-  auto deliveries = http_.Get(sandbox_url_ + "/_sandbox/callbacks");
-  EXPECT_NE(deliveries.body.find(
-                absl::StrCat("127.0.0.1:", callback_port_, "/callbacks/v1/")),
-            std::string::npos)
-      << deliveries.body;
-  EXPECT_NE(deliveries.body.find("\"httpStatus\":200"), std::string::npos)
-      << deliveries.body;
+  // The sandbox really POSTed to the gateway's token URL and was answered 200.
+  // It records the delivery after the answer, which may be after the subscriber
+  // already has the callback.
+  const std::string target =
+      absl::StrCat("127.0.0.1:", callback_port_, "/callbacks/v1/");
+  std::string deliveries;
+  EXPECT_TRUE(::jumio::testing::WaitFor(
+      [&] {
+        deliveries = http_.Get(sandbox_url_ + "/_sandbox/callbacks").body;
+        return deliveries.find(target) != std::string::npos &&
+               deliveries.find("\"httpStatus\":200") != std::string::npos;
+      },
+      absl::Seconds(5)))
+      << deliveries;
 }
 
 }  // namespace
