@@ -125,26 +125,6 @@ absl::StatusOr<PartName> ParsePartName(absl::string_view name,
   return PartName{(*ids)[0], (*ids)[1], (*ids)[2], (*ids)[3], (*ids)[4]};
 }
 
-v1::Region RegionFromId(absl::string_view id) {
-  if (id == "amer-1") return v1::REGION_AMER_1;
-  if (id == "emea-1") return v1::REGION_EMEA_1;
-  if (id == "apac-1") return v1::REGION_APAC_1;
-  return v1::REGION_UNSPECIFIED;
-}
-
-std::string RegionId(v1::Region region) {
-  switch (region) {
-    case v1::REGION_AMER_1:
-      return "amer-1";
-    case v1::REGION_EMEA_1:
-      return "emea-1";
-    case v1::REGION_APAC_1:
-      return "apac-1";
-    default:
-      return "";
-  }
-}
-
 absl::StatusOr<std::string> ResolveRegion(v1::Region region,
                                           const std::string& default_region,
                                           absl::string_view field) {

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "jumio/gateway/v1/common.pb.h"
+#include "server/jumio/codec/json_util.h"
 
 namespace jumio_gateway::api {
 
@@ -59,9 +60,10 @@ absl::StatusOr<std::string> ResolveRegion(::jumio::gateway::v1::Region region,
                                           const std::string& default_region,
                                           absl::string_view field);
 
-// "amer-1" -> REGION_AMER_1 (REGION_UNSPECIFIED when unknown) and back.
-::jumio::gateway::v1::Region RegionFromId(absl::string_view id);
-std::string RegionId(::jumio::gateway::v1::Region region);
+// "amer-1" -> REGION_AMER_1 (REGION_UNSPECIFIED when unknown) and back: the
+// codec's, which every module shares.
+using codec::RegionFromId;
+using codec::RegionId;
 
 // Whether `id` may be used as one path segment of a Jumio URL: 1 to 64
 // characters of [A-Za-z0-9_-].

@@ -34,10 +34,6 @@ ParsedCallback ParseCallback(absl::string_view body,
                              ::jumio::gateway::v1::Region default_region,
                              absl::Time receive_time);
 
-// "amer-1" <-> REGION_AMER_1; REGION_UNSPECIFIED / "" for unknown values.
-::jumio::gateway::v1::Region RegionFromId(absl::string_view id);
-std::string RegionId(::jumio::gateway::v1::Region region);
-
 }  // namespace jumio_gateway::callbacks
 
 #endif  // JUMIO_GATEWAY_SERVER_CALLBACKS_PARSE_H_

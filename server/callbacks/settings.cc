@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "server/jumio/codec/json_util.h"
 
 namespace jumio_gateway::callbacks {
 namespace {
@@ -186,13 +187,7 @@ absl::StatusOr<CallbackOptions> CallbackOptionsFromSettings(
     const std::map<std::string, std::string>& settings,
     const std::string& default_region) {
   CallbackOptions options;
-  v1::Region region = v1::REGION_UNSPECIFIED;
-  std::string enum_name = "REGION_" + absl::AsciiStrToUpper(default_region);
-  for (char& c : enum_name) {
-    if (c == '-') c = '_';
-  }
-  v1::Region_Parse(enum_name, &region);
-  options.default_region = region;
+  options.default_region = codec::RegionFromId(default_region);
   for (const auto& [key, value] : settings) {
     auto parser = Parsers().find(key);
     if (parser == Parsers().end()) {

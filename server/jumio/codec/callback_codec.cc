@@ -12,10 +12,17 @@ using ::google::protobuf::FieldDescriptor;
 
 absl::StatusOr<v1::Callback> ReadCallback(absl::string_view body,
                                           v1::Region default_region) {
-  constexpr absl::string_view kWhat = "callback";
   rapidjson::Document doc;
-  absl::Status status = ParseJsonObject(body, kWhat, &doc);
+  absl::Status status = ParseJsonObject(body, "callback", &doc);
   if (!status.ok()) return status;
+  return ReadCallbackDocument(doc, default_region);
+}
+
+absl::StatusOr<v1::Callback> ReadCallbackDocument(const JsonValue& doc,
+                                                  v1::Region default_region) {
+  constexpr absl::string_view kWhat = "callback";
+  if (!doc.IsObject()) return Malformed(kWhat, "not a JSON object");
+  absl::Status status;
   const JsonValue* workflow = nullptr;
   const JsonValue* account = nullptr;
   std::string ignored;

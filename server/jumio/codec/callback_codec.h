@@ -8,6 +8,7 @@
 #include "jumio/gateway/v1/callback.pb.h"
 #include "jumio/gateway/v1/common.pb.h"
 #include "jumio/gateway/v1/retrieval.pb.h"
+#include "server/jumio/codec/json_util.h"
 
 namespace jumio_gateway::codec {
 
@@ -22,6 +23,10 @@ namespace jumio_gateway::codec {
 // leave fields empty.
 absl::StatusOr<::jumio::gateway::v1::Callback> ReadCallback(
     absl::string_view body, ::jumio::gateway::v1::Region default_region);
+// The same for a body the caller has already parsed (the callback receiver
+// checks the document before storing it, and should not parse it twice).
+absl::StatusOr<::jumio::gateway::v1::Callback> ReadCallbackDocument(
+    const JsonValue& doc, ::jumio::gateway::v1::Region default_region);
 
 // The PII-free summary of processed results attached to a callback: the
 // overall decision, each capability execution's decision (no data), and

@@ -482,15 +482,33 @@ std::string RegionFromUrl(absl::string_view url) {
   if (!absl::ConsumePrefix(&rest, "https://")) {
     if (!absl::ConsumePrefix(&rest, "http://")) return "";
   }
+  const size_t host_end = rest.find_first_of("/?#");
   absl::string_view host = rest.substr(0, rest.find_first_of("/?#:"));
   std::vector<absl::string_view> labels = absl::StrSplit(host, '.');
   // <kind>.<region>.jumio.ai; a customer prefix may precede the kind
   // ("mycompany.web.amer-1.jumio.ai").
-  if (labels.size() < 4) return "";
   const size_t n = labels.size();
-  if (labels[n - 2] != "jumio" || labels[n - 1] != "ai") return "";
+  if (n >= 4 && labels[n - 2] == "jumio" && labels[n - 1] == "ai") {
+    for (const char* known : kKnownRegions) {
+      if (labels[n - 3] == known) return known;
+    }
+    return "";
+  }
+  // Otherwise the path-prefix layout of jumio-sandbox and of base URLs built
+  // from a
+  // "{region}/{kind}" url template: http://host:port/<region>/<kind>/api/v1/...
+  if (host_end == absl::string_view::npos || rest[host_end] != '/') return "";
+  std::vector<absl::string_view> path =
+      absl::StrSplit(rest.substr(host_end + 1), '/');
+  if (path.size() < 2) return "";
+  static constexpr absl::string_view kKinds[] = {"auth",      "account", "api",
+                                                 "retrieval", "status",  "web"};
+  if (std::find(std::begin(kKinds), std::end(kKinds), path[1]) ==
+      std::end(kKinds)) {
+    return "";
+  }
   for (const char* known : kKnownRegions) {
-    if (labels[n - 3] == known) return known;
+    if (path[0] == known) return known;
   }
   return "";
 }

@@ -141,7 +141,8 @@ std::string RegionId(::jumio::gateway::v1::Region region);
 // The inverse; REGION_UNSPECIFIED for anything else.
 ::jumio::gateway::v1::Region RegionFromId(absl::string_view id);
 // The region id in a Jumio URL ("https://retrieval.apac-1.jumio.ai/..." ->
-// "apac-1"), or "" when the host is not <kind>.<known region>.jumio.ai.
+// "apac-1"), or in the path-prefix layout of jumio-sandbox
+// ("http://127.0.0.1:8080/apac-1/retrieval/..."); "" otherwise.
 std::string RegionFromUrl(absl::string_view url);
 
 std::string AccountName(absl::string_view region, absl::string_view account);

@@ -24,6 +24,7 @@
 #include "absl/time/time.h"
 #include "server/callbacks/component.h"
 #include "server/callbacks/parse.h"
+#include "server/jumio/codec/json_util.h"
 #include "server/observability/logger.h"
 
 ABSL_FLAG(std::string, port_file, "", "Receiver port goes here.");
@@ -99,8 +100,8 @@ int main(int argc, char** argv) {
   o.body_timeout = absl::GetFlag(FLAGS_body_timeout);
   o.read_timeout = absl::GetFlag(FLAGS_read_timeout);
   o.require_token = absl::GetFlag(FLAGS_require_token);
-  o.default_region = jumio_gateway::callbacks::RegionFromId(
-      absl::GetFlag(FLAGS_default_region));
+  o.default_region =
+      jumio_gateway::codec::RegionFromId(absl::GetFlag(FLAGS_default_region));
   o.receiver_threads = absl::GetFlag(FLAGS_receiver_threads);
   o.feed.min_ack_deadline = absl::GetFlag(FLAGS_min_ack_deadline);
   o.feed.min_heartbeat = absl::GetFlag(FLAGS_min_heartbeat);

@@ -86,6 +86,11 @@ TEST(NamesTest, RegionsAndResourceNames) {
             "amer-1");
   EXPECT_EQ(RegionFromUrl("https://retrieval.apac-1.jumio.ai.evil.com/"), "");
   EXPECT_EQ(RegionFromUrl("https://retrieval.mars-1.jumio.ai/"), "");
+  // The sandbox's (and any "{region}/{kind}" template's) path-prefix layout.
+  EXPECT_EQ(RegionFromUrl("http://127.0.0.1:8080/emea-1/retrieval/api/v1/x"),
+            "emea-1");
+  EXPECT_EQ(RegionFromUrl("http://127.0.0.1:8080/emea-1/elsewhere/x"), "");
+  EXPECT_EQ(RegionFromUrl("http://127.0.0.1:8080/mars-1/retrieval/x"), "");
   EXPECT_EQ(PartName("amer-1", "a", "w", "c", "FRONT"),
             "regions/amer-1/accounts/a/workflowExecutions/w/credentials/c/"
             "parts/FRONT");
