@@ -1,5 +1,6 @@
 #include "server/api/workflow_execution_service.h"
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -36,12 +37,32 @@ jumio::JumioCall Retrieval(const ServiceContext& services,
   return call;
 }
 
+// A List RPC over a Jumio document that holds the whole list: validate the
+// page, make the one Jumio call, and answer one AIP-158 page of what `read`
+// finds in the body.
 template <typename Item, typename Repeated>
-void CopyPage(const std::vector<Item>& items, const Page& page, Repeated* out) {
-  for (size_t i = page.offset; i < items.size() && i < page.offset + page.size;
-       ++i) {
-    *out->Add() = items[i];
-  }
+grpc::ServerUnaryReactor* ListPage(
+    grpc::CallbackServerContext* context, jumio::JumioClient& jumio,
+    jumio::JumioCall call, const std::string& parent, int32_t page_size,
+    const std::string& page_token, size_t default_size, size_t max_size,
+    std::function<absl::StatusOr<std::vector<Item>>(absl::string_view)> read,
+    Repeated* items, std::string* next_page_token) {
+  absl::StatusOr<Page> page =
+      ParsePage(page_size, page_token, parent, default_size, max_size);
+  if (!page.ok()) return FinishNow(context, page.status());
+  return UnaryJumioRpc::Start(
+      context, jumio, std::move(call),
+      [page = *page, parent, read = std::move(read), items,
+       next_page_token](const jumio::HttpResponse& http) {
+        absl::StatusOr<std::vector<Item>> all = read(http.body);
+        if (!all.ok()) return all.status();
+        for (size_t i = page.offset;
+             i < all->size() && i < page.offset + page.size; ++i) {
+          *items->Add() = (*all)[i];
+        }
+        *next_page_token = NextPageToken(page, all->size(), parent);
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace
@@ -128,23 +149,14 @@ grpc::ServerUnaryReactor* WorkflowExecutionService::ListWorkflowExecutionSteps(
   absl::StatusOr<WorkflowExecutionName> name =
       ParseWorkflowExecutionName(request->parent(), "parent");
   if (!name.ok()) return FinishNow(context, name.status());
-  absl::StatusOr<Page> page =
-      ParsePage(request->page_size(), request->page_token(), request->parent(),
-                /*default_size=*/50, /*max_size=*/100);
-  if (!page.ok()) return FinishNow(context, page.status());
-  return UnaryJumioRpc::Start(
+  return ListPage<v1::WorkflowStep>(
       context, *context_.jumio,
       Retrieval(context_, *context, name->region,
                 WorkflowPath(*name) + "/steps", "retrieval_workflow_steps"),
-      [response, page = *page,
-       parent = request->parent()](const jumio::HttpResponse& http) {
-        auto steps = codec::ReadWorkflowSteps(http.body);
-        if (!steps.ok()) return steps.status();
-        CopyPage(*steps, page, response->mutable_steps());
-        response->set_next_page_token(
-            NextPageToken(page, steps->size(), parent));
-        return absl::OkStatus();
-      });
+      request->parent(), request->page_size(), request->page_token(),
+      /*default_size=*/50, /*max_size=*/100,
+      [](absl::string_view body) { return codec::ReadWorkflowSteps(body); },
+      response->mutable_steps(), response->mutable_next_page_token());
 }
 
 grpc::ServerUnaryReactor* WorkflowExecutionService::ListWorkflowExecutions(
@@ -154,25 +166,19 @@ grpc::ServerUnaryReactor* WorkflowExecutionService::ListWorkflowExecutions(
   absl::StatusOr<AccountName> name =
       ParseAccountName(request->parent(), "parent");
   if (!name.ok()) return FinishNow(context, name.status());
-  absl::StatusOr<Page> page =
-      ParsePage(request->page_size(), request->page_token(), request->parent(),
-                /*default_size=*/100, /*max_size=*/1000);
-  if (!page.ok()) return FinishNow(context, page.status());
-  return UnaryJumioRpc::Start(
+  return ListPage<v1::WorkflowExecutionSummary>(
       context, *context_.jumio,
       Retrieval(context_, *context, name->region,
                 absl::StrCat("/api/v1/accounts/", name->account),
                 "retrieval_account"),
-      [response, page = *page, name = *name,
-       parent = request->parent()](const jumio::HttpResponse& http) {
-        auto executions = codec::ReadAccountWorkflowExecutions(
-            http.body, name.region, name.account);
-        if (!executions.ok()) return executions.status();
-        CopyPage(*executions, page, response->mutable_workflow_executions());
-        response->set_next_page_token(
-            NextPageToken(page, executions->size(), parent));
-        return absl::OkStatus();
-      });
+      request->parent(), request->page_size(), request->page_token(),
+      /*default_size=*/100, /*max_size=*/1000,
+      [name = *name](absl::string_view body) {
+        return codec::ReadAccountWorkflowExecutions(body, name.region,
+                                                    name.account);
+      },
+      response->mutable_workflow_executions(),
+      response->mutable_next_page_token());
 }
 
 grpc::ServerUnaryReactor* WorkflowExecutionService::DeleteWorkflowExecution(
