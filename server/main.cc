@@ -31,6 +31,7 @@
 #include "server/callbacks/settings.h"
 #include "server/callbacks/stats.h"
 #include "server/config/config.h"
+#include "server/http/server.h"
 #include "server/jumio/credentials.h"
 #include "server/jumio/curl_transport.h"
 #include "server/jumio/jumio_client.h"
@@ -471,6 +472,18 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // Every HTTP and gRPC connection holds a descriptor; the common soft limit
+  // of 1024 would cap the callback receiver and admin port far below their
+  // connection caps.
+  if (absl::StatusOr<uint64_t> nofile =
+          jumio_gateway::http::RaiseOpenFileLimit();
+      nofile.ok()) {
+    logger.Info("open file limit", {{"nofile", absl::StrCat(*nofile)}});
+  } else {
+    logger.Warning("open file limit unchanged",
+                   {{"error", std::string(nofile.status().message())}});
+  }
 
   absl::StatusOr<jumio_gateway::config::ConfigSources> sources =
       jumio_gateway::ReadSources();
