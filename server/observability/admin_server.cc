@@ -65,6 +65,9 @@ absl::Status AdminServer::Start() {
   o.name = "admin server";
   o.host = host;
   o.port = requested_port;
+  // Two I/O threads: a burst of attacker connections timing out or
+  // reconnecting on one never queues a probe behind it on the other.
+  o.io_threads = 2;
   o.handler_threads = kHandlerThreads;
   o.handler_queue = kHandlerQueue;
   o.max_body_bytes = kMaxBodyBytes;
