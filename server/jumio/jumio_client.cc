@@ -79,7 +79,8 @@ class JumioClient::Operation
     if (!call_.request_id.empty()) {
       request.headers.emplace_back("X-Request-ID", call_.request_id);
     }
-    request.body = call_.body;
+    request.body = call_.body;  // shares the bytes
+    request.max_response_bytes = call_.max_response_bytes;
     authorization_ = authorization;
 
     bool cancelled;

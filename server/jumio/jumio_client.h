@@ -12,6 +12,7 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/cord.h"
 #include "absl/time/time.h"
 #include "server/config/config.h"
 #include "server/jumio/http_transport.h"
@@ -28,7 +29,8 @@ struct JumioCall {
   // Route template for metrics and errors ("account_create", ...): never
   // contains ids.
   std::string endpoint;
-  std::string body;
+  // Shared, not copied, on the way to the transport (see HttpRequest::body).
+  absl::Cord body;
   std::string content_type;  // for bodies; empty when there is none
   std::string accept = "application/json";
   absl::Time deadline = absl::InfiniteFuture();
@@ -40,6 +42,9 @@ struct JumioCall {
   // The caller's request id, sent as X-Request-ID so that one call can be
   // followed from the caller through the gateway's logs to Jumio's support.
   std::string request_id;
+  // Largest response body accepted (HttpRequest::max_response_bytes); 0 is
+  // the transport's limit.
+  size_t max_response_bytes = 0;
 };
 
 // Cancels a call that is still running (its callback then gets CANCELLED).
