@@ -313,20 +313,27 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
   jumio::JumioClient client(
       config, transport->get(), tokens.get(), absl::Now,
       [&metrics, &logger](const jumio::JumioCall& call, int http_status,
-                          absl::Duration elapsed) {
+                          absl::Duration elapsed,
+                          const absl::Status& transport_error) {
         metrics.RecordUpstreamRequest(call.region, call.endpoint, call.method,
                                       http_status, elapsed);
         // One line per Jumio attempt, joined to the RPC's line by request_id.
         // Only the route template is logged, never the URL with its ids, nor
         // any header or body.
-        logger.Info(
-            "upstream",
-            {{"region", call.region},
-             {"endpoint", call.endpoint},
-             {"method", call.method},
-             {"http_status", absl::StrCat(http_status)},
-             {"duration_ms", absl::StrCat(absl::ToInt64Milliseconds(elapsed))},
-             {"request_id", call.request_id}});
+        // Without an HTTP answer the transport's error goes in as well: it
+        // names the host and port tried (scrubbed of URL paths and header
+        // values by the transport), which callers never see.
+        std::vector<std::pair<std::string, std::string>> fields = {
+            {"region", call.region},
+            {"endpoint", call.endpoint},
+            {"method", call.method},
+            {"http_status", absl::StrCat(http_status)},
+            {"duration_ms", absl::StrCat(absl::ToInt64Milliseconds(elapsed))},
+            {"request_id", call.request_id}};
+        if (!transport_error.ok()) {
+          fields.emplace_back("error", std::string(transport_error.message()));
+        }
+        logger.Info("upstream", fields);
       });
   api::IdempotencyStore idempotency(absl::Now, absl::Hours(24),
                                     /*max_entries=*/100000);

@@ -127,7 +127,8 @@ class JumioClient::Operation
         absl::MutexLock lock(&mu_);
         started = started_;
       }
-      client_->observer_(call_, http_status, client_->clock_() - started);
+      client_->observer_(call_, http_status, client_->clock_() - started,
+                         response.ok() ? absl::OkStatus() : response.status());
     }
     if (!response.ok()) {
       Finish(

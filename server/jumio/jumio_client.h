@@ -59,10 +59,13 @@ class JumioClient {
   // OK only for a 2xx answer; every other outcome is an error from
   // upstream_errors.h.
   using Callback = absl::AnyInvocable<void(absl::StatusOr<HttpResponse>) &&>;
-  // Told about every HTTP attempt (for metrics): the call, the HTTP status (0
-  // when none) and how long it took.
+  // Told about every HTTP attempt (for metrics and the log): the call, the
+  // HTTP status (0 when none), how long it took and, when there was no HTTP
+  // answer, the transport's error (which names the host and port: for the
+  // operator's log only).
   using Observer = std::function<void(const JumioCall& call, int http_status,
-                                      absl::Duration elapsed)>;
+                                      absl::Duration elapsed,
+                                      const absl::Status& transport_error)>;
   using Clock = std::function<absl::Time()>;
 
   // All pointers must outlive the client; the transport must be drained before
