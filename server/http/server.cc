@@ -39,6 +39,14 @@ constexpr auto kAcceptRetry = std::chrono::milliseconds(50);
 // Stop(): how long the I/O threads get to run the last cancellations.
 constexpr absl::Duration kDrainBound = absl::Seconds(2);
 
+// A well-mixed 64-bit value from a counter (Steele et al.'s SplitMix64).
+uint64_t SplitMix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
 std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
   return absl::ToChronoNanoseconds(std::max(d, absl::ZeroDuration()));
 }
@@ -217,12 +225,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
         pace_timer_(socket_.get_executor()),
         buffer_(core->options.max_head_bytes + 2 * kReadChunk),
         source_(std::move(source)),
-        source_port_(source_port) {}
+        source_port_(source_port),
+        jitter_(SplitMix64(
+            static_cast<uint64_t>(core->stats.connections_accepted.load()) ^
+            (static_cast<uint64_t>(source_port) << 32))) {}
 
   void Start() {
     // The first request's head deadline runs from accept.
     phase_ = Phase::kWaiting;
-    ArmTimer(core_->options.head_timeout);
+    ArmTimer(Spread(core_->options.head_timeout));
     NewHeadParser();
     Read();
   }
@@ -276,6 +287,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
           if (ec || gen != self->timer_gen_ || self->closed_) return;
           self->OnTimer();
         });
+  }
+  // A deadline for a connection that has sent nothing yet, shortened by up
+  // to a quarter, different per connection: a flood opened in one burst would
+  // otherwise time out in one burst too, and its reconnects with it, stalling
+  // the I/O thread for everyone else at the same instant every period.
+  absl::Duration Spread(absl::Duration d) const {
+    return d - d * static_cast<double>(jitter_ % 1024) / 4096.0;
   }
   void DisarmTimer() {
     ++timer_gen_;
@@ -617,7 +635,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       ArmTimer(core_->options.head_timeout);
       return Parse();
     }
-    ArmTimer(core_->options.idle_timeout);
+    ArmTimer(Spread(core_->options.idle_timeout));
     Read();
   }
 
@@ -682,6 +700,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Request request_;
   Phase phase_ = Phase::kWaiting;
   uint64_t timer_gen_ = 0;
+  const uint64_t jitter_;
   bool timed_out_ = false;
   Phase timeout_phase_ = Phase::kWaiting;
   bool closed_ = false;

@@ -175,7 +175,10 @@ class Server {
     absl::Duration retry_after = absl::Seconds(1);
 
     // The whole request head, from accept (first request) or from the first
-    // byte (later requests on a kept-alive connection).
+    // byte (later requests on a kept-alive connection). A connection that has
+    // sent nothing yet is cut somewhere between 3/4 of this and all of it
+    // (spread per connection, so that a flood opened at once does not time
+    // out, and reconnect, at once); likewise idle_timeout.
     absl::Duration head_timeout = absl::Seconds(10);
     // The whole body, from the end of the head.
     absl::Duration body_timeout = absl::Seconds(10);
