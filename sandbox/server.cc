@@ -1,6 +1,7 @@
 #include "sandbox/server.h"
 
-#include <chrono>
+#include <algorithm>
+#include <memory>
 #include <thread>
 
 #include "absl/strings/ascii.h"
@@ -8,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "rapidjson/document.h"
 
 namespace jumio::sandbox {
@@ -27,8 +29,78 @@ bool KnownHostKind(absl::string_view h) {
   return false;
 }
 
-void SleepMs(int ms) {
-  if (ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+namespace http = jumio_gateway::http;
+
+// cpp-httplib parses multipart/form-data bodies itself and then hides the raw
+// bytes; the sandbox reads them with its own strict parser, so the pre-routing
+// handler moves such a Content-Type here, where cpp-httplib does not look.
+constexpr char kMultipartTypeHeader[] = "X-Jumio-Sandbox-Multipart-Type";
+
+// The request as every server of the project hands it to handlers: raw
+// target, path and query, headers without cpp-httplib's pseudo headers.
+http::Request FromHttplib(const httplib::Request& req) {
+  http::Request out;
+  out.method = req.method;
+  out.target = req.target;
+  const size_t q = req.target.find('?');
+  out.path = req.target.substr(0, q);
+  if (q != std::string::npos) out.query = req.target.substr(q + 1);
+  for (const auto& [name, value] : req.headers) {
+    if (name == "REMOTE_ADDR" || name == "REMOTE_PORT" ||
+        name == "LOCAL_ADDR" || name == "LOCAL_PORT") {
+      continue;
+    }
+    if (absl::EqualsIgnoreCase(name, kMultipartTypeHeader)) {
+      out.headers.emplace_back("Content-Type", value);
+    } else {
+      out.headers.emplace_back(name, value);
+    }
+  }
+  out.body = req.body;
+  out.remote_address = req.remote_addr;
+  out.remote_port = req.remote_port;
+  return out;
+}
+
+void PauseFor(absl::Duration d) {
+  if (d > absl::ZeroDuration()) absl::SleepFor(d);
+}
+
+// Writes `in` into cpp-httplib's response, pacing and truncating the body as
+// its chunk_bytes / chunk_interval / truncate_after members say.
+void ToHttplib(http::Response in, httplib::Response& out) {
+  out.status = in.status;
+  std::string content_type = "application/octet-stream";
+  for (auto& [name, value] : in.headers) {
+    if (absl::EqualsIgnoreCase(name, "Content-Length")) continue;
+    if (absl::EqualsIgnoreCase(name, "Content-Type")) {
+      content_type = value;
+      continue;
+    }
+    out.set_header(name, value);
+  }
+  if (in.close) out.set_header("Connection", "close");
+  const bool paced = in.chunk_bytes > 0 || in.truncate_after < in.body.size();
+  if (!paced) {
+    if (!in.body.empty() || !in.Header("Content-Type").empty()) {
+      out.set_content(std::move(in.body), content_type);
+    }
+    return;
+  }
+  auto body = std::make_shared<std::string>(std::move(in.body));
+  const size_t chunk = in.chunk_bytes > 0 ? in.chunk_bytes : body->size();
+  const size_t limit = std::min(in.truncate_after, body->size());
+  const absl::Duration interval = in.chunk_interval;
+  out.set_content_provider(body->size(), content_type,
+                           [body, chunk, limit, interval](
+                               size_t offset, size_t, httplib::DataSink& sink) {
+                             if (offset >= limit)
+                               return false;  // closes the connection
+                             PauseFor(interval);
+                             sink.write(body->data() + offset,
+                                        std::min(chunk, limit - offset));
+                             return true;
+                           });
 }
 
 }  // namespace
@@ -87,8 +159,23 @@ absl::StatusOr<int> SandboxServer::Start() {
   // Room for a maximal image plus multipart framing; anything larger is refused
   // (413) before it is buffered.
   http_.set_payload_max_length(options_.max_image_bytes + 64 * 1024);
+  http_.set_pre_routing_handler(
+      [](const httplib::Request& req, httplib::Response&) {
+        // The request object cpp-httplib hands here is its own non-const
+        // local, so changing its headers before the body is read is sound.
+        auto& headers = const_cast<httplib::Request&>(req).headers;
+        headers.erase(kMultipartTypeHeader);
+        auto it = headers.find("Content-Type");
+        if (it != headers.end() &&
+            absl::StartsWith(it->second, "multipart/form-data")) {
+          std::string type = it->second;
+          headers.erase(it);
+          headers.emplace(kMultipartTypeHeader, std::move(type));
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+      });
   auto handler = [this](const httplib::Request& req, httplib::Response& res) {
-    Dispatch(req, res);
+    ServeHttplib(req, res);
   };
   http_.Get(".*", handler);
   http_.Post(".*", handler);
@@ -98,20 +185,24 @@ absl::StatusOr<int> SandboxServer::Start() {
   http_.Options(".*", handler);
   http_.set_logger(
       [this](const httplib::Request& req, const httplib::Response& res) {
-        LogRequest(req, res);
+        LogRequest(FromHttplib(req), res.status);
       });
   // cpp-httplib answers malformed requests itself (400, 411, 413, 414) with an
   // empty body; give those the same problem shape as the sandbox's own errors.
   http_.set_error_handler(httplib::Server::HandlerWithResponse(
       [](const httplib::Request&, httplib::Response& res) {
-        if (!res.body.empty())
+        if (!res.body.empty() || res.content_length_ > 0)
           return httplib::Server::HandlerResponse::Unhandled;
-        WriteProblem(res, res.status, "request rejected by the HTTP layer");
+        http::Response problem;
+        WriteProblem(problem, res.status, "request rejected by the HTTP layer");
+        ToHttplib(std::move(problem), res);
         return httplib::Server::HandlerResponse::Handled;
       }));
   http_.set_exception_handler(
       [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        WriteProblem(res, 500, "internal error");
+        http::Response problem;
+        WriteProblem(problem, 500, "internal error");
+        ToHttplib(std::move(problem), res);
       });
   int port = options_.port;
   if (port == 0) {
@@ -159,8 +250,7 @@ void SandboxServer::Stop() {
   if (ticker_.joinable()) ticker_.join();
 }
 
-bool SandboxServer::RateLimited(const Route& route,
-                                const httplib::Request& req) {
+bool SandboxServer::RateLimited(const Route& route, const http::Request& req) {
   if (!limiter_.enabled()) return false;
   // One tenant (the configured client id), so the bucket key is region plus
   // endpoint class.
@@ -177,70 +267,94 @@ bool SandboxServer::RateLimited(const Route& route,
   return false;
 }
 
-void SandboxServer::Dispatch(const httplib::Request& req,
-                             httplib::Response& res) {
-  if (absl::StartsWith(req.path, "/_sandbox/")) return Control(req, res);
-  std::optional<Route> route =
-      ResolveRoute(req.get_header_value("Host"), req.path);
+void SandboxServer::ServeHttplib(const httplib::Request& req,
+                                 httplib::Response& res) {
+  // cpp-httplib gives each connection its own thread, so waiting here for the
+  // completion holds only that connection.
+  std::optional<http::Response> answer;
+  Dispatch(FromHttplib(req),
+           [&answer](http::Response r) { answer = std::move(r); });
+  ToHttplib(std::move(*answer), res);
+}
+
+void SandboxServer::RunAfter(absl::Duration delay,
+                             absl::AnyInvocable<void()> fn) {
+  PauseFor(delay);
+  std::move(fn)();
+}
+
+void SandboxServer::Dispatch(const http::Request& req, Completion done) {
+  http::Response res;
+  const absl::Duration delay = Respond(req, res);
+  if (delay <= absl::ZeroDuration()) return done(std::move(res));
+  RunAfter(delay, [done = std::move(done), res = std::move(res)]() mutable {
+    done(std::move(res));
+  });
+}
+
+absl::Duration SandboxServer::Respond(const http::Request& req,
+                                      http::Response& res) {
+  if (absl::StartsWith(req.path, "/_sandbox/")) {
+    Control(req, res);
+    return absl::ZeroDuration();
+  }
+  std::optional<Route> route = ResolveRoute(req.Header("Host"), req.path);
   if (!route) {
-    return WriteProblem(
-        res, 404,
-        "address a Jumio host as /<region>/<hostkind>/... or with Host: "
-        "<hostkind>.<region>.jumio.ai");
+    WriteProblem(res, 404,
+                 "address a Jumio host as /<region>/<hostkind>/... or with "
+                 "Host: <hostkind>.<region>.jumio.ai");
+    return absl::ZeroDuration();
   }
-  if (req.get_header_value("User-Agent").empty()) {
-    return WriteProblem(res, 403, "User-Agent header is required");
+  if (req.Header("User-Agent").empty()) {
+    WriteProblem(res, 403, "User-Agent header is required");
+    return absl::ZeroDuration();
   }
-  FaultDecision fault = faults_.Decide(route->region, route->host_kind);
-  SleepMs(fault.latency_ms);
+  const FaultDecision fault = faults_.Decide(route->region, route->host_kind);
+  const absl::Duration latency = absl::Milliseconds(fault.latency_ms);
   switch (fault.action) {
     case FaultAction::kError:
-      return WriteProblem(res, fault.error_status, "injected fault");
+      WriteProblem(res, fault.error_status, "injected fault");
+      return latency;
     case FaultAction::kTooMany:
-      res.set_header("Retry-After", absl::StrCat(fault.retry_after_s));
-      return WriteProblem(res, 429, "Request limit exceeded");
+      WriteProblem(res, 429, "Request limit exceeded");
+      res.SetHeader("Retry-After", absl::StrCat(fault.retry_after_s));
+      return latency;
     default:
       break;
   }
-  if (RateLimited(*route, req))
-    return WriteProblem(res, 429, "Request limit exceeded");
+  if (RateLimited(*route, req)) {
+    WriteProblem(res, 429, "Request limit exceeded");
+    return latency;
+  }
   service_->Handle(*route, req, res);
   if (fault.action == FaultAction::kMalformed && !res.body.empty()) {
     // Cut the JSON in half so that it cannot parse, keeping status and content
     // type.
     res.body.resize(res.body.size() / 2);
   }
-  if (fault.action == FaultAction::kDrop || fault.slow_body_ms > 0) {
-    auto body = std::make_shared<std::string>(std::move(res.body));
-    const std::string type = res.get_header_value("Content-Type");
-    const bool drop = fault.action == FaultAction::kDrop;
-    const int slow = fault.slow_body_ms;
-    res.body.clear();
-    res.set_content_provider(
-        body->size(), type.empty() ? "application/json" : type.c_str(),
-        [body, drop, slow](size_t offset, size_t, httplib::DataSink& sink) {
-          const size_t chunk = slow > 0 ? 64 : body->size();
-          if (drop && offset >= body->size() / 2)
-            return false;  // closes the connection
-          size_t n = std::min(chunk, body->size() - offset);
-          if (drop)
-            n = std::min(n, std::max<size_t>(1, body->size() / 2 - offset));
-          SleepMs(slow);
-          sink.write(body->data() + offset, n);
-          return true;
-        });
+  if (fault.action == FaultAction::kDrop) {
+    // Content-Length announces the whole body; the connection is cut halfway.
+    res.truncate_after = res.body.size() / 2;
+    res.close = true;
   }
+  if (fault.slow_body_ms > 0) {
+    res.chunk_bytes = 64;
+    res.chunk_interval = absl::Milliseconds(fault.slow_body_ms);
+  }
+  if (res.Header("Content-Type").empty() &&
+      (fault.action == FaultAction::kDrop || fault.slow_body_ms > 0)) {
+    res.SetHeader("Content-Type", "application/json");
+  }
+  return latency;
 }
 
-void SandboxServer::LogRequest(const httplib::Request& req,
-                               const httplib::Response& res) {
+void SandboxServer::LogRequest(const http::Request& req, int status) {
   if (absl::StartsWith(req.path, "/_sandbox/")) return;
   JournalEntry e;
   e.time = clock_.Now();
   e.method = req.method;
   e.target = req.path;
-  std::optional<Route> route =
-      ResolveRoute(req.get_header_value("Host"), req.path);
+  std::optional<Route> route = ResolveRoute(req.Header("Host"), req.path);
   if (route) {
     e.region = route->region;
     e.host_kind = route->host_kind;
@@ -248,26 +362,20 @@ void SandboxServer::LogRequest(const httplib::Request& req,
   } else {
     e.path = req.path;
   }
-  auto q = req.target.find('?');
-  if (q != std::string::npos) e.query = req.target.substr(q + 1);
-  e.status = res.status;
+  e.query = req.query;
+  e.status = status;
   for (const auto& [k, v] : req.headers) {
-    if (k == "REMOTE_ADDR" || k == "REMOTE_PORT" || k == "LOCAL_ADDR" ||
-        k == "LOCAL_PORT") {
-      continue;
-    }
     e.headers.emplace_back(k, Journal::RedactHeader(k, v));
   }
-  e.body = Journal::RedactBody(req.get_header_value("Content-Type"), req.body);
+  e.body = Journal::RedactBody(req.Header("Content-Type"), req.body);
   e.body_bytes = req.body.size();
   journal_.Add(std::move(e));
 }
 
-void SandboxServer::Control(const httplib::Request& req,
-                            httplib::Response& res) {
+void SandboxServer::Control(const http::Request& req, http::Response& res) {
   const std::string path = req.path.substr(std::string("/_sandbox/").size());
   auto json = [&res](std::string body) {
-    res.set_content(std::move(body), "application/json");
+    res.SetContent(200, std::move(body), "application/json");
   };
   if (path == "health") return json("{\"status\":\"UP\"}");
   if (path == "faults") {
@@ -296,16 +404,18 @@ void SandboxServer::Control(const httplib::Request& req,
       journal_.Clear();
       return json("{\"entries\":[]}");
     }
+    const auto params = http::ParseQuery(req.query);
     JournalFilter f;
-    f.region = req.get_param_value("region");
-    f.host_kind = req.get_param_value("hostKind");
-    f.method = req.get_param_value("method");
-    f.path_prefix = req.get_param_value("pathPrefix");
+    f.region = http::QueryValue(params, "region");
+    f.host_kind = http::QueryValue(params, "hostKind");
+    f.method = http::QueryValue(params, "method");
+    f.path_prefix = http::QueryValue(params, "pathPrefix");
     uint64_t after = 0;
-    if (absl::SimpleAtoi(req.get_param_value("after"), &after))
+    if (absl::SimpleAtoi(http::QueryValue(params, "after"), &after))
       f.after_seq = after;
     size_t limit = 0;
-    if (absl::SimpleAtoi(req.get_param_value("limit"), &limit)) f.limit = limit;
+    if (absl::SimpleAtoi(http::QueryValue(params, "limit"), &limit))
+      f.limit = limit;
     return json(journal_.ToJson(f));
   }
   if (path == "callbacks") return json(callbacks_.DeliveriesJson());

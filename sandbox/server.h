@@ -10,7 +10,9 @@
 #include <string>
 #include <thread>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "httplib.h"
 #include "sandbox/auth.h"
 #include "sandbox/callbacks.h"
@@ -20,6 +22,7 @@
 #include "sandbox/journal.h"
 #include "sandbox/ratelimit.h"
 #include "sandbox/service.h"
+#include "server/http/message.h"
 
 namespace jumio::sandbox {
 
@@ -57,10 +60,27 @@ class SandboxServer {
   void Stop();
 
  private:
-  void Dispatch(const httplib::Request& req, httplib::Response& res);
-  void Control(const httplib::Request& req, httplib::Response& res);
-  void LogRequest(const httplib::Request& req, const httplib::Response& res);
-  bool RateLimited(const Route& route, const httplib::Request& req);
+  // Completes one request with its response, once, from any thread.
+  using Completion = absl::AnyInvocable<void(jumio_gateway::http::Response)>;
+
+  // Answers `req`: computes the response (service, control endpoint, faults,
+  // rate limits) and hands it to `done`, after the injected latency if a fault
+  // asks for one. Fault pacing (slow body, dropped connection) travels in the
+  // response's chunk_bytes / chunk_interval / truncate_after members.
+  void Dispatch(const jumio_gateway::http::Request& req, Completion done);
+  // Everything Dispatch does except the waiting: fills `res` and returns the
+  // latency to hold it back by.
+  absl::Duration Respond(const jumio_gateway::http::Request& req,
+                         jumio_gateway::http::Response& res);
+  // Runs `fn` once `delay` has passed.
+  void RunAfter(absl::Duration delay, absl::AnyInvocable<void()> fn);
+  void Control(const jumio_gateway::http::Request& req,
+               jumio_gateway::http::Response& res);
+  void LogRequest(const jumio_gateway::http::Request& req, int status);
+  bool RateLimited(const Route& route, const jumio_gateway::http::Request& req);
+
+  // The cpp-httplib listener, until the event-driven server replaces it.
+  void ServeHttplib(const httplib::Request& req, httplib::Response& res);
 
   ServerOptions options_;
   OffsetClock clock_;
