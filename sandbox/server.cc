@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <random>
 #include <thread>
 
 #include "absl/strings/ascii.h"
@@ -9,7 +10,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "absl/time/clock.h"
 #include "rapidjson/document.h"
 
 namespace jumio::sandbox {
@@ -31,76 +31,21 @@ bool KnownHostKind(absl::string_view h) {
 
 namespace http = jumio_gateway::http;
 
-// cpp-httplib parses multipart/form-data bodies itself and then hides the raw
-// bytes; the sandbox reads them with its own strict parser, so the pre-routing
-// handler moves such a Content-Type here, where cpp-httplib does not look.
-constexpr char kMultipartTypeHeader[] = "X-Jumio-Sandbox-Multipart-Type";
+// Room for a maximal image plus its multipart framing.
+constexpr size_t kFramingBytes = 64 * 1024;
 
-// The request as every server of the project hands it to handlers: raw
-// target, path and query, headers without cpp-httplib's pseudo headers.
-http::Request FromHttplib(const httplib::Request& req) {
-  http::Request out;
-  out.method = req.method;
-  out.target = req.target;
-  const size_t q = req.target.find('?');
-  out.path = req.target.substr(0, q);
-  if (q != std::string::npos) out.query = req.target.substr(q + 1);
-  for (const auto& [name, value] : req.headers) {
-    if (name == "REMOTE_ADDR" || name == "REMOTE_PORT" ||
-        name == "LOCAL_ADDR" || name == "LOCAL_PORT") {
-      continue;
-    }
-    if (absl::EqualsIgnoreCase(name, kMultipartTypeHeader)) {
-      out.headers.emplace_back("Content-Type", value);
-    } else {
-      out.headers.emplace_back(name, value);
-    }
+const char* BodyErrorDetail(http::BodyError error) {
+  switch (error) {
+    case http::BodyError::kTooLarge:
+      return "request body is larger than the sandbox accepts";
+    case http::BodyError::kTimeout:
+      return "request body did not arrive in time";
+    case http::BodyError::kMalformed:
+      return "request body framing is malformed";
+    case http::BodyError::kIncomplete:
+      return "request body ended early";
   }
-  out.body = req.body;
-  out.remote_address = req.remote_addr;
-  out.remote_port = req.remote_port;
-  return out;
-}
-
-void PauseFor(absl::Duration d) {
-  if (d > absl::ZeroDuration()) absl::SleepFor(d);
-}
-
-// Writes `in` into cpp-httplib's response, pacing and truncating the body as
-// its chunk_bytes / chunk_interval / truncate_after members say.
-void ToHttplib(http::Response in, httplib::Response& out) {
-  out.status = in.status;
-  std::string content_type = "application/octet-stream";
-  for (auto& [name, value] : in.headers) {
-    if (absl::EqualsIgnoreCase(name, "Content-Length")) continue;
-    if (absl::EqualsIgnoreCase(name, "Content-Type")) {
-      content_type = value;
-      continue;
-    }
-    out.set_header(name, value);
-  }
-  if (in.close) out.set_header("Connection", "close");
-  const bool paced = in.chunk_bytes > 0 || in.truncate_after < in.body.size();
-  if (!paced) {
-    if (!in.body.empty() || !in.Header("Content-Type").empty()) {
-      out.set_content(std::move(in.body), content_type);
-    }
-    return;
-  }
-  auto body = std::make_shared<std::string>(std::move(in.body));
-  const size_t chunk = in.chunk_bytes > 0 ? in.chunk_bytes : body->size();
-  const size_t limit = std::min(in.truncate_after, body->size());
-  const absl::Duration interval = in.chunk_interval;
-  out.set_content_provider(body->size(), content_type,
-                           [body, chunk, limit, interval](
-                               size_t offset, size_t, httplib::DataSink& sink) {
-                             if (offset >= limit)
-                               return false;  // closes the connection
-                             PauseFor(interval);
-                             sink.write(body->data() + offset,
-                                        std::min(chunk, limit - offset));
-                             return true;
-                           });
+  return "request body rejected";
 }
 
 }  // namespace
@@ -147,73 +92,47 @@ absl::StatusOr<int> SandboxServer::Start() {
     if (!specs.ok()) return specs.status();
     faults_.Replace(*specs);
   }
-  const int threads = std::max(4, options_.threads);
-  http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  // Keep-alive connections stay open as long as the client wants (wrk, pooled
-  // libcurl).
-  http_.set_keep_alive_max_count(1000000);
-  http_.set_keep_alive_timeout(30);
-  http_.set_read_timeout(10, 0);
-  http_.set_write_timeout(10, 0);
-  http_.set_tcp_nodelay(true);
-  // Room for a maximal image plus multipart framing; anything larger is refused
-  // (413) before it is buffered.
-  http_.set_payload_max_length(options_.max_image_bytes + 64 * 1024);
-  http_.set_pre_routing_handler(
-      [](const httplib::Request& req, httplib::Response&) {
-        // The request object cpp-httplib hands here is its own non-const
-        // local, so changing its headers before the body is read is sound.
-        auto& headers = const_cast<httplib::Request&>(req).headers;
-        headers.erase(kMultipartTypeHeader);
-        auto it = headers.find("Content-Type");
-        if (it != headers.end() &&
-            absl::StartsWith(it->second, "multipart/form-data")) {
-          std::string type = it->second;
-          headers.erase(it);
-          headers.emplace(kMultipartTypeHeader, std::move(type));
+  http::Server::Options o;
+  o.name = "jumio-sandbox";
+  o.host = options_.host;
+  o.port = options_.port;
+  o.backlog = 4096;
+  o.io_threads = std::max(1, options_.io_threads);
+  o.handler_threads = std::max(1, options_.handler_threads);
+  // Waiting requests cost no thread; latency faults park them on timers, not
+  // in this queue, so it only has to absorb bursts of arrivals.
+  o.handler_queue = 16384;
+  o.head_timeout = absl::Seconds(10);
+  o.body_timeout = absl::Seconds(30);
+  // Pooled keep-alive clients (the gateway's libcurl, wrk) keep their
+  // connections between bursts, as cpp-httplib's 30 s allowed.
+  o.idle_timeout = absl::Seconds(30);
+  o.write_timeout = absl::Seconds(10);
+  o.max_body_bytes = options_.max_image_bytes + kFramingBytes;
+  o.max_connections = std::max(1, options_.max_connections);
+  o.max_connections_per_source = o.max_connections;
+  http_ = std::make_unique<http::Server>(
+      o,
+      [this](http::Request req, http::Responder responder) {
+        if (!ready_.HasBeenNotified()) {
+          // Only reachable on a fixed port in the moment before Start returns.
+          http::Response r;
+          WriteProblem(r, 503, "sandbox is starting");
+          r.SetHeader("Retry-After", "1");
+          return responder(std::move(r));
         }
-        return httplib::Server::HandlerResponse::Unhandled;
+        Dispatch(req, std::move(responder));
+      },
+      nullptr,
+      [this](const http::Request& head, http::BodyError error,
+             http::Response& answer) {
+        // The same problem shape as the sandbox's own errors.
+        WriteProblem(answer, answer.status, BodyErrorDetail(error));
+        LogRequest(head, answer.status);
       });
-  auto handler = [this](const httplib::Request& req, httplib::Response& res) {
-    ServeHttplib(req, res);
-  };
-  http_.Get(".*", handler);
-  http_.Post(".*", handler);
-  http_.Put(".*", handler);
-  http_.Delete(".*", handler);
-  http_.Patch(".*", handler);
-  http_.Options(".*", handler);
-  http_.set_logger(
-      [this](const httplib::Request& req, const httplib::Response& res) {
-        LogRequest(FromHttplib(req), res.status);
-      });
-  // cpp-httplib answers malformed requests itself (400, 411, 413, 414) with an
-  // empty body; give those the same problem shape as the sandbox's own errors.
-  http_.set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request&, httplib::Response& res) {
-        if (!res.body.empty() || res.content_length_ > 0)
-          return httplib::Server::HandlerResponse::Unhandled;
-        http::Response problem;
-        WriteProblem(problem, res.status, "request rejected by the HTTP layer");
-        ToHttplib(std::move(problem), res);
-        return httplib::Server::HandlerResponse::Handled;
-      }));
-  http_.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        http::Response problem;
-        WriteProblem(problem, 500, "internal error");
-        ToHttplib(std::move(problem), res);
-      });
-  int port = options_.port;
-  if (port == 0) {
-    port = http_.bind_to_any_port(options_.host);
-  } else if (!http_.bind_to_port(options_.host, port)) {
-    port = -1;
-  }
-  if (port <= 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", options_.host, ":", options_.port));
-  }
+  absl::Status started = http_->Start();
+  if (!started.ok()) return started;
+  const int port = http_->port();
   ServiceOptions so;
   so.public_base_url = options_.public_base_url.empty()
                            ? absl::StrCat("http://", options_.host, ":", port)
@@ -224,7 +143,7 @@ absl::StatusOr<int> SandboxServer::Start() {
   so.max_image_bytes = options_.max_image_bytes;
   so.allow_http_callbacks = options_.allow_http_callbacks;
   service_ = std::make_unique<Service>(so, &clock_, &ids_, &auth_, &callbacks_);
-  listener_ = std::thread([this] { http_.listen_after_bind(); });
+  ready_.Notify();
   ticker_ = std::thread([this] {
     absl::MutexLock lock(&stop_mu_);
     while (!stopping_) {
@@ -245,8 +164,9 @@ void SandboxServer::Stop() {
     if (stopping_) return;
     stopping_ = true;
   }
-  http_.stop();
-  if (listener_.joinable()) listener_.join();
+  // Responses being written get a moment; requests parked on injected latency
+  // are dropped with the server's timers.
+  if (http_ != nullptr) http_->Stop(absl::Seconds(1));
   if (ticker_.joinable()) ticker_.join();
 }
 
@@ -267,29 +187,18 @@ bool SandboxServer::RateLimited(const Route& route, const http::Request& req) {
   return false;
 }
 
-void SandboxServer::ServeHttplib(const httplib::Request& req,
-                                 httplib::Response& res) {
-  // cpp-httplib gives each connection its own thread, so waiting here for the
-  // completion holds only that connection.
-  std::optional<http::Response> answer;
-  Dispatch(FromHttplib(req),
-           [&answer](http::Response r) { answer = std::move(r); });
-  ToHttplib(std::move(*answer), res);
-}
-
-void SandboxServer::RunAfter(absl::Duration delay,
-                             absl::AnyInvocable<void()> fn) {
-  PauseFor(delay);
-  std::move(fn)();
-}
-
 void SandboxServer::Dispatch(const http::Request& req, Completion done) {
   http::Response res;
   const absl::Duration delay = Respond(req, res);
+  // Journaled when decided, so that the entry is there before the client has
+  // its answer, latency or not.
+  LogRequest(req, res.status);
   if (delay <= absl::ZeroDuration()) return done(std::move(res));
-  RunAfter(delay, [done = std::move(done), res = std::move(res)]() mutable {
-    done(std::move(res));
-  });
+  // Injected latency holds a timer, not a thread.
+  http_->RunAfter(delay,
+                  [done = std::move(done), res = std::move(res)]() mutable {
+                    done(std::move(res));
+                  });
 }
 
 absl::Duration SandboxServer::Respond(const http::Request& req,
