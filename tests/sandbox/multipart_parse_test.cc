@@ -254,7 +254,9 @@ TEST(MultipartParseTest, ErrorsNeverQuoteTheInput) {
 TEST(MultipartParseTest, BoundaryLookalikesInsideContentAreKept) {
   // CRLF followed by a different boundary prefix is content, not a delimiter.
   const std::string data = "a\r\n--XY\r\n-XYZ\r\n--XYz";
-  auto parts = ParseMultipart(kType, Body({FilePart("file", data)}));
+  // The parts view into the body, which therefore outlives them.
+  const std::string body = Body({FilePart("file", data)});
+  auto parts = ParseMultipart(kType, body);
   ASSERT_TRUE(parts.ok()) << parts.status();
   EXPECT_EQ((*parts)[0].data, data);
 }
