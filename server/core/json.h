@@ -58,6 +58,20 @@ absl::Status ParseJson(absl::string_view text, rapidjson::Document* doc,
 // `text`.
 absl::Status ValidateJson(absl::string_view text, JsonLimits limits = {});
 
+// Whether `text` is valid UTF-8: no overlong forms, surrogates or code points
+// beyond U+10FFFF. Every string ParseJson accepts passes.
+bool IsValidUtf8(absl::string_view text);
+
+// For JSON whose numbers must survive conversion to a double
+// (google.protobuf.Value) unchanged: OK when every number in `text` denotes
+// exactly the value of the double nearest to it, written shortest (so 0.1,
+// 1e300 and 9007199254740992 pass; 9007199254740993,
+// 12345678901234567890123 and 0.30000000000000000001 do not).
+// INVALID_ARGUMENT naming the byte offset otherwise, or when ParseJson would
+// refuse `text`.
+absl::Status CheckJsonNumbersExact(absl::string_view text,
+                                   JsonLimits limits = {});
+
 }  // namespace jumio_gateway::core
 
 #endif  // JUMIO_GATEWAY_SERVER_CORE_JSON_H_

@@ -149,6 +149,39 @@ TEST(ParseJsonTest, ReplacesPreviousContentAndParsesValues) {
   EXPECT_TRUE(doc.IsNull());
 }
 
+TEST(ParseJsonTest, EscapedLoneSurrogatesRefused) {
+  rapidjson::Document doc;
+  EXPECT_THAT(ParseJson(R"(["\udc00"])", &doc).message(),
+              HasSubstr("unpaired UTF-16 surrogate"));
+  EXPECT_FALSE(ParseJson(R"({"\udc00":1})", &doc).ok());
+  EXPECT_FALSE(ParseJson(R"(["\ud800"])", &doc).ok());
+  ASSERT_TRUE(ParseJson(R"(["\ud83d\ude00"])", &doc).ok());
+  EXPECT_TRUE(IsValidUtf8(doc[0].GetString()));
+}
+
+TEST(CheckJsonNumbersExactTest, NumbersADoubleHoldsPass) {
+  for (const char* ok :
+       {"[0]", "[-0]", "[0.1]", "[1.5e300]", "[9007199254740992]",
+        "[-9007199254740992]", "[1E2]", "[100.000]", "[3]", "[2.5e-7]",
+        "[0.30000000000000004]", "[1e22]"}) {
+    EXPECT_TRUE(CheckJsonNumbersExact(ok).ok()) << ok;
+  }
+}
+
+TEST(CheckJsonNumbersExactTest, NumbersADoubleCannotHoldRefused) {
+  for (const char* bad : {"[9007199254740993]", "[12345678901234567890123]",
+                          "[0.30000000000000000001]", "[18446744073709551615]",
+                          "[1e400]", "[1.00000000000000000000001]"}) {
+    const absl::Status status = CheckJsonNumbersExact(bad);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+  EXPECT_THAT(CheckJsonNumbersExact(R"({"a":[1,9007199254740993]})").message(),
+              HasSubstr("cannot be held exactly by a double"));
+  // Still the parser's other checks.
+  EXPECT_THAT(CheckJsonNumbersExact(Repeat("[", 1000)).message(),
+              HasSubstr("nesting deeper than 64"));
+}
+
 TEST(ValidateJsonTest, SameChecksWithoutADocument) {
   EXPECT_TRUE(ValidateJson(NestedArrays(kMaxJsonDepth)).ok());
   bool deep_refused = false;
