@@ -196,6 +196,9 @@ void Receiver::HandlePost(const httplib::Request& req, httplib::Response& res,
     return Reject(res, RejectReason::kInvalidShape, source.sender,
                   parsed.error);
   }
+  if (parsed.failure == ParseFailure::kUnstorable) {
+    return Reject(res, RejectReason::kUnstorable, source.sender, parsed.error);
+  }
   v1::Callback& cb = parsed.callback;
   // 6. Token.
   const std::string token = req.matches.size() > 1 ? req.matches[1].str() : "";

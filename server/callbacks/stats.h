@@ -26,6 +26,11 @@ enum class RejectReason {
   kBodyTimeout,           // 408: body not complete in time (slow drip)
   kMalformedJson,         // 400
   kInvalidShape,          // 400: JSON, but not a callback
+  // 400: a callback that could not be stored and read back exactly (invalid
+  // UTF-8, duplicate member names, a number a double cannot hold, too deep
+  // for the stored form). Refused before storage: once stored it would be
+  // unreadable and would block the genuine callback as a duplicate.
+  kUnstorable,
   kBadToken,              // 403: missing, forged, or another account's
   kTokenUnbound,          // 403: issued, but never bound to an account
   kStoreUnavailable,      // 503: could not be made durable

@@ -159,7 +159,7 @@ GatewayMetrics::GatewayMetrics(Registry& registry, const BuildInfo& build,
   for (const char* reason :
        {kCallbackRejectSourceNotAllowed, kCallbackRejectTooLarge,
         kCallbackRejectMalformed, kCallbackRejectBadSignature,
-        kCallbackRejectStoreFailed}) {
+        kCallbackRejectStoreFailed, kCallbackRejectUnstorable}) {
     callbacks_rejected.WithLabelValues({reason});
   }
   // Served by every gateway next to the API (main enables both), so their

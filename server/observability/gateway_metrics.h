@@ -33,6 +33,7 @@ inline constexpr char kCallbackRejectTooLarge[] = "body_too_large";
 inline constexpr char kCallbackRejectMalformed[] = "malformed_json";
 inline constexpr char kCallbackRejectBadSignature[] = "bad_token";
 inline constexpr char kCallbackRejectStoreFailed[] = "store_unavailable";
+inline constexpr char kCallbackRejectUnstorable[] = "unstorable";
 
 // Values of the `result` label of jumio_token_refreshes_total.
 inline constexpr char kTokenRefreshSuccess[] = "success";
