@@ -31,9 +31,9 @@ enum class RejectReason {
   // for the stored form). Refused before storage: once stored it would be
   // unreadable and would block the genuine callback as a duplicate.
   kUnstorable,
-  kBadToken,              // 403: missing, forged, or another account's
-  kTokenUnbound,          // 403: issued, but never bound to an account
-  kStoreUnavailable,      // 503: could not be made durable
+  kBadToken,          // 403: missing, forged, or another account's
+  kTokenUnbound,      // 403: issued, but never bound to an account
+  kStoreUnavailable,  // 503: could not be made durable
   kCount,
 };
 
@@ -49,6 +49,9 @@ struct CallbackStats {
       rejected{};
   std::atomic<int64_t> delivered{0};    // callbacks written to subscribers
   std::atomic<int64_t> subscribers{0};  // open WatchCallbacks streams
+  // Stored entries a read (ListCallbacks, WatchCallbacks) found it cannot
+  // decode, counted at each encounter: any growth means results are at risk.
+  std::atomic<int64_t> unreadable{0};
   std::atomic<int64_t> enriched{0};
   std::atomic<int64_t> enrichment_failures{0};
 

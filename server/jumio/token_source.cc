@@ -155,14 +155,14 @@ void OAuth2TokenSource::FinishFetch(const std::string& region,
     // The body holds the access token: the parser's errors never echo it.
     const absl::Status parsed = core::ParseJson(response->body, &doc);
     if (!parsed.ok()) {
-      result = AuthError(
-          absl::StatusCode::kInternal, v1::ERROR_REASON_UPSTREAM_MALFORMED,
-          absl::StrCat("Jumio token response is not readable: ",
-                       parsed.message()),
-          region, 200);
-    } else if (!doc.IsObject() ||
-        !doc.HasMember("access_token") || !doc["access_token"].IsString() ||
-        !doc.HasMember("expires_in") || !doc["expires_in"].IsNumber()) {
+      result = AuthError(absl::StatusCode::kInternal,
+                         v1::ERROR_REASON_UPSTREAM_MALFORMED,
+                         absl::StrCat("Jumio token response is not readable: ",
+                                      parsed.message()),
+                         region, 200);
+    } else if (!doc.IsObject() || !doc.HasMember("access_token") ||
+               !doc["access_token"].IsString() ||
+               !doc.HasMember("expires_in") || !doc["expires_in"].IsNumber()) {
       result = AuthError(absl::StatusCode::kInternal,
                          v1::ERROR_REASON_UPSTREAM_MALFORMED,
                          "Jumio token response is not readable", region, 200);

@@ -110,6 +110,7 @@ class GatewayMetrics {
   Family<Counter>& callbacks_rejected;  // reason
   Family<Counter>& callbacks_stored;
   Family<Counter>& callbacks_delivered;
+  Family<Counter>& callbacks_unreadable;
   Family<Gauge>& callback_subscribers;
   Family<Gauge>& callback_log_backlog;
 
