@@ -36,6 +36,9 @@ ABSL_FLAG(double, time_scale, 1.0,
           "session timeout)");
 ABSL_FLAG(int64_t, max_image_bytes, 5 * 1024 * 1024,
           "largest accepted part upload");
+ABSL_FLAG(bool, accept_pdf_parts, false,
+          "also accept a PDF (%PDF- magic) as the FRONT/BACK part of an ID or "
+          "DOCUMENT credential, as the gateway's max_pdf_bytes path sends");
 ABSL_FLAG(bool, rate_limits, true,
           "enforce Jumio's rate limits (token 10/s, account 1/s, "
           "retrieval 15/s)");
@@ -87,6 +90,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   o.max_image_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_image_bytes));
+  o.accept_pdf_parts = absl::GetFlag(FLAGS_accept_pdf_parts);
   o.rate_limits = absl::GetFlag(FLAGS_rate_limits);
   o.faults_json = absl::GetFlag(FLAGS_faults);
   o.allow_http_callbacks = absl::GetFlag(FLAGS_allow_http_callbacks);

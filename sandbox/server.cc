@@ -132,6 +132,7 @@ absl::StatusOr<int> SandboxServer::Start() {
   so.processing_delay = options_.processing_delay;
   so.time_scale = options_.time_scale;
   so.max_image_bytes = options_.max_image_bytes;
+  so.accept_pdf_parts = options_.accept_pdf_parts;
   so.allow_http_callbacks = options_.allow_http_callbacks;
   service_ = std::make_unique<Service>(so, &clock_, &ids_, &auth_, &callbacks_);
   listener_ = std::thread([this] { http_.listen_after_bind(); });

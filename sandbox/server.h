@@ -33,6 +33,7 @@ struct ServerOptions {
   absl::Duration processing_delay = absl::Milliseconds(200);
   double time_scale = 1.0;
   size_t max_image_bytes = 5 * 1024 * 1024;
+  bool accept_pdf_parts = false;
   bool rate_limits = true;
   std::string faults_json;
   bool allow_http_callbacks = false;

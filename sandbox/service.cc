@@ -546,6 +546,10 @@ void Service::UploadPart(const Route& r, const httplib::Request& req,
     content_type = "application/json";
   } else if (classifier == "FACEMAP") {
     content_type = "application/octet-stream";
+  } else if (options_.accept_pdf_parts &&
+             (classifier == "FRONT" || classifier == "BACK") &&
+             absl::StartsWith(bytes, "%PDF-")) {
+    content_type = "application/pdf";
   } else {
     auto info = InspectImage(bytes);
     if (!info.ok())

@@ -39,6 +39,9 @@ struct ServiceOptions {
   double time_scale =
       1.0;  // divides token lifetime, session timeout and OAuth token ttl
   size_t max_image_bytes = 5 * 1024 * 1024;
+  // Accept "%PDF-" files for FRONT/BACK parts (not a documented Jumio
+  // behaviour; for gateway tests of its PDF path).
+  bool accept_pdf_parts = false;
   bool allow_http_callbacks = false;
 };
 

@@ -120,9 +120,13 @@ absl::Status StatusFromTransport(const absl::Status& transport_error,
                            v1::ERROR_REASON_INTERNAL, "call cancelled",
                            metadata);
     default: {
+      // The transport's own text names the host and port it tried (and
+      // libcurl's reason): that is for the operator's log (JumioClient's
+      // observer), never for the caller, who gets the region and endpoint.
       absl::Status status = errors::Error(
           absl::StatusCode::kUnavailable, v1::ERROR_REASON_UPSTREAM_UNAVAILABLE,
-          absl::StrCat("Jumio unreachable: ", transport_error.message()),
+          absl::StrCat("Jumio unreachable (region ", region, ", endpoint ",
+                       endpoint, ")"),
           metadata);
       errors::SetRetryDelay(status, kDefaultRetryDelay);
       return status;

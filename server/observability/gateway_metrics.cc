@@ -148,6 +148,23 @@ GatewayMetrics::GatewayMetrics(Registry& registry, const BuildInfo& build,
               .Help("Callbacks stored but not yet acknowledged by a "
                     "subscriber.")
               .Register(registry)),
+      upload_buffer_bytes(
+          BuildGauge()
+              .Name("jumio_gateway_upload_buffer_bytes")
+              .Help("Bytes of part data that uploads and downloads hold in "
+                    "memory now (leases of upload_buffer_budget_bytes).")
+              .Register(registry)),
+      uploads_in_flight(BuildGauge()
+                            .Name("jumio_gateway_uploads_in_flight")
+                            .Help("UploadCredentialPart streams open now.")
+                            .Register(registry)),
+      uploads_refused(
+          BuildCounter()
+              .Name("jumio_gateway_uploads_refused_total")
+              .Help("Uploads and downloads refused with RESOURCE_EXHAUSTED "
+                    "by the upload buffer budget, by reason.")
+              .LabelNames({"reason"})
+              .Register(registry)),
       build_info(BuildGauge()
                      .Name("jumio_gateway_build_info")
                      .Help("Build of the running gateway; always 1.")
@@ -158,6 +175,10 @@ GatewayMetrics::GatewayMetrics(Registry& registry, const BuildInfo& build,
                         build.revision.empty() ? "unknown" : build.revision,
                         grpc::Version()})
       .Set(1);
+  upload_buffer_bytes.WithLabelValues({}).Set(0);
+  uploads_in_flight.WithLabelValues({}).Set(0);
+  uploads_refused.WithLabelValues({kUploadRefusedBytes});
+  uploads_refused.WithLabelValues({kUploadRefusedStreams});
   for (const std::string& region : regions) {
     token_refreshes.WithLabelValues({region, kTokenRefreshSuccess});
     token_refreshes.WithLabelValues({region, kTokenRefreshFailure});

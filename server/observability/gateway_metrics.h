@@ -35,6 +35,12 @@ inline constexpr char kCallbackRejectBadSignature[] = "bad_token";
 inline constexpr char kCallbackRejectStoreFailed[] = "store_unavailable";
 inline constexpr char kCallbackRejectUnstorable[] = "unstorable";
 
+// Values of the `reason` label of jumio_gateway_uploads_refused_total
+// (pre-created at zero): the bytes did not fit in the upload buffer budget, or
+// every upload slot was taken.
+inline constexpr char kUploadRefusedBytes[] = "buffer_full";
+inline constexpr char kUploadRefusedStreams[] = "too_many_uploads";
+
 // Values of the `result` label of jumio_token_refreshes_total.
 inline constexpr char kTokenRefreshSuccess[] = "success";
 inline constexpr char kTokenRefreshFailure[] = "failure";
@@ -113,6 +119,11 @@ class GatewayMetrics {
   Family<Counter>& callbacks_unreadable;
   Family<Gauge>& callback_subscribers;
   Family<Gauge>& callback_log_backlog;
+
+  // Part uploads and downloads (server/api/buffer_budget.h).
+  Family<Gauge>& upload_buffer_bytes;  // bytes leased now
+  Family<Gauge>& uploads_in_flight;
+  Family<Counter>& uploads_refused;  // reason
 
   Family<Gauge>& build_info;  // version,revision,grpc_version; value 1
 };

@@ -602,15 +602,16 @@ size_t Utf8Length(absl::string_view text) {
   return count;
 }
 
-bool CheckLength(absl::string_view value, size_t max_chars,
+bool CheckLength(absl::string_view value, size_t max_bytes,
                  const std::string& field, Violations* violations) {
   if (!IsValidUtf8(value)) {
     violations->Add(field, "must be valid UTF-8");
     return false;
   }
-  if (Utf8Length(value) > max_chars) {
-    violations->Add(field,
-                    absl::StrCat("must be at most ", max_chars, " characters"));
+  if (value.size() > max_bytes) {
+    violations->Add(field, absl::StrCat("must be at most ", max_bytes,
+                                        " bytes of UTF-8 (Jumio counts bytes, "
+                                        "not characters)"));
     return false;
   }
   return true;

@@ -193,15 +193,16 @@ class Violations {
   std::vector<std::pair<std::string, std::string>> items_;
 };
 
-// Number of Unicode code points in valid UTF-8 `text` (Jumio's limits are in
-// characters, not bytes).
+// Number of Unicode code points in valid UTF-8 `text`. Not for Jumio's
+// limits: those count bytes (CheckLength).
 size_t Utf8Length(absl::string_view text);
 // Whether `text` is valid UTF-8 (the parser's own check, server/core/json.h).
 using ::jumio_gateway::core::IsValidUtf8;
 
-// Adds a violation unless `value` is valid UTF-8 of at most `max_chars`
-// characters. Returns whether it was valid.
-bool CheckLength(absl::string_view value, size_t max_chars,
+// Adds a violation unless `value` is valid UTF-8 of at most `max_bytes` bytes
+// (Jumio's "Max. Length" counts bytes, not characters). Returns whether it was
+// valid.
+bool CheckLength(absl::string_view value, size_t max_bytes,
                  const std::string& field, Violations* violations);
 
 // Checks a caller-supplied Struct before it is merged into a request: finite
