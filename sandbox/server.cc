@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "rapidjson/document.h"
+#include "server/core/json.h"
 
 namespace jumio::sandbox {
 namespace {
@@ -332,8 +333,7 @@ void SandboxServer::Control(const http::Request& req, http::Response& res) {
   if (path == "clock") {
     if (req.method == "POST") {
       rapidjson::Document d;
-      d.Parse(req.body.data(), req.body.size());
-      if (d.HasParseError() || !d.IsObject() ||
+      if (!jumio_gateway::core::ParseJson(req.body, &d).ok() || !d.IsObject() ||
           !d.HasMember("advanceSeconds") || !d["advanceSeconds"].IsNumber() ||
           d["advanceSeconds"].GetDouble() < 0) {
         return WriteProblem(
@@ -352,9 +352,8 @@ void SandboxServer::Control(const http::Request& req, http::Response& res) {
   if (path == "ratelimits") {
     if (req.method == "PUT") {
       rapidjson::Document d;
-      d.Parse(req.body.data(), req.body.size());
-      if (d.HasParseError() || !d.IsObject() || !d.HasMember("enabled") ||
-          !d["enabled"].IsBool()) {
+      if (!jumio_gateway::core::ParseJson(req.body, &d).ok() || !d.IsObject() ||
+          !d.HasMember("enabled") || !d["enabled"].IsBool()) {
         return WriteProblem(res, 400, "body must be {\"enabled\": true|false}",
                             "enabled");
       }

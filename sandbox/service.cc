@@ -11,6 +11,7 @@
 #include "rapidjson/writer.h"
 #include "sandbox/images.h"
 #include "sandbox/multipart_parse.h"
+#include "server/core/json.h"
 
 namespace jumio::sandbox {
 namespace {
@@ -118,9 +119,8 @@ absl::Status Service::SetHealth(const std::string& region,
   RegionState* st = Region(region);
   if (st == nullptr) return absl::NotFoundError("unknown region");
   rapidjson::Document d;
-  d.Parse(json.data(), json.size());
-  if (d.HasParseError() || !d.IsObject() || !d.HasMember("status") ||
-      !d["status"].IsString()) {
+  if (!jumio_gateway::core::ParseJson(json, &d).ok() || !d.IsObject() ||
+      !d.HasMember("status") || !d["status"].IsString()) {
     return FieldError("status",
                       "health body needs a string status (UP, DEGRADED, DOWN)");
   }
@@ -540,8 +540,7 @@ void Service::UploadPart(const Route& r, const http::Request& req,
   }
   if (classifier == "PREPARED_DATA") {
     rapidjson::Document d;
-    d.Parse<rapidjson::kParseValidateEncodingFlag>(bytes.data(), bytes.size());
-    if (d.HasParseError() || !d.IsObject()) {
+    if (!jumio_gateway::core::ParseJson(bytes, &d).ok() || !d.IsObject()) {
       return WriteProblem(res, 400, "prepared data must be a JSON object",
                           "file");
     }
@@ -976,7 +975,10 @@ std::string Service::DetailsJson(const std::string& region, const Account& a,
         order.push_back(c.name);
     }
     rapidjson::Document pdoc;
-    if (!prepared.empty()) pdoc.Parse(prepared.data(), prepared.size());
+    // Checked by the same parser when it was uploaded.
+    if (!prepared.empty()) {
+      jumio_gateway::core::ParseJson(prepared, &pdoc).IgnoreError();
+    }
     auto pstr = [&pdoc](const char* k, const char* fallback) -> std::string {
       if (pdoc.IsObject() && pdoc.HasMember(k) && pdoc[k].IsString())
         return pdoc[k].GetString();

@@ -201,6 +201,8 @@ void CallbackMetricsBridge::Update(callbacks::CallbackComponent& component) {
        metrics_.callbacks_stored.WithLabelValues({}));
   grow("delivered", stats.delivered.load(),
        metrics_.callbacks_delivered.WithLabelValues({}));
+  grow("unreadable", stats.unreadable.load(),
+       metrics_.callbacks_unreadable.WithLabelValues({}));
   for (size_t i = 0; i < static_cast<size_t>(callbacks::RejectReason::kCount);
        ++i) {
     const auto reason = static_cast<callbacks::RejectReason>(i);

@@ -224,6 +224,9 @@ void Receiver::HandlePost(http::Request req, http::Responder respond) {
   if (parsed.failure == ParseFailure::kInvalidShape) {
     return respond(Reject(RejectReason::kInvalidShape, sender, parsed.error));
   }
+  if (parsed.failure == ParseFailure::kUnstorable) {
+    return respond(Reject(RejectReason::kUnstorable, sender, parsed.error));
+  }
   v1::Callback& cb = parsed.callback;
   // 8. The token belongs to the body's account.
   if (!token.empty()) {

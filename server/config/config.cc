@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "rapidjson/document.h"
-#include "rapidjson/error/en.h"
+#include "server/core/json.h"
 
 namespace jumio_gateway::config {
 namespace {
@@ -222,11 +222,10 @@ absl::Status ParseConfigFile(
     std::map<std::string, std::map<std::string, std::string>>& overrides) {
   const std::string origin = absl::StrCat("file ", sources.config_file_name);
   rapidjson::Document doc;
-  doc.Parse(sources.config_file_json.c_str(), sources.config_file_json.size());
-  if (doc.HasParseError()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        origin, ": not valid JSON at offset ", doc.GetErrorOffset(), ": ",
-        rapidjson::GetParseError_En(doc.GetParseError())));
+  if (absl::Status parsed = core::ParseJson(sources.config_file_json, &doc);
+      !parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(origin, ": ", parsed.message()));
   }
   if (!doc.IsObject()) {
     return absl::InvalidArgumentError(

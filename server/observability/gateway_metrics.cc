@@ -131,6 +131,13 @@ GatewayMetrics::GatewayMetrics(Registry& registry, const BuildInfo& build,
                               .Name("jumio_callbacks_delivered_total")
                               .Help("Callback events sent to subscribers.")
                               .Register(registry)),
+      callbacks_unreadable(
+          BuildCounter()
+              .Name("jumio_callbacks_unreadable_total")
+              .Help("Stored callbacks a read found it cannot decode (counted "
+                    "at each List or Watch that meets one); listed in "
+                    "ListCallbacks as unreadable_callbacks.")
+              .Register(registry)),
       callback_subscribers(BuildGauge()
                                .Name("jumio_callback_subscribers")
                                .Help("Open WatchCallbacks streams.")
@@ -180,7 +187,7 @@ GatewayMetrics::GatewayMetrics(Registry& registry, const BuildInfo& build,
   for (const char* reason :
        {kCallbackRejectSourceNotAllowed, kCallbackRejectTooLarge,
         kCallbackRejectMalformed, kCallbackRejectBadSignature,
-        kCallbackRejectStoreFailed}) {
+        kCallbackRejectStoreFailed, kCallbackRejectUnstorable}) {
     callbacks_rejected.WithLabelValues({reason});
   }
   // Served by every gateway next to the API (main enables both), so their

@@ -33,6 +33,7 @@ inline constexpr char kCallbackRejectTooLarge[] = "body_too_large";
 inline constexpr char kCallbackRejectMalformed[] = "malformed_json";
 inline constexpr char kCallbackRejectBadSignature[] = "bad_token";
 inline constexpr char kCallbackRejectStoreFailed[] = "store_unavailable";
+inline constexpr char kCallbackRejectUnstorable[] = "unstorable";
 
 // Values of the `reason` label of jumio_gateway_uploads_refused_total
 // (pre-created at zero): the bytes did not fit in the upload buffer budget, or
@@ -115,6 +116,7 @@ class GatewayMetrics {
   Family<Counter>& callbacks_rejected;  // reason
   Family<Counter>& callbacks_stored;
   Family<Counter>& callbacks_delivered;
+  Family<Counter>& callbacks_unreadable;
   Family<Gauge>& callback_subscribers;
   Family<Gauge>& callback_log_backlog;
 
