@@ -147,6 +147,47 @@ class CallbackMetricsBridge {
   std::map<std::string, uint64_t> last_ ABSL_GUARDED_BY(mu_);
 };
 
+// The HTTP servers' connection counters (server/http ServerStats), copied
+// into the metrics at each scrape.
+class HttpMetricsBridge {
+ public:
+  explicit HttpMetricsBridge(observability::GatewayMetrics& metrics)
+      : metrics_(metrics) {}
+  void Update(const char* server, const http::ServerStats* stats) {
+    if (stats == nullptr) return;
+    metrics_.http_connections_open.WithLabelValues({server}).Set(
+        static_cast<double>(stats->connections_open.load()));
+    absl::MutexLock lock(&mu_);
+    auto grow = [&](observability::Family<observability::Counter>& family,
+                    const char* reason, int64_t now) {
+      const uint64_t value = now < 0 ? 0 : static_cast<uint64_t>(now);
+      uint64_t& last = last_[absl::StrCat(server, "/", reason)];
+      if (value > last) {
+        family.WithLabelValues({server, reason})
+            .Increment(static_cast<double>(value - last));
+      }
+      last = value;
+    };
+    auto& refused = metrics_.http_connections_refused;
+    grow(refused, "total_cap", stats->refused_total_cap.load());
+    grow(refused, "source_cap", stats->refused_source_cap.load());
+    auto& cut = metrics_.http_requests_cut;
+    grow(cut, "head_timeout", stats->head_timeouts.load());
+    grow(cut, "body_timeout", stats->body_timeouts.load());
+    grow(cut, "idle_timeout", stats->idle_timeouts.load());
+    grow(cut, "write_timeout", stats->write_timeouts.load());
+    grow(cut, "head_too_large", stats->head_too_large.load());
+    grow(cut, "body_too_large", stats->body_too_large.load());
+    grow(cut, "bad_request", stats->bad_requests.load());
+    grow(cut, "handler_queue_full", stats->handler_queue_full.load());
+  }
+
+ private:
+  observability::GatewayMetrics& metrics_;
+  absl::Mutex mu_;
+  std::map<std::string, uint64_t> last_ ABSL_GUARDED_BY(mu_);
+};
+
 // The upload budget's figures, copied into the metrics at each scrape.
 class UploadMetricsBridge {
  public:
@@ -451,16 +492,24 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
   admin_options.readiness = [&readiness] { return readiness.Current(); };
   CallbackMetricsBridge callback_metrics(metrics);
   UploadMetricsBridge upload_metrics(metrics);
+  HttpMetricsBridge http_metrics(metrics);
+  const observability::AdminServer* admin_server = nullptr;
   admin_options.before_scrape = [&process, &callback_metrics,
-                                 &callback_component, &upload_metrics,
-                                 &budget] {
+                                 &callback_component, &upload_metrics, &budget,
+                                 &http_metrics, &admin_server] {
     process.Update();
     upload_metrics.Update(budget.snapshot());
     if (callback_component != nullptr) {
       callback_metrics.Update(*callback_component);
+      http_metrics.Update(observability::kHttpServerCallbacks,
+                          callback_component->receiver_stats());
     }
+    http_metrics.Update(observability::kHttpServerAdmin,
+                        admin_server->server_stats());
   };
   observability::AdminServer admin(registry, admin_options);
+  // Scrapes start only once admin.Start() serves, after this assignment.
+  admin_server = &admin;
   if (absl::Status s = admin.Start(); !s.ok()) {
     logger.Error("cannot start the admin server",
                  {{"error", std::string(s.message())}});

@@ -165,6 +165,27 @@ GatewayMetrics::GatewayMetrics(Registry& registry, const BuildInfo& build,
                     "by the upload buffer budget, by reason.")
               .LabelNames({"reason"})
               .Register(registry)),
+      http_connections_open(
+          BuildGauge()
+              .Name("jumio_gateway_http_connections_open")
+              .Help("Connections open now on the gateway's HTTP servers.")
+              .LabelNames({"server"})
+              .Register(registry)),
+      http_connections_refused(
+          BuildCounter()
+              .Name("jumio_gateway_http_connections_refused_total")
+              .Help("Connections closed at accept because a connection cap "
+                    "(in total or per source address) was reached.")
+              .LabelNames({"server", "reason"})
+              .Register(registry)),
+      http_requests_cut(
+          BuildCounter()
+              .Name("jumio_gateway_http_requests_cut_total")
+              .Help("Connections the HTTP servers cut, by reason: a deadline "
+                    "(head, body, idle, write), a size limit, a malformed "
+                    "request or a full handler queue.")
+              .LabelNames({"server", "reason"})
+              .Register(registry)),
       build_info(BuildGauge()
                      .Name("jumio_gateway_build_info")
                      .Help("Build of the running gateway; always 1.")
@@ -175,6 +196,15 @@ GatewayMetrics::GatewayMetrics(Registry& registry, const BuildInfo& build,
                         build.revision.empty() ? "unknown" : build.revision,
                         grpc::Version()})
       .Set(1);
+  for (const char* server : {kHttpServerCallbacks, kHttpServerAdmin}) {
+    http_connections_open.WithLabelValues({server}).Set(0);
+    for (const char* reason : kHttpRefusedReasons) {
+      http_connections_refused.WithLabelValues({server, reason});
+    }
+    for (const char* reason : kHttpCutReasons) {
+      http_requests_cut.WithLabelValues({server, reason});
+    }
+  }
   upload_buffer_bytes.WithLabelValues({}).Set(0);
   uploads_in_flight.WithLabelValues({}).Set(0);
   uploads_refused.WithLabelValues({kUploadRefusedBytes});

@@ -58,6 +58,8 @@ constexpr int kCallbacks = 1000;
 // flood and for the whole flood.
 constexpr absl::Duration kProbeEvery = absl::Milliseconds(20);
 constexpr absl::Duration kProbeBaseline = absl::Seconds(5);
+constexpr absl::Duration kCallbackEvery = absl::Milliseconds(25);
+constexpr int kBaselineCallbacks = 200;  // 5 s at kCallbackEvery
 constexpr int kMaxReconnects = 40000;
 
 struct ProcStatus {
@@ -268,6 +270,39 @@ class FloodTest : public ::testing::Test {
     return out;
   }
 
+  // Posts `count` genuine callbacks (ids tagged `tag`), one every 25 ms;
+  // returns how many were not answered 200 "stored".
+  int PostCallbacks(const std::string& tag, int count,
+                    std::vector<absl::Duration>* times) {
+    int not_stored = 0;
+    HttpClient http(absl::Seconds(5));
+    const absl::Time start = absl::Now();
+    for (int i = 0; i < count; ++i) {
+      const absl::Time due = start + i * kCallbackEvery;
+      const absl::Duration wait = due - absl::Now();
+      if (wait > absl::ZeroDuration()) {
+        poll(nullptr, 0, static_cast<int>(absl::ToInt64Milliseconds(wait)));
+      }
+      const std::string we = absl::StrCat("we-", tag, "-", i);
+      const std::string account = absl::StrCat("acct-", tag, "-", i % 37);
+      const absl::Time t0 = absl::Now();
+      auto r = http.Send("POST",
+                         absl::StrCat("http://127.0.0.1:", callback_port_,
+                                      CallbackPath(account)),
+                         CallbackBody(we, account),
+                         {{"Content-Type", "application/json"}});
+      times->push_back(absl::Now() - t0);
+      if (r.status != 200 || !absl::StrContains(r.body, "stored")) {
+        ++not_stored;
+        if (not_stored < 5) {
+          ADD_FAILURE() << "callback " << we << ": " << r.status << " "
+                        << r.body << " " << r.error;
+        }
+      }
+    }
+    return not_stored;
+  }
+
   // Health checks every `every` until `until`: spread over a whole window,
   // so that the p99 speaks of the window and not of one instant in it.
   std::vector<absl::Duration> PacedHealthChecks(absl::Time until,
@@ -295,10 +330,18 @@ class FloodTest : public ::testing::Test {
 
 TEST_F(FloodTest, CallbacksAndScrapesGetThroughIdleAndSlowlorisFloods) {
   const pid_t pid = gateway_->pid();
-  // Warm up, then the baseline.
+  // Warm up, then the baseline: the same probes beside the same genuine
+  // callback traffic, without the flood, so that the comparison isolates it.
   HealthChecks(50);
-  const absl::Duration p99_before = Percentile(
-      PacedHealthChecks(absl::Now() + kProbeBaseline, kProbeEvery), 0.99);
+  std::vector<absl::Duration> baseline_probes;
+  std::thread baseline_prober([&] {
+    baseline_probes =
+        PacedHealthChecks(absl::Now() + kProbeBaseline, kProbeEvery);
+  });
+  std::vector<absl::Duration> baseline_callbacks;
+  EXPECT_EQ(PostCallbacks("base", kBaselineCallbacks, &baseline_callbacks), 0);
+  baseline_prober.join();
+  const absl::Duration p99_before = Percentile(baseline_probes, 0.99);
   const ProcStatus idle = ReadStatus(pid);
   std::printf("gateway idle: threads=%d rss=%lld kB; gRPC health p99=%s\n",
               idle.threads, static_cast<long long>(idle.rss_kb),
@@ -342,34 +385,7 @@ TEST_F(FloodTest, CallbacksAndScrapesGetThroughIdleAndSlowlorisFloods) {
   // 1,000 genuine callbacks, paced over ~25 s (the pacing is the load
   // shape, not a synchronisation).
   std::vector<absl::Duration> callback_times;
-  int not_stored = 0;
-  {
-    HttpClient http(absl::Seconds(5));
-    const absl::Time start = absl::Now();
-    for (int i = 0; i < kCallbacks; ++i) {
-      const absl::Time due = start + i * absl::Milliseconds(25);
-      const absl::Duration wait = due - absl::Now();
-      if (wait > absl::ZeroDuration()) {
-        poll(nullptr, 0, static_cast<int>(absl::ToInt64Milliseconds(wait)));
-      }
-      const std::string we = absl::StrCat("we-flood-", i);
-      const std::string account = absl::StrCat("acct-flood-", i % 37);
-      const absl::Time t0 = absl::Now();
-      auto r = http.Send("POST",
-                         absl::StrCat("http://127.0.0.1:", callback_port_,
-                                      CallbackPath(account)),
-                         CallbackBody(we, account),
-                         {{"Content-Type", "application/json"}});
-      callback_times.push_back(absl::Now() - t0);
-      if (r.status != 200 || !absl::StrContains(r.body, "stored")) {
-        ++not_stored;
-        if (not_stored < 5) {
-          ADD_FAILURE() << "callback " << i << ": " << r.status << " " << r.body
-                        << " " << r.error;
-        }
-      }
-    }
-  }
+  const int not_stored = PostCallbacks("flood", kCallbacks, &callback_times);
   const ProcStatus flooded = ReadStatus(pid);
   const int open_during = attackers.open_now();
   scraper.join();
@@ -409,6 +425,27 @@ TEST_F(FloodTest, CallbacksAndScrapesGetThroughIdleAndSlowlorisFloods) {
   EXPECT_LE(p99_during, 2 * p99_before + absl::Milliseconds(1));
   EXPECT_GE(open_during, want_open / 2) << "the flood did not hold";
 
+  // The cut connections are visible to the operator.
+  {
+    HttpClient http(absl::Seconds(5));
+    const std::string text =
+        http.Get(absl::StrCat("http://127.0.0.1:", admin_port_, "/metrics"))
+            .body;
+    for (const char* server : {"callbacks", "admin"}) {
+      const std::string prefix =
+          absl::StrCat("jumio_gateway_http_requests_cut_total{server=\"",
+                       server, "\",reason=\"idle_timeout\"} ");
+      const size_t at = text.find(prefix);
+      ASSERT_NE(at, std::string::npos) << prefix;
+      double cut = 0;
+      ASSERT_TRUE(absl::SimpleAtod(
+          text.substr(at + prefix.size(),
+                      text.find('\n', at) - at - prefix.size()),
+          &cut));
+      EXPECT_GE(cut, kIdlePerPort) << server;
+    }
+  }
+
   // Every callback is readable back.
   auto stub = v1::CallbackFeedService::NewStub(channel_);
   std::set<std::string> seen;
@@ -429,7 +466,7 @@ TEST_F(FloodTest, CallbacksAndScrapesGetThroughIdleAndSlowlorisFloods) {
     token = resp.next_page_token();
     if (token.empty()) break;
   }
-  EXPECT_EQ(seen.size(), static_cast<size_t>(kCallbacks));
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kBaselineCallbacks + kCallbacks));
 
   EXPECT_TRUE(jumio::testing::WaitFor(
       [&] { return ReadStatus(pid).threads <= flooded.threads; },
