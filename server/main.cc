@@ -113,7 +113,15 @@ ABSL_FLAG(std::string, callback_resolve_jumio_hosts, "",
 ABSL_FLAG(std::string, callback_max_body_bytes, "", "Largest callback body.");
 ABSL_FLAG(std::string, callback_body_timeout, "",
           "Longest time to receive one callback body.");
-ABSL_FLAG(std::string, callback_read_timeout, "", "Socket read timeout.");
+ABSL_FLAG(std::string, callback_read_timeout, "",
+          "Longest time to receive one request head (default 5s).");
+ABSL_FLAG(std::string, callback_idle_timeout, "",
+          "How long a kept-alive receiver connection may idle (default 15s).");
+ABSL_FLAG(std::string, callback_max_connections, "",
+          "Receiver connections open at once, in total (default 4096).");
+ABSL_FLAG(std::string, callback_max_connections_per_source, "",
+          "Receiver connections open at once per source address (default "
+          "256; behind an ingress, above the proxies' pool).");
 ABSL_FLAG(std::string, callback_receiver_threads, "", "Receiver threads.");
 ABSL_FLAG(std::string, callback_require_token, "",
           "Refuse callbacks without a valid account token (default true).");

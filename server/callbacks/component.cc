@@ -105,6 +105,9 @@ absl::StatusOr<std::unique_ptr<CallbackComponent>> CallbackComponent::Create(
   ro.body_timeout = o.body_timeout;
   ro.read_timeout = o.read_timeout;
   ro.threads = o.receiver_threads;
+  ro.idle_timeout = o.idle_timeout;
+  ro.max_connections = o.max_connections;
+  ro.max_connections_per_source = o.max_connections_per_source;
   ro.default_region = o.default_region;
   ro.require_token = o.require_token;
   EnrichmentQueue* eq = c->enrichment_.get();

@@ -37,9 +37,12 @@ struct CallbackOptions {
   size_t max_body_bytes = 64 * 1024;    // callback_max_body_bytes
   absl::Duration body_timeout = absl::Seconds(10);  // callback_body_timeout
   absl::Duration read_timeout = absl::Seconds(5);   // callback_read_timeout
-  int receiver_threads = 64;                        // callback_receiver_threads
-  bool require_token = true;                        // callback_require_token
-  ::jumio::gateway::v1::Region default_region =     // default_region (config)
+  absl::Duration idle_timeout = absl::Seconds(15);  // callback_idle_timeout
+  int max_connections = 4096;                       // callback_max_connections
+  int max_connections_per_source = 256;  // callback_max_connections_per_source
+  int receiver_threads = 64;             // callback_receiver_threads
+  bool require_token = true;             // callback_require_token
+  ::jumio::gateway::v1::Region default_region =  // default_region (config)
       ::jumio::gateway::v1::REGION_UNSPECIFIED;
 
   // Who may send.

@@ -89,6 +89,24 @@ const std::map<std::string, Parser>& Parsers() {
        [](const std::string& v, CallbackOptions& o) {
          return ParseDuration(v, o.read_timeout);
        }},
+      {"callback_idle_timeout",
+       [](const std::string& v, CallbackOptions& o) {
+         return ParseDuration(v, o.idle_timeout);
+       }},
+      {"callback_max_connections",
+       [](const std::string& v, CallbackOptions& o) {
+         int64_t n;
+         absl::Status s = ParseInt(v, 16, 1 << 20, n);
+         o.max_connections = static_cast<int>(n);
+         return s;
+       }},
+      {"callback_max_connections_per_source",
+       [](const std::string& v, CallbackOptions& o) {
+         int64_t n;
+         absl::Status s = ParseInt(v, 1, 1 << 20, n);
+         o.max_connections_per_source = static_cast<int>(n);
+         return s;
+       }},
       {"callback_receiver_threads",
        [](const std::string& v, CallbackOptions& o) {
          int64_t threads;
