@@ -148,6 +148,16 @@ ParsedCallback ParseCallback(absl::string_view body, v1::Region default_region,
   absl::StatusOr<v1::Callback> callback =
       codec::ReadCallbackDocument(doc, default_region);
   if (!callback.ok()) {
+    // Valid JSON nested deeper than a Struct can carry (raw_body) is a
+    // callback that could not be read back, not one of the wrong shape.
+    core::JsonLimits struct_depth;
+    struct_depth.max_depth = codec::kMaxStructJsonDepth;
+    if (!core::ValidateJson(body, struct_depth).ok()) {
+      return Fail(
+          ParseFailure::kUnstorable,
+          absl::StrCat("nesting deeper than ", codec::kMaxStructJsonDepth,
+                       " levels cannot be stored and read back"));
+    }
     return Fail(ParseFailure::kInvalidShape, "not a callback Jumio sends");
   }
   // Stored means readable: refuse now what could not be read back exactly.

@@ -107,6 +107,12 @@ absl::Status TooDeep(absl::string_view what) {
                    absl::StrCat("JSON nesting deeper than ", kMaxJsonDepth));
 }
 
+absl::Status TooDeepForStruct(absl::string_view what) {
+  return Malformed(
+      what, absl::StrCat("JSON nesting deeper than ", kMaxStructJsonDepth,
+                         " levels cannot be carried in a Struct"));
+}
+
 }  // namespace
 
 absl::Status ParseJsonObject(absl::string_view body, absl::string_view what,
@@ -168,7 +174,7 @@ absl::Status RequiredObject(const JsonValue& object, absl::string_view name,
 
 absl::Status JsonToValue(const JsonValue& json, absl::string_view what,
                          Value* out, int depth) {
-  if (depth > kMaxJsonDepth) return TooDeep(what);
+  if (depth >= kMaxStructJsonDepth) return TooDeepForStruct(what);
   switch (json.GetType()) {
     case rapidjson::kNullType:
       out->set_null_value(google::protobuf::NULL_VALUE);
@@ -203,7 +209,7 @@ absl::Status JsonToValue(const JsonValue& json, absl::string_view what,
 
 absl::Status JsonToStruct(const JsonValue& object, absl::string_view what,
                           Struct* out, int depth) {
-  if (depth > kMaxJsonDepth) return TooDeep(what);
+  if (depth >= kMaxStructJsonDepth) return TooDeepForStruct(what);
   if (!object.IsObject()) return absl::OkStatus();
   for (const auto& member : object.GetObject()) {
     std::string key(member.name.GetString(), member.name.GetStringLength());

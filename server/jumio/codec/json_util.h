@@ -42,6 +42,14 @@ using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>,
 // the limit keeps recursion bounded against hostile input.
 using ::jumio_gateway::core::kMaxJsonDepth;
 
+// Deepest JSON nesting converted into a google.protobuf.Struct/Value. Lower
+// than kMaxJsonDepth because protobuf spends up to three message levels per
+// JSON level (Struct, its map entry, Value) and every protobuf parser refuses
+// messages nested deeper than 100: a Struct from 64 JSON levels would leave
+// the gateway intact and be unreadable by every caller. 24 levels (72 message
+// levels) leave room for the messages a Struct sits in.
+inline constexpr int kMaxStructJsonDepth = 24;
+
 // ---------------------------------------------------------------------------
 // Reading.
 
@@ -75,7 +83,7 @@ absl::Status RequiredObject(const JsonValue& object, absl::string_view name,
                             absl::string_view path, const JsonValue** out);
 
 // JSON -> google.protobuf.Value / Struct, verbatim. Fails (MALFORMED) only on
-// nesting deeper than kMaxJsonDepth.
+// nesting deeper than kMaxStructJsonDepth.
 absl::Status JsonToValue(const JsonValue& json, absl::string_view what,
                          google::protobuf::Value* out, int depth = 0);
 absl::Status JsonToStruct(const JsonValue& object, absl::string_view what,

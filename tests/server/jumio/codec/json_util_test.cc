@@ -65,17 +65,37 @@ TEST(ParseJsonObjectTest, DeepOrInvalidBodiesAreMalformedNotACrash) {
 }
 
 TEST(StructTest, DepthIsBoundedInBothDirections) {
-  // JSON -> Struct: 64 levels parse and convert.
-  std::string deep;
-  for (int i = 0; i < kMaxJsonDepth; ++i) deep += R"({"a":)";
-  deep += "1";
-  for (int i = 0; i < kMaxJsonDepth; ++i) deep += "}";
+  // JSON -> Struct: the deepest convertible document converts, and the
+  // Struct it gives can be read back by a protobuf parser (a caller's), even
+  // inside a few enclosing messages.
+  auto nest = [](int levels) {
+    std::string deep;
+    for (int i = 0; i < levels; ++i) deep += R"({"a":)";
+    deep += "1";
+    for (int i = 0; i < levels; ++i) deep += "}";
+    return deep;
+  };
   rapidjson::Document doc;
-  ASSERT_TRUE(ParseJsonObject(deep, "test", &doc).ok());
+  ASSERT_TRUE(ParseJsonObject(nest(kMaxStructJsonDepth), "test", &doc).ok());
   google::protobuf::Struct s;
   ASSERT_TRUE(JsonToStruct(doc, "test", &s).ok());
-  // A Value deeper than the limit (built directly, as a caller's request
-  // could carry it) is refused by JsonToValue's own guard...
+  google::protobuf::Struct wrapped;
+  google::protobuf::Struct* inner = &wrapped;
+  for (int i = 0; i < 8; ++i) {
+    inner = (*inner->mutable_fields())["m"].mutable_struct_value();
+  }
+  *inner = s;
+  google::protobuf::Struct read_back;
+  ASSERT_TRUE(read_back.ParseFromString(wrapped.SerializeAsString()));
+  // One level more parses as JSON but is refused for a Struct, clearly.
+  rapidjson::Document deeper;
+  ASSERT_TRUE(
+      ParseJsonObject(nest(kMaxStructJsonDepth + 1), "test", &deeper).ok());
+  google::protobuf::Struct too_deep;
+  EXPECT_THAT(std::string(JsonToStruct(deeper, "test", &too_deep).message()),
+              HasSubstr("deeper than 24 levels cannot be carried"));
+  // A Value deeper than the limit (built directly) is refused by
+  // JsonToValue's own guard...
   rapidjson::Document nested;
   nested.SetArray();
   rapidjson::Value* tip = &nested;
@@ -86,7 +106,7 @@ TEST(StructTest, DepthIsBoundedInBothDirections) {
   }
   google::protobuf::Value v;
   EXPECT_THAT(std::string(JsonToValue(nested, "test", &v).message()),
-              HasSubstr("nesting deeper than 64"));
+              HasSubstr("nesting deeper than 24"));
   // ... and Struct -> JSON checks a caller's Struct before writing it.
   google::protobuf::Struct caller;
   google::protobuf::Struct* at = &caller;
