@@ -37,12 +37,12 @@ def jg_fuzz_target(name, srcs, deps):
         name = name,
         testonly = True,
         linkopts = select({
-            ":libfuzzer": ["-fsanitize=fuzzer"],
+            "//bazel:libfuzzer": ["-fsanitize=fuzzer"],
             "//conditions:default": [],
         }),
         tags = ["fuzz_target"],
         deps = [":" + name + "_lib"] + select({
-            ":libfuzzer": [],
+            "//bazel:libfuzzer": [],
             "//conditions:default": [":corpus_driver"],
         }),
     )
