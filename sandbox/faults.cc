@@ -1,9 +1,11 @@
 #include "sandbox/faults.h"
 
+#include "absl/strings/str_cat.h"
 #include "rapidjson/document.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 #include "sandbox/validation.h"
+#include "server/core/json.h"
 
 namespace jumio::sandbox {
 namespace {
@@ -65,8 +67,11 @@ bool Matches(const std::string& pattern, absl::string_view value) {
 
 absl::StatusOr<std::vector<FaultSpec>> Faults::Parse(absl::string_view json) {
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseValidateEncodingFlag>(json.data(), json.size());
-  if (doc.HasParseError()) return FieldError("body", "is not valid JSON");
+  if (absl::Status parsed = jumio_gateway::core::ParseJson(json, &doc);
+      !parsed.ok()) {
+    return FieldError(
+        "body", absl::StrCat("is not valid JSON (", parsed.message(), ")"));
+  }
   std::vector<FaultSpec> out;
   if (doc.IsArray()) {
     for (const auto& v : doc.GetArray()) {

@@ -14,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "sandbox/server.h"
+#include "server/http/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:0",
           "host:port to listen on; port 0 lets the OS choose");
@@ -36,6 +37,9 @@ ABSL_FLAG(double, time_scale, 1.0,
           "session timeout)");
 ABSL_FLAG(int64_t, max_image_bytes, 5 * 1024 * 1024,
           "largest accepted part upload");
+ABSL_FLAG(bool, accept_pdf_parts, false,
+          "also accept a PDF (%PDF- magic) as the FRONT/BACK part of an ID or "
+          "DOCUMENT credential, as the gateway's max_pdf_bytes path sends");
 ABSL_FLAG(bool, rate_limits, true,
           "enforce Jumio's rate limits (token 10/s, account 1/s, "
           "retrieval 15/s)");
@@ -43,8 +47,13 @@ ABSL_FLAG(std::string, faults, "",
           "initial fault spec (JSON object or array, see README)");
 ABSL_FLAG(bool, allow_http_callbacks, false,
           "accept http://127.0.0.1 / localhost callbackUrl values (tests)");
-ABSL_FLAG(int32_t, threads, 2048,
-          "HTTP worker threads = keep-alive connections served at once");
+ABSL_FLAG(int32_t, io_threads, 2,
+          "HTTP I/O threads (accept, parse, write, latency timers); no "
+          "thread is tied to a connection");
+ABSL_FLAG(int32_t, handler_threads, 2,
+          "threads that run the sandbox's request handling");
+ABSL_FLAG(int32_t, max_connections, 16384,
+          "connections held at once, in total and per source address");
 ABSL_FLAG(uint64_t, seed, 0,
           "seed for ids, tokens and fault draws; 0 = random");
 
@@ -58,13 +67,12 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
-  // Thousands of connection threads each need little stack; 256 KiB keeps 2,000
-  // of them cheap.
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setstacksize(&attr, 256 * 1024);
-  pthread_setattr_default_np(&attr);
-  pthread_attr_destroy(&attr);
+  // One descriptor per open connection: thousands of them need more than the
+  // usual soft limit of 1024.
+  auto files = jumio_gateway::http::RaiseOpenFileLimit();
+  if (!files.ok()) {
+    std::cerr << "jumio-sandbox: " << files.status() << "\n";
+  }
   curl_global_init(CURL_GLOBAL_DEFAULT);
 
   jumio::sandbox::ServerOptions o;
@@ -87,10 +95,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   o.max_image_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_image_bytes));
+  o.accept_pdf_parts = absl::GetFlag(FLAGS_accept_pdf_parts);
   o.rate_limits = absl::GetFlag(FLAGS_rate_limits);
   o.faults_json = absl::GetFlag(FLAGS_faults);
   o.allow_http_callbacks = absl::GetFlag(FLAGS_allow_http_callbacks);
-  o.threads = absl::GetFlag(FLAGS_threads);
+  o.io_threads = absl::GetFlag(FLAGS_io_threads);
+  o.handler_threads = absl::GetFlag(FLAGS_handler_threads);
+  o.max_connections = absl::GetFlag(FLAGS_max_connections);
   o.seed = absl::GetFlag(FLAGS_seed);
 
   jumio::sandbox::SandboxServer server(o);

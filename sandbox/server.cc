@@ -1,6 +1,8 @@
 #include "sandbox/server.h"
 
-#include <chrono>
+#include <algorithm>
+#include <memory>
+#include <random>
 #include <thread>
 
 #include "absl/strings/ascii.h"
@@ -9,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "rapidjson/document.h"
+#include "server/core/json.h"
 
 namespace jumio::sandbox {
 namespace {
@@ -27,8 +30,23 @@ bool KnownHostKind(absl::string_view h) {
   return false;
 }
 
-void SleepMs(int ms) {
-  if (ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+namespace http = jumio_gateway::http;
+
+// Room for a maximal image plus its multipart framing.
+constexpr size_t kFramingBytes = 64 * 1024;
+
+const char* BodyErrorDetail(http::BodyError error) {
+  switch (error) {
+    case http::BodyError::kTooLarge:
+      return "request body is larger than the sandbox accepts";
+    case http::BodyError::kTimeout:
+      return "request body did not arrive in time";
+    case http::BodyError::kMalformed:
+      return "request body framing is malformed";
+    case http::BodyError::kIncomplete:
+      return "request body ended early";
+  }
+  return "request body rejected";
 }
 
 }  // namespace
@@ -75,54 +93,47 @@ absl::StatusOr<int> SandboxServer::Start() {
     if (!specs.ok()) return specs.status();
     faults_.Replace(*specs);
   }
-  const int threads = std::max(4, options_.threads);
-  http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  // Keep-alive connections stay open as long as the client wants (wrk, pooled
-  // libcurl).
-  http_.set_keep_alive_max_count(1000000);
-  http_.set_keep_alive_timeout(30);
-  http_.set_read_timeout(10, 0);
-  http_.set_write_timeout(10, 0);
-  http_.set_tcp_nodelay(true);
-  // Room for a maximal image plus multipart framing; anything larger is refused
-  // (413) before it is buffered.
-  http_.set_payload_max_length(options_.max_image_bytes + 64 * 1024);
-  auto handler = [this](const httplib::Request& req, httplib::Response& res) {
-    Dispatch(req, res);
-  };
-  http_.Get(".*", handler);
-  http_.Post(".*", handler);
-  http_.Put(".*", handler);
-  http_.Delete(".*", handler);
-  http_.Patch(".*", handler);
-  http_.Options(".*", handler);
-  http_.set_logger(
-      [this](const httplib::Request& req, const httplib::Response& res) {
-        LogRequest(req, res);
+  http::Server::Options o;
+  o.name = "jumio-sandbox";
+  o.host = options_.host;
+  o.port = options_.port;
+  o.backlog = 4096;
+  o.io_threads = std::max(1, options_.io_threads);
+  o.handler_threads = std::max(1, options_.handler_threads);
+  // Waiting requests cost no thread; latency faults park them on timers, not
+  // in this queue, so it only has to absorb bursts of arrivals.
+  o.handler_queue = 16384;
+  o.head_timeout = absl::Seconds(10);
+  o.body_timeout = absl::Seconds(30);
+  // Pooled keep-alive clients (the gateway's libcurl, wrk) keep their
+  // connections between bursts, as cpp-httplib's 30 s allowed.
+  o.idle_timeout = absl::Seconds(30);
+  o.write_timeout = absl::Seconds(10);
+  o.max_body_bytes = options_.max_image_bytes + kFramingBytes;
+  o.max_connections = std::max(1, options_.max_connections);
+  o.max_connections_per_source = o.max_connections;
+  http_ = std::make_unique<http::Server>(
+      o,
+      [this](http::Request req, http::Responder responder) {
+        if (!ready_.HasBeenNotified()) {
+          // Only reachable on a fixed port in the moment before Start returns.
+          http::Response r;
+          WriteProblem(r, 503, "sandbox is starting");
+          r.SetHeader("Retry-After", "1");
+          return responder(std::move(r));
+        }
+        Dispatch(req, std::move(responder));
+      },
+      nullptr,
+      [this](const http::Request& head, http::BodyError error,
+             http::Response& answer) {
+        // The same problem shape as the sandbox's own errors.
+        WriteProblem(answer, answer.status, BodyErrorDetail(error));
+        LogRequest(head, answer.status);
       });
-  // cpp-httplib answers malformed requests itself (400, 411, 413, 414) with an
-  // empty body; give those the same problem shape as the sandbox's own errors.
-  http_.set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request&, httplib::Response& res) {
-        if (!res.body.empty())
-          return httplib::Server::HandlerResponse::Unhandled;
-        WriteProblem(res, res.status, "request rejected by the HTTP layer");
-        return httplib::Server::HandlerResponse::Handled;
-      }));
-  http_.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        WriteProblem(res, 500, "internal error");
-      });
-  int port = options_.port;
-  if (port == 0) {
-    port = http_.bind_to_any_port(options_.host);
-  } else if (!http_.bind_to_port(options_.host, port)) {
-    port = -1;
-  }
-  if (port <= 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", options_.host, ":", options_.port));
-  }
+  absl::Status started = http_->Start();
+  if (!started.ok()) return started;
+  const int port = http_->port();
   ServiceOptions so;
   so.public_base_url = options_.public_base_url.empty()
                            ? absl::StrCat("http://", options_.host, ":", port)
@@ -131,9 +142,10 @@ absl::StatusOr<int> SandboxServer::Start() {
   so.processing_delay = options_.processing_delay;
   so.time_scale = options_.time_scale;
   so.max_image_bytes = options_.max_image_bytes;
+  so.accept_pdf_parts = options_.accept_pdf_parts;
   so.allow_http_callbacks = options_.allow_http_callbacks;
   service_ = std::make_unique<Service>(so, &clock_, &ids_, &auth_, &callbacks_);
-  listener_ = std::thread([this] { http_.listen_after_bind(); });
+  ready_.Notify();
   ticker_ = std::thread([this] {
     absl::MutexLock lock(&stop_mu_);
     while (!stopping_) {
@@ -154,13 +166,13 @@ void SandboxServer::Stop() {
     if (stopping_) return;
     stopping_ = true;
   }
-  http_.stop();
-  if (listener_.joinable()) listener_.join();
+  // Responses being written get a moment; requests parked on injected latency
+  // are dropped with the server's timers.
+  if (http_ != nullptr) http_->Stop(absl::Seconds(1));
   if (ticker_.joinable()) ticker_.join();
 }
 
-bool SandboxServer::RateLimited(const Route& route,
-                                const httplib::Request& req) {
+bool SandboxServer::RateLimited(const Route& route, const http::Request& req) {
   if (!limiter_.enabled()) return false;
   // One tenant (the configured client id), so the bucket key is region plus
   // endpoint class.
@@ -177,70 +189,83 @@ bool SandboxServer::RateLimited(const Route& route,
   return false;
 }
 
-void SandboxServer::Dispatch(const httplib::Request& req,
-                             httplib::Response& res) {
-  if (absl::StartsWith(req.path, "/_sandbox/")) return Control(req, res);
-  std::optional<Route> route =
-      ResolveRoute(req.get_header_value("Host"), req.path);
+void SandboxServer::Dispatch(const http::Request& req, Completion done) {
+  http::Response res;
+  const absl::Duration delay = Respond(req, res);
+  // Journaled when decided, so that the entry is there before the client has
+  // its answer, latency or not.
+  LogRequest(req, res.status);
+  if (delay <= absl::ZeroDuration()) return done(std::move(res));
+  // Injected latency holds a timer, not a thread.
+  http_->RunAfter(delay,
+                  [done = std::move(done), res = std::move(res)]() mutable {
+                    done(std::move(res));
+                  });
+}
+
+absl::Duration SandboxServer::Respond(const http::Request& req,
+                                      http::Response& res) {
+  if (absl::StartsWith(req.path, "/_sandbox/")) {
+    Control(req, res);
+    return absl::ZeroDuration();
+  }
+  std::optional<Route> route = ResolveRoute(req.Header("Host"), req.path);
   if (!route) {
-    return WriteProblem(
-        res, 404,
-        "address a Jumio host as /<region>/<hostkind>/... or with Host: "
-        "<hostkind>.<region>.jumio.ai");
+    WriteProblem(res, 404,
+                 "address a Jumio host as /<region>/<hostkind>/... or with "
+                 "Host: <hostkind>.<region>.jumio.ai");
+    return absl::ZeroDuration();
   }
-  if (req.get_header_value("User-Agent").empty()) {
-    return WriteProblem(res, 403, "User-Agent header is required");
+  if (req.Header("User-Agent").empty()) {
+    WriteProblem(res, 403, "User-Agent header is required");
+    return absl::ZeroDuration();
   }
-  FaultDecision fault = faults_.Decide(route->region, route->host_kind);
-  SleepMs(fault.latency_ms);
+  const FaultDecision fault = faults_.Decide(route->region, route->host_kind);
+  const absl::Duration latency = absl::Milliseconds(fault.latency_ms);
   switch (fault.action) {
     case FaultAction::kError:
-      return WriteProblem(res, fault.error_status, "injected fault");
+      WriteProblem(res, fault.error_status, "injected fault");
+      return latency;
     case FaultAction::kTooMany:
-      res.set_header("Retry-After", absl::StrCat(fault.retry_after_s));
-      return WriteProblem(res, 429, "Request limit exceeded");
+      WriteProblem(res, 429, "Request limit exceeded");
+      res.SetHeader("Retry-After", absl::StrCat(fault.retry_after_s));
+      return latency;
     default:
       break;
   }
-  if (RateLimited(*route, req))
-    return WriteProblem(res, 429, "Request limit exceeded");
+  if (RateLimited(*route, req)) {
+    WriteProblem(res, 429, "Request limit exceeded");
+    return latency;
+  }
   service_->Handle(*route, req, res);
   if (fault.action == FaultAction::kMalformed && !res.body.empty()) {
     // Cut the JSON in half so that it cannot parse, keeping status and content
     // type.
     res.body.resize(res.body.size() / 2);
   }
-  if (fault.action == FaultAction::kDrop || fault.slow_body_ms > 0) {
-    auto body = std::make_shared<std::string>(std::move(res.body));
-    const std::string type = res.get_header_value("Content-Type");
-    const bool drop = fault.action == FaultAction::kDrop;
-    const int slow = fault.slow_body_ms;
-    res.body.clear();
-    res.set_content_provider(
-        body->size(), type.empty() ? "application/json" : type.c_str(),
-        [body, drop, slow](size_t offset, size_t, httplib::DataSink& sink) {
-          const size_t chunk = slow > 0 ? 64 : body->size();
-          if (drop && offset >= body->size() / 2)
-            return false;  // closes the connection
-          size_t n = std::min(chunk, body->size() - offset);
-          if (drop)
-            n = std::min(n, std::max<size_t>(1, body->size() / 2 - offset));
-          SleepMs(slow);
-          sink.write(body->data() + offset, n);
-          return true;
-        });
+  if (fault.action == FaultAction::kDrop) {
+    // Content-Length announces the whole body; the connection is cut halfway.
+    res.truncate_after = res.body.size() / 2;
+    res.close = true;
   }
+  if (fault.slow_body_ms > 0) {
+    res.chunk_bytes = 64;
+    res.chunk_interval = absl::Milliseconds(fault.slow_body_ms);
+  }
+  if (res.Header("Content-Type").empty() &&
+      (fault.action == FaultAction::kDrop || fault.slow_body_ms > 0)) {
+    res.SetHeader("Content-Type", "application/json");
+  }
+  return latency;
 }
 
-void SandboxServer::LogRequest(const httplib::Request& req,
-                               const httplib::Response& res) {
+void SandboxServer::LogRequest(const http::Request& req, int status) {
   if (absl::StartsWith(req.path, "/_sandbox/")) return;
   JournalEntry e;
   e.time = clock_.Now();
   e.method = req.method;
   e.target = req.path;
-  std::optional<Route> route =
-      ResolveRoute(req.get_header_value("Host"), req.path);
+  std::optional<Route> route = ResolveRoute(req.Header("Host"), req.path);
   if (route) {
     e.region = route->region;
     e.host_kind = route->host_kind;
@@ -248,26 +273,20 @@ void SandboxServer::LogRequest(const httplib::Request& req,
   } else {
     e.path = req.path;
   }
-  auto q = req.target.find('?');
-  if (q != std::string::npos) e.query = req.target.substr(q + 1);
-  e.status = res.status;
+  e.query = req.query;
+  e.status = status;
   for (const auto& [k, v] : req.headers) {
-    if (k == "REMOTE_ADDR" || k == "REMOTE_PORT" || k == "LOCAL_ADDR" ||
-        k == "LOCAL_PORT") {
-      continue;
-    }
     e.headers.emplace_back(k, Journal::RedactHeader(k, v));
   }
-  e.body = Journal::RedactBody(req.get_header_value("Content-Type"), req.body);
+  e.body = Journal::RedactBody(req.Header("Content-Type"), req.body);
   e.body_bytes = req.body.size();
   journal_.Add(std::move(e));
 }
 
-void SandboxServer::Control(const httplib::Request& req,
-                            httplib::Response& res) {
+void SandboxServer::Control(const http::Request& req, http::Response& res) {
   const std::string path = req.path.substr(std::string("/_sandbox/").size());
   auto json = [&res](std::string body) {
-    res.set_content(std::move(body), "application/json");
+    res.SetContent(200, std::move(body), "application/json");
   };
   if (path == "health") return json("{\"status\":\"UP\"}");
   if (path == "faults") {
@@ -296,24 +315,25 @@ void SandboxServer::Control(const httplib::Request& req,
       journal_.Clear();
       return json("{\"entries\":[]}");
     }
+    const auto params = http::ParseQuery(req.query);
     JournalFilter f;
-    f.region = req.get_param_value("region");
-    f.host_kind = req.get_param_value("hostKind");
-    f.method = req.get_param_value("method");
-    f.path_prefix = req.get_param_value("pathPrefix");
+    f.region = http::QueryValue(params, "region");
+    f.host_kind = http::QueryValue(params, "hostKind");
+    f.method = http::QueryValue(params, "method");
+    f.path_prefix = http::QueryValue(params, "pathPrefix");
     uint64_t after = 0;
-    if (absl::SimpleAtoi(req.get_param_value("after"), &after))
+    if (absl::SimpleAtoi(http::QueryValue(params, "after"), &after))
       f.after_seq = after;
     size_t limit = 0;
-    if (absl::SimpleAtoi(req.get_param_value("limit"), &limit)) f.limit = limit;
+    if (absl::SimpleAtoi(http::QueryValue(params, "limit"), &limit))
+      f.limit = limit;
     return json(journal_.ToJson(f));
   }
   if (path == "callbacks") return json(callbacks_.DeliveriesJson());
   if (path == "clock") {
     if (req.method == "POST") {
       rapidjson::Document d;
-      d.Parse(req.body.data(), req.body.size());
-      if (d.HasParseError() || !d.IsObject() ||
+      if (!jumio_gateway::core::ParseJson(req.body, &d).ok() || !d.IsObject() ||
           !d.HasMember("advanceSeconds") || !d["advanceSeconds"].IsNumber() ||
           d["advanceSeconds"].GetDouble() < 0) {
         return WriteProblem(
@@ -332,9 +352,8 @@ void SandboxServer::Control(const httplib::Request& req,
   if (path == "ratelimits") {
     if (req.method == "PUT") {
       rapidjson::Document d;
-      d.Parse(req.body.data(), req.body.size());
-      if (d.HasParseError() || !d.IsObject() || !d.HasMember("enabled") ||
-          !d["enabled"].IsBool()) {
+      if (!jumio_gateway::core::ParseJson(req.body, &d).ok() || !d.IsObject() ||
+          !d.HasMember("enabled") || !d["enabled"].IsBool()) {
         return WriteProblem(res, 400, "body must be {\"enabled\": true|false}",
                             "enabled");
       }

@@ -10,8 +10,11 @@
 #include <string>
 #include <thread>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
-#include "httplib.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "sandbox/auth.h"
 #include "sandbox/callbacks.h"
 #include "sandbox/clock.h"
@@ -20,6 +23,8 @@
 #include "sandbox/journal.h"
 #include "sandbox/ratelimit.h"
 #include "sandbox/service.h"
+#include "server/http/message.h"
+#include "server/http/server.h"
 
 namespace jumio::sandbox {
 
@@ -33,12 +38,20 @@ struct ServerOptions {
   absl::Duration processing_delay = absl::Milliseconds(200);
   double time_scale = 1.0;
   size_t max_image_bytes = 5 * 1024 * 1024;
+  bool accept_pdf_parts = false;
   bool rate_limits = true;
   std::string faults_json;
   bool allow_http_callbacks = false;
-  // One worker per open keep-alive connection (cpp-httplib's model), so this
-  // bounds the connections served at once; more wait in the accept queue.
-  int threads = 2048;
+  // The event-driven server's threads: I/O (accept, parse, write, timers for
+  // injected latency and pacing) and the pool that runs the service's short,
+  // mutex-bound work. Neither grows with connections.
+  int io_threads = 2;
+  int handler_threads = 2;
+  // Connections held at once, in total and per source address. The gateway's
+  // libcurl pool and benchmark clients all connect from 127.0.0.1, so the
+  // per-source cap is as high as the total: a cap meant against one hostile
+  // peer would here throttle the one legitimate peer.
+  int max_connections = 16384;
   uint64_t seed = 0;
   size_t journal_capacity = 20000;
 };
@@ -52,15 +65,29 @@ class SandboxServer {
  public:
   explicit SandboxServer(ServerOptions options);
   ~SandboxServer();
-  // Binds and starts serving on a background thread; returns the bound port.
+  // Binds and starts serving on the server's own threads; returns the bound
+  // port.
   absl::StatusOr<int> Start();
   void Stop();
 
  private:
-  void Dispatch(const httplib::Request& req, httplib::Response& res);
-  void Control(const httplib::Request& req, httplib::Response& res);
-  void LogRequest(const httplib::Request& req, const httplib::Response& res);
-  bool RateLimited(const Route& route, const httplib::Request& req);
+  // Completes one request with its response, once, from any thread.
+  using Completion = absl::AnyInvocable<void(jumio_gateway::http::Response)>;
+
+  // Answers `req`: computes the response (service, control endpoint, faults,
+  // rate limits), journals it, and hands it to `done` at once or, when a fault
+  // injects latency, from a server timer once the latency has passed (no
+  // thread waits). Fault pacing (slow body, dropped connection) travels in the
+  // response's chunk_bytes / chunk_interval / truncate_after / close members.
+  void Dispatch(const jumio_gateway::http::Request& req, Completion done);
+  // Everything Dispatch does except the waiting: fills `res` and returns the
+  // latency to hold it back by.
+  absl::Duration Respond(const jumio_gateway::http::Request& req,
+                         jumio_gateway::http::Response& res);
+  void Control(const jumio_gateway::http::Request& req,
+               jumio_gateway::http::Response& res);
+  void LogRequest(const jumio_gateway::http::Request& req, int status);
+  bool RateLimited(const Route& route, const jumio_gateway::http::Request& req);
 
   ServerOptions options_;
   OffsetClock clock_;
@@ -71,9 +98,9 @@ class SandboxServer {
   Faults faults_;
   RateLimiter limiter_;
   std::unique_ptr<Service> service_;
-  httplib::Server http_;
-  std::thread listener_;
+  std::unique_ptr<jumio_gateway::http::Server> http_;
   std::thread ticker_;
+  absl::Notification ready_;  // service_ is set
   absl::Mutex stop_mu_;
   bool stopping_ ABSL_GUARDED_BY(stop_mu_) = false;
 };

@@ -10,9 +10,13 @@
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 #include "sandbox/images.h"
+#include "sandbox/multipart_parse.h"
+#include "server/core/json.h"
 
 namespace jumio::sandbox {
 namespace {
+
+namespace http = jumio_gateway::http;
 
 // Thin convenience over rapidjson's writer: Jumio bodies are mostly string
 // members.
@@ -75,14 +79,13 @@ const char* Title(int status) {
   }
 }
 
-void WriteJson(httplib::Response& res, std::string body) {
-  res.status = 200;
-  res.set_content(std::move(body), "application/json");
+void WriteJson(http::Response& res, std::string body) {
+  res.SetContent(200, std::move(body), "application/json");
 }
 
 }  // namespace
 
-void WriteProblem(httplib::Response& res, int status, const std::string& detail,
+void WriteProblem(http::Response& res, int status, const std::string& detail,
                   const std::string& field) {
   Json j;
   j.Obj()
@@ -91,8 +94,7 @@ void WriteProblem(httplib::Response& res, int status, const std::string& detail,
       .Str("detail", detail);
   if (!field.empty()) j.Str("field", field);
   j.End();
-  res.status = status;
-  res.set_content(j.Done(), "application/problem+json");
+  res.SetContent(status, j.Done(), "application/problem+json");
 }
 
 Service::Service(const ServiceOptions& options, const Clock* clock,
@@ -117,9 +119,8 @@ absl::Status Service::SetHealth(const std::string& region,
   RegionState* st = Region(region);
   if (st == nullptr) return absl::NotFoundError("unknown region");
   rapidjson::Document d;
-  d.Parse(json.data(), json.size());
-  if (d.HasParseError() || !d.IsObject() || !d.HasMember("status") ||
-      !d["status"].IsString()) {
+  if (!jumio_gateway::core::ParseJson(json, &d).ok() || !d.IsObject() ||
+      !d.HasMember("status") || !d["status"].IsString()) {
     return FieldError("status",
                       "health body needs a string status (UP, DEGRADED, DOWN)");
   }
@@ -128,8 +129,8 @@ absl::Status Service::SetHealth(const std::string& region,
   return absl::OkStatus();
 }
 
-void Service::Handle(const Route& r, const httplib::Request& req,
-                     httplib::Response& res) {
+void Service::Handle(const Route& r, const http::Request& req,
+                     http::Response& res) {
   std::vector<std::string> seg = absl::StrSplit(r.path, '/', absl::SkipEmpty());
   if (r.host_kind == "status") {
     if (req.method != "GET" || !seg.empty())
@@ -148,10 +149,10 @@ void Service::Handle(const Route& r, const httplib::Request& req,
   if (r.host_kind == "web") {
     // The hosted web client cannot be emulated; a placeholder keeps web.href
     // resolvable.
-    res.set_content(
-        "<!doctype html><title>jumio-sandbox</title><p>Web client "
-        "placeholder</p>",
-        "text/html");
+    res.SetContent(200,
+                   "<!doctype html><title>jumio-sandbox</title><p>Web client "
+                   "placeholder</p>",
+                   "text/html");
     return;
   }
   const bool api_prefix = seg.size() >= 3 && seg[0] == "api" && seg[1] == "v1";
@@ -196,27 +197,22 @@ void Service::Handle(const Route& r, const httplib::Request& req,
   WriteProblem(res, 404, "no such resource");
 }
 
-void Service::OAuthToken(const Route& r, const httplib::Request& req,
-                         httplib::Response& res) {
+void Service::OAuthToken(const Route& r, const http::Request& req,
+                         http::Response& res) {
   auto oauth_error = [&](int status, const char* error,
                          const char* description) {
     Json j;
     j.Obj().Str("error", error).Str("error_description", description).End();
-    res.status = status;
-    res.set_content(j.Done(), "application/json");
+    res.SetContent(status, j.Done(), "application/json");
   };
-  if (!absl::StartsWith(req.get_header_value("Content-Type"),
+  if (!absl::StartsWith(req.Header("Content-Type"),
                         "application/x-www-form-urlencoded")) {
     return oauth_error(
         400, "invalid_request",
         "Content-Type must be application/x-www-form-urlencoded");
   }
-  httplib::Params form;
-  httplib::detail::parse_query_text(req.body, form);
-  auto param = [&form](const char* k) {
-    auto it = form.find(k);
-    return it == form.end() ? std::string() : it->second;
-  };
+  const auto form = http::ParseQuery(req.body);
+  auto param = [&form](const char* k) { return http::QueryValue(form, k); };
   const std::string grant = param("grant_type");
   if (grant.empty())
     return oauth_error(400, "invalid_request", "grant_type is required");
@@ -225,18 +221,17 @@ void Service::OAuthToken(const Route& r, const httplib::Request& req,
                        "only client_credentials is supported");
   }
   std::string id, secret;
-  if (!Authenticator::DecodeBasic(req.get_header_value("Authorization"), &id,
-                                  &secret)) {
+  if (!Authenticator::DecodeBasic(req.Header("Authorization"), &id, &secret)) {
     id = param("client_id");
     secret = param("client_secret");
   }
   if (id.empty()) {
-    res.set_header("WWW-Authenticate", "Basic realm=\"jumio-sandbox\"");
+    res.SetHeader("WWW-Authenticate", "Basic realm=\"jumio-sandbox\"");
     return oauth_error(401, "invalid_client",
                        "client authentication is required");
   }
   if (!auth_->CheckClient(id, secret)) {
-    res.set_header("WWW-Authenticate", "Basic realm=\"jumio-sandbox\"");
+    res.SetHeader("WWW-Authenticate", "Basic realm=\"jumio-sandbox\"");
     return oauth_error(401, "invalid_client", "client authentication failed");
   }
   const std::string token = auth_->Issue(r.region);
@@ -247,14 +242,13 @@ void Service::OAuthToken(const Route& r, const httplib::Request& req,
            std::max<int64_t>(1, absl::ToInt64Seconds(auth_->ttl())))
       .Str("token_type", "Bearer")
       .End();
-  res.set_header("Cache-Control", "no-store");
+  res.SetHeader("Cache-Control", "no-store");
   WriteJson(res, j.Done());
 }
 
-bool Service::Authorize(const Route& r, const httplib::Request& req,
-                        httplib::Response& res,
-                        const std::string& workflow_id) {
-  const std::string header = req.get_header_value("Authorization");
+bool Service::Authorize(const Route& r, const http::Request& req,
+                        http::Response& res, const std::string& workflow_id) {
+  const std::string header = req.Header("Authorization");
   AuthVerdict v = auth_->Check(r.region, header);
   if (v == AuthVerdict::kInvalid && !workflow_id.empty() &&
       absl::StartsWithIgnoreCase(header, "Bearer ")) {
@@ -277,29 +271,28 @@ bool Service::Authorize(const Route& r, const httplib::Request& req,
     case AuthVerdict::kOk:
       return true;
     case AuthVerdict::kMissing:
-      res.set_header("WWW-Authenticate", "Bearer");
+      res.SetHeader("WWW-Authenticate", "Bearer");
       WriteProblem(res, 401, "Authorization header is missing");
       return false;
     case AuthVerdict::kExpired:
-      res.set_header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+      res.SetHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
       WriteProblem(res, 401, "access token expired");
       return false;
     case AuthVerdict::kOtherRegion:
       WriteProblem(res, 403, "token is not valid for this region or resource");
       return false;
     case AuthVerdict::kInvalid:
-      res.set_header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+      res.SetHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
       WriteProblem(res, 401, "invalid credentials or access token");
       return false;
   }
   return false;
 }
 
-void Service::CreateOrUpdateAccount(const Route& r, const httplib::Request& req,
-                                    httplib::Response& res,
+void Service::CreateOrUpdateAccount(const Route& r, const http::Request& req,
+                                    http::Response& res,
                                     const std::string& account_id) {
-  if (!absl::StartsWith(req.get_header_value("Content-Type"),
-                        "application/json")) {
+  if (!absl::StartsWith(req.Header("Content-Type"), "application/json")) {
     return WriteProblem(res, 400, "Content-Type must be application/json",
                         "Content-Type");
   }
@@ -505,8 +498,8 @@ std::string Service::AccountResponse(const std::string& region,
   return j.Done();
 }
 
-void Service::UploadPart(const Route& r, const httplib::Request& req,
-                         httplib::Response& res,
+void Service::UploadPart(const Route& r, const http::Request& req,
+                         http::Response& res,
                          const std::vector<std::string>& seg) {
   const std::string& account_id = seg[3];
   const std::string& workflow_id = seg[5];
@@ -516,18 +509,26 @@ void Service::UploadPart(const Route& r, const httplib::Request& req,
   // part.
   std::string bytes;
   std::string content_type;
-  const bool json_body = absl::StartsWith(req.get_header_value("Content-Type"),
-                                          "application/json");
+  const std::string request_type = req.Header("Content-Type");
+  const bool json_body = absl::StartsWith(request_type, "application/json");
   if (classifier == "PREPARED_DATA" && json_body) {
     bytes = req.body;
-  } else if (!req.is_multipart_form_data()) {
+  } else if (!IsMultipartFormData(request_type)) {
     return WriteProblem(
         res, 400, "upload the part as multipart/form-data with a 'file' field",
         "file");
-  } else if (!req.has_file("file")) {
-    return WriteProblem(res, 400, "multipart body has no 'file' field", "file");
   } else {
-    bytes = req.get_file_value("file").content;
+    auto form = ParseMultipart(request_type, req.body);
+    if (!form.ok()) {
+      return WriteProblem(res, 400, std::string(form.status().message()),
+                          "file");
+    }
+    const MultipartPart* file = FindPart(*form, "file");
+    if (file == nullptr) {
+      return WriteProblem(res, 400, "multipart body has no 'file' field",
+                          "file");
+    }
+    bytes = std::string(file->data);
   }
   if (bytes.empty()) return WriteProblem(res, 400, "file is empty", "file");
   if (bytes.size() > options_.max_image_bytes) {
@@ -539,14 +540,17 @@ void Service::UploadPart(const Route& r, const httplib::Request& req,
   }
   if (classifier == "PREPARED_DATA") {
     rapidjson::Document d;
-    d.Parse<rapidjson::kParseValidateEncodingFlag>(bytes.data(), bytes.size());
-    if (d.HasParseError() || !d.IsObject()) {
+    if (!jumio_gateway::core::ParseJson(bytes, &d).ok() || !d.IsObject()) {
       return WriteProblem(res, 400, "prepared data must be a JSON object",
                           "file");
     }
     content_type = "application/json";
   } else if (classifier == "FACEMAP") {
     content_type = "application/octet-stream";
+  } else if (options_.accept_pdf_parts &&
+             (classifier == "FRONT" || classifier == "BACK") &&
+             absl::StartsWith(bytes, "%PDF-")) {
+    content_type = "application/pdf";
   } else {
     auto info = InspectImage(bytes);
     if (!info.ok())
@@ -642,7 +646,7 @@ std::string Service::PartsResponse(const std::string& region, const Account& a,
   return j.Done();
 }
 
-void Service::Finalize(const Route& r, httplib::Response& res,
+void Service::Finalize(const Route& r, http::Response& res,
                        const std::string& account_id,
                        const std::string& workflow_id) {
   RegionState* st = Region(r.region);
@@ -753,8 +757,8 @@ void Service::Tick() {
   }
 }
 
-void Service::Retrieval(const Route& r, const httplib::Request& req,
-                        httplib::Response& res,
+void Service::Retrieval(const Route& r, const http::Request& req,
+                        http::Response& res,
                         const std::vector<std::string>& seg) {
   if (seg[2] != "accounts" || seg.size() < 4)
     return WriteProblem(res, 404, "no such resource");
@@ -820,8 +824,7 @@ void Service::Retrieval(const Route& r, const httplib::Request& req,
       auto pit = cit->second.parts.find(absl::AsciiStrToUpper(seg[7]));
       if (pit == cit->second.parts.end())
         return WriteProblem(res, 404, "part not found");
-      res.status = 200;
-      res.set_content(*pit->second.bytes, pit->second.content_type.c_str());
+      res.SetContent(200, *pit->second.bytes, pit->second.content_type);
       return;
     }
     if (seg.size() < 6 || seg[4] != "workflow-executions" || seg.size() > 7) {
@@ -972,7 +975,10 @@ std::string Service::DetailsJson(const std::string& region, const Account& a,
         order.push_back(c.name);
     }
     rapidjson::Document pdoc;
-    if (!prepared.empty()) pdoc.Parse(prepared.data(), prepared.size());
+    // Checked by the same parser when it was uploaded.
+    if (!prepared.empty()) {
+      jumio_gateway::core::ParseJson(prepared, &pdoc).IgnoreError();
+    }
     auto pstr = [&pdoc](const char* k, const char* fallback) -> std::string {
       if (pdoc.IsObject() && pdoc.HasMember(k) && pdoc[k].IsString())
         return pdoc[k].GetString();

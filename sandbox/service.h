@@ -16,7 +16,6 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "httplib.h"
 #include "sandbox/auth.h"
 #include "sandbox/callbacks.h"
 #include "sandbox/clock.h"
@@ -24,6 +23,7 @@
 #include "sandbox/processing.h"
 #include "sandbox/validation.h"
 #include "sandbox/workflows.h"
+#include "server/http/message.h"
 
 namespace jumio::sandbox {
 
@@ -39,6 +39,9 @@ struct ServiceOptions {
   double time_scale =
       1.0;  // divides token lifetime, session timeout and OAuth token ttl
   size_t max_image_bytes = 5 * 1024 * 1024;
+  // Accept "%PDF-" files for FRONT/BACK parts (not a documented Jumio
+  // behaviour; for gateway tests of its PDF path).
+  bool accept_pdf_parts = false;
   bool allow_http_callbacks = false;
 };
 
@@ -52,8 +55,8 @@ struct Route {
 
 // Writes a problem body: {"title","status","detail"[,"field"]}, the shape of
 // Jumio's 429 body.
-void WriteProblem(httplib::Response& res, int status, const std::string& detail,
-                  const std::string& field = "");
+void WriteProblem(jumio_gateway::http::Response& res, int status,
+                  const std::string& detail, const std::string& field = "");
 
 class Service {
  public:
@@ -62,8 +65,8 @@ class Service {
 
   // Answers a Jumio API request whose User-Agent, faults and rate limits were
   // already handled.
-  void Handle(const Route& route, const httplib::Request& req,
-              httplib::Response& res);
+  void Handle(const Route& route, const jumio_gateway::http::Request& req,
+              jumio_gateway::http::Response& res);
 
   // Finishes processing that is due and expires abandoned workflows. Called
   // periodically and cheap when nothing is due.
@@ -142,19 +145,23 @@ class Service {
   RegionState* Region(const std::string& name);
   std::string Now() const;
 
-  void OAuthToken(const Route& r, const httplib::Request& req,
-                  httplib::Response& res);
-  bool Authorize(const Route& r, const httplib::Request& req,
-                 httplib::Response& res, const std::string& workflow_id);
-  void CreateOrUpdateAccount(const Route& r, const httplib::Request& req,
-                             httplib::Response& res,
+  void OAuthToken(const Route& r, const jumio_gateway::http::Request& req,
+                  jumio_gateway::http::Response& res);
+  bool Authorize(const Route& r, const jumio_gateway::http::Request& req,
+                 jumio_gateway::http::Response& res,
+                 const std::string& workflow_id);
+  void CreateOrUpdateAccount(const Route& r,
+                             const jumio_gateway::http::Request& req,
+                             jumio_gateway::http::Response& res,
                              const std::string& account_id);
-  void UploadPart(const Route& r, const httplib::Request& req,
-                  httplib::Response& res, const std::vector<std::string>& seg);
-  void Finalize(const Route& r, httplib::Response& res,
+  void UploadPart(const Route& r, const jumio_gateway::http::Request& req,
+                  jumio_gateway::http::Response& res,
+                  const std::vector<std::string>& seg);
+  void Finalize(const Route& r, jumio_gateway::http::Response& res,
                 const std::string& account_id, const std::string& workflow_id);
-  void Retrieval(const Route& r, const httplib::Request& req,
-                 httplib::Response& res, const std::vector<std::string>& seg);
+  void Retrieval(const Route& r, const jumio_gateway::http::Request& req,
+                 jumio_gateway::http::Response& res,
+                 const std::vector<std::string>& seg);
 
   // Expires `w` if its token or session deadline passed. Requires the region
   // lock.

@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "rapidjson/document.h"
-#include "rapidjson/error/en.h"
+#include "server/core/json.h"
 
 namespace jumio::sandbox {
 namespace {
@@ -362,12 +362,10 @@ absl::Status ValidateCallbackUrl(absl::string_view url,
 absl::StatusOr<AccountRequest> ParseAccountRequest(
     absl::string_view body, const ValidationOptions& options) {
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseValidateEncodingFlag>(body.data(), body.size());
-  if (doc.HasParseError()) {
+  if (absl::Status parsed = jumio_gateway::core::ParseJson(body, &doc);
+      !parsed.ok()) {
     return FieldError(
-        "body", absl::StrCat("is not valid JSON: ",
-                             rapidjson::GetParseError_En(doc.GetParseError()),
-                             " at offset ", doc.GetErrorOffset()));
+        "body", absl::StrCat("is not valid JSON (", parsed.message(), ")"));
   }
   if (!doc.IsObject()) return FieldError("body", "must be a JSON object");
   AccountRequest r;

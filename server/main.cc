@@ -24,13 +24,16 @@
 #include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "server/api/buffer_budget.h"
 #include "server/api/callback_integration.h"
 #include "server/api/idempotency.h"
+#include "server/api/request_guard.h"
 #include "server/api/services.h"
 #include "server/callbacks/component.h"
 #include "server/callbacks/settings.h"
 #include "server/callbacks/stats.h"
 #include "server/config/config.h"
+#include "server/http/server.h"
 #include "server/jumio/credentials.h"
 #include "server/jumio/curl_transport.h"
 #include "server/jumio/jumio_client.h"
@@ -74,6 +77,11 @@ ABSL_FLAG(std::string, max_image_bytes, "",
           "Largest JPEG/PNG upload accepted (bytes).");
 ABSL_FLAG(std::string, max_pdf_bytes, "",
           "Largest PDF upload accepted (bytes).");
+ABSL_FLAG(std::string, upload_buffer_budget_bytes, "",
+          "Bytes of part data all uploads and downloads may buffer together "
+          "(default 256 MiB); beyond it uploads get RESOURCE_EXHAUSTED.");
+ABSL_FLAG(std::string, max_concurrent_uploads, "",
+          "Upload streams open at once (default 64).");
 ABSL_FLAG(std::string, shutdown_grace, "",
           "How long in-flight calls may finish after SIGTERM, e.g. 10s.");
 ABSL_FLAG(std::string, allow_loopback_http_callbacks, "",
@@ -139,6 +147,77 @@ class CallbackMetricsBridge {
   std::map<std::string, uint64_t> last_ ABSL_GUARDED_BY(mu_);
 };
 
+// The HTTP servers' connection counters (server/http ServerStats), copied
+// into the metrics at each scrape.
+class HttpMetricsBridge {
+ public:
+  explicit HttpMetricsBridge(observability::GatewayMetrics& metrics)
+      : metrics_(metrics) {}
+  void Update(const char* server, const http::ServerStats* stats) {
+    if (stats == nullptr) return;
+    metrics_.http_connections_open.WithLabelValues({server}).Set(
+        static_cast<double>(stats->connections_open.load()));
+    absl::MutexLock lock(&mu_);
+    auto grow = [&](observability::Family<observability::Counter>& family,
+                    const char* reason, int64_t now) {
+      const uint64_t value = now < 0 ? 0 : static_cast<uint64_t>(now);
+      uint64_t& last = last_[absl::StrCat(server, "/", reason)];
+      if (value > last) {
+        family.WithLabelValues({server, reason})
+            .Increment(static_cast<double>(value - last));
+      }
+      last = value;
+    };
+    auto& refused = metrics_.http_connections_refused;
+    grow(refused, "total_cap", stats->refused_total_cap.load());
+    grow(refused, "source_cap", stats->refused_source_cap.load());
+    auto& cut = metrics_.http_requests_cut;
+    grow(cut, "head_timeout", stats->head_timeouts.load());
+    grow(cut, "body_timeout", stats->body_timeouts.load());
+    grow(cut, "idle_timeout", stats->idle_timeouts.load());
+    grow(cut, "write_timeout", stats->write_timeouts.load());
+    grow(cut, "head_too_large", stats->head_too_large.load());
+    grow(cut, "body_too_large", stats->body_too_large.load());
+    grow(cut, "bad_request", stats->bad_requests.load());
+    grow(cut, "handler_queue_full", stats->handler_queue_full.load());
+  }
+
+ private:
+  observability::GatewayMetrics& metrics_;
+  absl::Mutex mu_;
+  std::map<std::string, uint64_t> last_ ABSL_GUARDED_BY(mu_);
+};
+
+// The upload budget's figures, copied into the metrics at each scrape.
+class UploadMetricsBridge {
+ public:
+  explicit UploadMetricsBridge(observability::GatewayMetrics& metrics)
+      : metrics_(metrics) {}
+  void Update(const api::BufferBudget::Snapshot& snapshot) {
+    metrics_.upload_buffer_bytes.WithLabelValues({}).Set(
+        static_cast<double>(snapshot.bytes));
+    metrics_.uploads_in_flight.WithLabelValues({}).Set(snapshot.uploads);
+    absl::MutexLock lock(&mu_);
+    auto grow = [this](uint64_t now, uint64_t& last, const char* reason) {
+      if (now > last) {
+        metrics_.uploads_refused.WithLabelValues({reason}).Increment(
+            static_cast<double>(now - last));
+      }
+      last = now;
+    };
+    grow(snapshot.refused_bytes, refused_bytes_,
+         observability::kUploadRefusedBytes);
+    grow(snapshot.refused_streams, refused_streams_,
+         observability::kUploadRefusedStreams);
+  }
+
+ private:
+  observability::GatewayMetrics& metrics_;
+  absl::Mutex mu_;
+  uint64_t refused_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t refused_streams_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
 // Every config key has a string flag of the same name (defined above); looking
 // it up by name keeps config::ConfigKeys() the one list of keys.
 std::string FlagValue(const std::string& key) {
@@ -163,6 +242,8 @@ void CallbackMetricsBridge::Update(callbacks::CallbackComponent& component) {
        metrics_.callbacks_stored.WithLabelValues({}));
   grow("delivered", stats.delivered.load(),
        metrics_.callbacks_delivered.WithLabelValues({}));
+  grow("unreadable", stats.unreadable.load(),
+       metrics_.callbacks_unreadable.WithLabelValues({}));
   for (size_t i = 0; i < static_cast<size_t>(callbacks::RejectReason::kCount);
        ++i) {
     const auto reason = static_cast<callbacks::RejectReason>(i);
@@ -276,28 +357,40 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
   jumio::JumioClient client(
       config, transport->get(), tokens.get(), absl::Now,
       [&metrics, &logger](const jumio::JumioCall& call, int http_status,
-                          absl::Duration elapsed) {
+                          absl::Duration elapsed,
+                          const absl::Status& transport_error) {
         metrics.RecordUpstreamRequest(call.region, call.endpoint, call.method,
                                       http_status, elapsed);
         // One line per Jumio attempt, joined to the RPC's line by request_id.
         // Only the route template is logged, never the URL with its ids, nor
         // any header or body.
-        logger.Info(
-            "upstream",
-            {{"region", call.region},
-             {"endpoint", call.endpoint},
-             {"method", call.method},
-             {"http_status", absl::StrCat(http_status)},
-             {"duration_ms", absl::StrCat(absl::ToInt64Milliseconds(elapsed))},
-             {"request_id", call.request_id}});
+        // Without an HTTP answer the transport's error goes in as well: it
+        // names the host and port tried (scrubbed of URL paths and header
+        // values by the transport), which callers never see.
+        std::vector<std::pair<std::string, std::string>> fields = {
+            {"region", call.region},
+            {"endpoint", call.endpoint},
+            {"method", call.method},
+            {"http_status", absl::StrCat(http_status)},
+            {"duration_ms", absl::StrCat(absl::ToInt64Milliseconds(elapsed))},
+            {"request_id", call.request_id}};
+        if (!transport_error.ok()) {
+          fields.emplace_back("error", std::string(transport_error.message()));
+        }
+        logger.Info("upstream", fields);
       });
   api::IdempotencyStore idempotency(absl::Now, absl::Hours(24),
                                     /*max_entries=*/100000);
+  api::BufferBudget::Options budget_options;
+  budget_options.max_bytes = config.upload_buffer_budget_bytes;
+  budget_options.max_uploads = config.max_concurrent_uploads;
+  api::BufferBudget budget(budget_options);
 
   api::ServiceContext context;
   context.config = &config;
   context.jumio = &client;
   context.idempotency = &idempotency;
+  context.budget = &budget;
   context.clock = absl::Now;
   // The callback receiver, log and feed, when configured.
   std::unique_ptr<api::JumioEnricher> enricher;
@@ -334,7 +427,17 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
                                       ? nullptr
                                       : callback_component->feed_service());
   grpc::ServerBuilder builder;
-  observability::AddServerMetricsInterceptor(builder, metrics, &logger);
+  {
+    // The request guard first: it runs first on the status being sent, so the
+    // metrics and the log line see the code the caller gets.
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors;
+    interceptors.push_back(api::MakeRequestGuardInterceptorFactory());
+    interceptors.push_back(
+        observability::MakeServerMetricsInterceptorFactory(metrics, &logger));
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  }
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
                              static_cast<int>(absl::ToInt64Milliseconds(
                                  config.grpc_max_connection_age)));
@@ -388,14 +491,25 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
   admin_options.listen = config.admin_listen;
   admin_options.readiness = [&readiness] { return readiness.Current(); };
   CallbackMetricsBridge callback_metrics(metrics);
+  UploadMetricsBridge upload_metrics(metrics);
+  HttpMetricsBridge http_metrics(metrics);
+  const observability::AdminServer* admin_server = nullptr;
   admin_options.before_scrape = [&process, &callback_metrics,
-                                 &callback_component] {
+                                 &callback_component, &upload_metrics, &budget,
+                                 &http_metrics, &admin_server] {
     process.Update();
+    upload_metrics.Update(budget.snapshot());
     if (callback_component != nullptr) {
       callback_metrics.Update(*callback_component);
+      http_metrics.Update(observability::kHttpServerCallbacks,
+                          callback_component->receiver_stats());
     }
+    http_metrics.Update(observability::kHttpServerAdmin,
+                        admin_server->server_stats());
   };
   observability::AdminServer admin(registry, admin_options);
+  // Scrapes start only once admin.Start() serves, after this assignment.
+  admin_server = &admin;
   if (absl::Status s = admin.Start(); !s.ok()) {
     logger.Error("cannot start the admin server",
                  {{"error", std::string(s.message())}});
@@ -471,6 +585,18 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // Every HTTP and gRPC connection holds a descriptor; the common soft limit
+  // of 1024 would cap the callback receiver and admin port far below their
+  // connection caps.
+  if (absl::StatusOr<uint64_t> nofile =
+          jumio_gateway::http::RaiseOpenFileLimit();
+      nofile.ok()) {
+    logger.Info("open file limit", {{"nofile", absl::StrCat(*nofile)}});
+  } else {
+    logger.Warning("open file limit unchanged",
+                   {{"error", std::string(nofile.status().message())}});
+  }
 
   absl::StatusOr<jumio_gateway::config::ConfigSources> sources =
       jumio_gateway::ReadSources();

@@ -568,6 +568,11 @@ std::string CallbackLine(const v1::Callback& c) {
   return line + "\n";
 }
 
+// A stored entry the gateway cannot decode: its cursor and why.
+std::string UnreadableLine(const v1::UnreadableCallback& u) {
+  return absl::StrCat(u.cursor(), "  UNREADABLE  ", u.reason(), "\n");
+}
+
 // ---------------------------------------------------------------------------
 // Commands
 
@@ -1019,7 +1024,12 @@ int CallbacksList(Env& env) {
       env, response, [](const v1::ListCallbacksResponse& r) {
         std::string out;
         for (const v1::Callback& c : r.callbacks()) out += CallbackLine(c);
-        if (r.callbacks().empty()) out = "no callbacks\n";
+        for (const v1::UnreadableCallback& u : r.unreadable_callbacks()) {
+          out += UnreadableLine(u);
+        }
+        if (r.callbacks().empty() && r.unreadable_callbacks().empty()) {
+          out = "no callbacks\n";
+        }
         return out + NextPageText(r.next_page_token());
       });
 }
@@ -1066,6 +1076,12 @@ int CallbacksWatch(Env& env) {
                   << " scanned " << message.heartbeat().scanned_cursor()
                   << "\n";
       }
+      continue;
+    }
+    if (message.has_unreadable_callback()) {
+      // On stderr, so that --json output stays one Callback per line.
+      std::cerr << "unreadable callback "
+                << UnreadableLine(message.unreadable_callback());
       continue;
     }
     if (!message.has_callback()) continue;

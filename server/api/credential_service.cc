@@ -1,15 +1,22 @@
 #include "server/api/credential_service.h"
 
+#include <grpcpp/impl/codegen/proto_utils.h>
+
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "server/api/buffer_budget.h"
 #include "server/api/grpc_status.h"
+#include "server/api/header_values.h"
 #include "server/api/jumio_rpc.h"
 #include "server/api/media.h"
+#include "server/api/request_guard.h"
 #include "server/api/resource_names.h"
 #include "server/errors/errors.h"
 #include "server/jumio/codec/credential_codec.h"
@@ -49,17 +56,28 @@ absl::Status Unsupported(absl::string_view message) {
   return status;
 }
 
-// Collects the stream, checks it, and makes one Jumio upload of it. Images are
-// small (5 MB), so buffering them whole is simpler and safer than streaming
-// upstream: nothing is sent until the bytes are known to be an acceptable file.
-class UploadRpc
-    : public grpc::ServerReadReactor<v1::UploadCredentialPartRequest> {
+// Bytes reserved beyond a file's own size for the multipart framing around it
+// (boundary lines and part headers, a filename of at most 255 bytes).
+constexpr int64_t kMultipartSlack = 1024;
+// Enough of the file to know its type (the PNG signature is the longest).
+constexpr size_t kMagicBytes = 8;
+
+// Collects the stream, checks it, and makes one Jumio upload of it. Nothing is
+// sent until the bytes are known to be an acceptable file. Memory is bounded
+// twice: the stream takes a lease of the gateway-wide BufferBudget at its
+// metadata (declared size, else the image limit) and grows it to the PDF limit
+// only once the first bytes show a PDF; and each chunk is kept as received (a
+// Cord of the caller's chunks) and handed to the transport without a copy.
+//
+// Registered as a raw method (ByteBuffer messages): gRPC reports a message
+// that fails to parse to a reader exactly like the caller's half-close, so
+// the stream parses each message itself (request_guard.h).
+class UploadRpc : public grpc::ServerReadReactor<grpc::ByteBuffer> {
  public:
   UploadRpc(const ServiceContext& services,
-            grpc::CallbackServerContext* context,
-            v1::UploadCredentialPartResponse* response)
+            grpc::CallbackServerContext* context, grpc::ByteBuffer* response)
       : services_(services), context_(context), response_(response) {
-    StartRead(&request_);
+    StartRead(&message_);
   }
 
   void OnReadDone(bool ok) override {
@@ -67,12 +85,13 @@ class UploadRpc
       Upload();
       return;
     }
-    absl::Status status = Accept();
+    absl::Status status = ParseStreamMessage(message_, request_);
+    if (status.ok()) status = Accept();
     if (!status.ok()) {
-      Finish(ToGrpcStatus(status));
+      Fail(status);
       return;
     }
-    StartRead(&request_);
+    StartRead(&message_);
   }
 
   void OnCancel() override {
@@ -85,15 +104,26 @@ class UploadRpc
     if (handle != nullptr) handle->Cancel();
   }
 
+  // The lease (a member) is given back here whatever ended the call: finish,
+  // error or cancel.
   void OnDone() override { delete this; }
 
  private:
+  // Ends the call now and lets go of what it buffered.
+  void Fail(const absl::Status& status) {
+    content_.Clear();
+    lease_.Release();
+    Finish(ToGrpcStatus(status));
+  }
+
   absl::Status Accept() {
     if (request_.has_metadata()) {
       if (have_metadata_) return ProtocolViolation("metadata sent twice");
       have_metadata_ = true;
-      metadata_ = request_.metadata();
-      return CheckMetadata();
+      metadata_ = std::move(*request_.mutable_metadata());
+      request_.Clear();
+      if (absl::Status status = CheckMetadata(); !status.ok()) return status;
+      return Reserve();
     }
     if (!have_metadata_) {
       return ProtocolViolation("the first message must carry metadata");
@@ -101,14 +131,54 @@ class UploadRpc
     if (metadata_.has_prepared_data()) {
       return ProtocolViolation("chunks are not allowed with prepared_data");
     }
-    const std::string& chunk = request_.chunk();
+    std::string chunk = std::move(*request_.mutable_chunk());
+    request_.Clear();
     if (chunk.empty() || static_cast<int64_t>(chunk.size()) > kMaxChunkBytes) {
       return errors::InvalidField("chunk", "must hold 1 byte to 1 MiB");
     }
-    if (static_cast<int64_t>(bytes_.size() + chunk.size()) > limit_) {
-      return TooLarge("chunk", limit_);
+    const int64_t total = static_cast<int64_t>(content_.size()) +
+                          static_cast<int64_t>(chunk.size());
+    if (declared_ > 0 && total > declared_) {
+      return ProtocolViolation(
+          "the stream holds more bytes than metadata.size_bytes");
     }
-    bytes_.append(chunk);
+    if (type_ == MediaType::kUnknown) {
+      if (head_.size() < kMagicBytes) {
+        head_.append(chunk, 0, kMagicBytes - head_.size());
+      }
+      if (head_.size() >= kMagicBytes) {
+        if (absl::Status status = TypeKnown(); !status.ok()) return status;
+      }
+    }
+    if (total > limit_) return TooLarge("chunk", limit_);
+    // Kept as received: a Cord adopts a chunk this large without copying.
+    content_.Append(std::move(chunk));
+    return absl::OkStatus();
+  }
+
+  // The first bytes arrived: the type, and with it the real limit, is known.
+  absl::Status TypeKnown() {
+    type_ = DetectMediaType(head_);
+    if (type_ == MediaType::kUnknown) {
+      return Unsupported("the file is not a JPEG, PNG or PDF document");
+    }
+    const std::string mime = MimeType(type_);
+    if (!metadata_.content_type().empty() && metadata_.content_type() != mime) {
+      return Unsupported(absl::StrCat("metadata.content_type says ",
+                                      metadata_.content_type(),
+                                      " but the bytes are ", mime));
+    }
+    const int64_t limit = type_ == MediaType::kPdf
+                              ? services_.config->max_pdf_bytes
+                              : services_.config->max_image_bytes;
+    if (declared_ > limit) return TooLarge("metadata.size_bytes", limit);
+    if (declared_ == 0 && limit + kMultipartSlack > lease_.bytes() &&
+        !lease_.Resize(limit + kMultipartSlack)) {
+      return services_.budget->Exhausted(
+          "the gateway's upload buffer has no room for a PDF of unknown size "
+          "(declare metadata.size_bytes to reserve less)");
+    }
+    limit_ = declared_ > 0 ? declared_ : limit;
     return absl::OkStatus();
   }
 
@@ -122,11 +192,23 @@ class UploadRpc
         metadata_.mode() != v1::UPLOAD_MODE_REPLACE) {
       return errors::InvalidField("metadata.mode", "is not a known mode");
     }
-    if (metadata_.filename().size() > 255 ||
-        metadata_.filename().find_first_of("/\\") != std::string::npos) {
-      return errors::InvalidField(
-          "metadata.filename",
-          "must be at most 255 characters without path separators");
+    const std::string& filename = metadata_.filename();
+    if (filename.size() > 255 ||
+        filename.find_first_of("/\\") != std::string::npos ||
+        std::any_of(filename.begin(), filename.end(), [](char c) {
+          return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+        })) {
+      return errors::InvalidField("metadata.filename",
+                                  "must be at most 255 bytes without path "
+                                  "separators or control characters");
+    }
+    if (!metadata_.credential_token().empty()) {
+      // Sent as "Authorization: Bearer <token>".
+      if (absl::Status status = CheckTokenValue(metadata_.credential_token(),
+                                                "metadata.credential_token");
+          !status.ok()) {
+        return status;
+      }
     }
     const bool prepared = name_.classifier == "PREPARED_DATA";
     if (prepared != metadata_.has_prepared_data()) {
@@ -135,17 +217,41 @@ class UploadRpc
           prepared ? "is required for a PREPARED_DATA part"
                    : "is only allowed for a PREPARED_DATA part");
     }
-    // The largest file any accepted type may be; the exact limit follows from
-    // the magic bytes.
-    limit_ = std::max(services_.config->max_image_bytes,
-                      services_.config->max_pdf_bytes);
     if (metadata_.size_bytes() < 0) {
       return errors::InvalidField("metadata.size_bytes",
                                   "must not be negative");
     }
-    if (metadata_.size_bytes() > limit_) {
-      return TooLarge("metadata.size_bytes", limit_);
+    // The largest file any accepted type may be; the exact limit follows from
+    // the magic bytes.
+    const int64_t largest = std::max(services_.config->max_image_bytes,
+                                     services_.config->max_pdf_bytes);
+    if (metadata_.size_bytes() > largest) {
+      return TooLarge("metadata.size_bytes", largest);
     }
+    declared_ = metadata_.size_bytes();
+    return absl::OkStatus();
+  }
+
+  // Takes the stream's share of the budget before any byte is accepted: the
+  // declared size, else the image limit (most uploads are images; a PDF grows
+  // the lease once its first bytes show what it is). A stream that does not
+  // fit is refused now, at its metadata.
+  absl::Status Reserve() {
+    int64_t bytes;
+    if (metadata_.has_prepared_data()) {
+      bytes = kMaxPreparedDataBytes;
+      limit_ = 0;
+    } else if (declared_ > 0) {
+      bytes = declared_ + kMultipartSlack;
+      limit_ = declared_;
+    } else {
+      limit_ = services_.config->max_image_bytes;
+      bytes = limit_ + kMultipartSlack;
+    }
+    absl::StatusOr<BufferBudget::Lease> lease =
+        services_.budget->Acquire(bytes, BufferBudget::Kind::kUpload);
+    if (!lease.ok()) return lease.status();
+    lease_ = *std::move(lease);
     return absl::OkStatus();
   }
 
@@ -184,37 +290,30 @@ class UploadRpc
       return call;
     }
 
-    if (bytes_.empty())
+    if (content_.empty()) {
       return ProtocolViolation("no bytes followed the metadata");
-    if (metadata_.size_bytes() != 0 &&
-        metadata_.size_bytes() != static_cast<int64_t>(bytes_.size())) {
+    }
+    if (declared_ != 0 && declared_ != static_cast<int64_t>(content_.size())) {
       return ProtocolViolation(
           "the stream's size differs from metadata.size_bytes");
     }
-    const MediaType type = DetectMediaType(bytes_);
-    if (type == MediaType::kUnknown) {
-      return Unsupported("the file is not a JPEG, PNG or PDF document");
+    if (type_ == MediaType::kUnknown) {
+      // A file shorter than kMagicBytes: its type is decided now.
+      if (absl::Status status = TypeKnown(); !status.ok()) return status;
+      if (static_cast<int64_t>(content_.size()) > limit_) {
+        return TooLarge("chunk", limit_);
+      }
     }
-    const int64_t limit = type == MediaType::kPdf
-                              ? services_.config->max_pdf_bytes
-                              : services_.config->max_image_bytes;
-    if (static_cast<int64_t>(bytes_.size()) > limit)
-      return TooLarge("chunk", limit);
-    content_type_ = MimeType(type);
-    if (!metadata_.content_type().empty() &&
-        metadata_.content_type() != content_type_) {
-      return Unsupported(absl::StrCat("metadata.content_type says ",
-                                      metadata_.content_type(),
-                                      " but the bytes are ", content_type_));
-    }
+    content_type_ = MimeType(type_);
     const std::string filename =
         metadata_.filename().empty()
-            ? absl::StrCat(name_.classifier, type == MediaType::kPng   ? ".png"
-                                             : type == MediaType::kPdf ? ".pdf"
-                                                                       : ".jpg")
+            ? absl::StrCat(name_.classifier, type_ == MediaType::kPng ? ".png"
+                                             : type_ == MediaType::kPdf
+                                                 ? ".pdf"
+                                                 : ".jpg")
             : metadata_.filename();
-    jumio::MultipartBody multipart = jumio::BuildFileUpload(
-        "file", filename, content_type_, bytes_, jumio::RandomBoundaryToken);
+    jumio::MultipartCord multipart = jumio::BuildFileUploadCord(
+        "file", filename, content_type_, content_, jumio::RandomBoundaryToken);
     call.body = std::move(multipart.body);
     call.content_type = std::move(multipart.content_type);
     return call;
@@ -223,14 +322,17 @@ class UploadRpc
   void Upload() {
     absl::StatusOr<jumio::JumioCall> call = BuildCall();
     if (!call.ok()) {
-      Finish(ToGrpcStatus(call.status()));
+      Fail(call.status());
       return;
     }
-    const int64_t size = bytes_.empty()
+    const int64_t size = content_.empty()
                              ? static_cast<int64_t>(call->body.size())
-                             : static_cast<int64_t>(bytes_.size());
-    bytes_.clear();
-    bytes_.shrink_to_fit();
+                             : static_cast<int64_t>(content_.size());
+    // The body shares the chunks; from here it is the only holder, and the
+    // lease shrinks to what it really holds.
+    content_.Clear();
+    lease_.Resize(
+        std::min(lease_.bytes(), static_cast<int64_t>(call->body.size())));
     std::shared_ptr<jumio::CallHandle> handle = services_.jumio->Call(
         *std::move(call),
         [this, size](absl::StatusOr<jumio::HttpResponse> http) {
@@ -240,10 +342,18 @@ class UploadRpc
                 http->body, name_.region, name_.credential);
             status = parsed.status();
             if (parsed.ok()) {
-              *response_ = *std::move(parsed);
-              response_->set_part(name_.Format());
-              response_->set_size_bytes(size);
-              response_->set_content_type(content_type_);
+              v1::UploadCredentialPartResponse response = *std::move(parsed);
+              response.set_part(name_.Format());
+              response.set_size_bytes(size);
+              response.set_content_type(content_type_);
+              bool own_buffer = false;
+              grpc::Status serialized = grpc::SerializationTraits<
+                  v1::UploadCredentialPartResponse>::Serialize(response,
+                                                               response_,
+                                                               &own_buffer);
+              if (!serialized.ok()) {
+                status = absl::InternalError("cannot serialize the response");
+              }
             }
           }
           Finish(ToGrpcStatus(status));
@@ -259,13 +369,20 @@ class UploadRpc
 
   const ServiceContext& services_;
   grpc::CallbackServerContext* const context_;
-  v1::UploadCredentialPartResponse* const response_;
+  grpc::ByteBuffer* const response_;
+  // Destroyed last (members go in reverse order), after the upstream call
+  // that shares the bytes it accounts for.
+  BufferBudget::Lease lease_;
+  grpc::ByteBuffer message_;
   v1::UploadCredentialPartRequest request_;
   bool have_metadata_ = false;
   v1::UploadCredentialPartMetadata metadata_;
   PartName name_;
-  int64_t limit_ = 0;
-  std::string bytes_;
+  int64_t declared_ = 0;  // metadata.size_bytes, 0 when not declared
+  int64_t limit_ = 0;     // most bytes this stream may still grow to
+  MediaType type_ = MediaType::kUnknown;
+  std::string head_;  // the first kMagicBytes bytes, for the type
+  absl::Cord content_;
   std::string content_type_;
   absl::Mutex mu_;
   std::shared_ptr<jumio::CallHandle> handle_ ABSL_GUARDED_BY(mu_);
@@ -294,7 +411,20 @@ class DownloadRpc
       return;
     }
     name_ = *std::move(name);
+    // The transport holds the whole part until it is written out, so a
+    // download takes a lease of the largest part it may be, refused at once
+    // when the budget has no room, and shrunk to the real size on arrival.
+    const int64_t largest = std::max(services.config->max_image_bytes,
+                                     services.config->max_pdf_bytes);
+    absl::StatusOr<BufferBudget::Lease> lease =
+        services.budget->Acquire(largest, BufferBudget::Kind::kDownload);
+    if (!lease.ok()) {
+      Finish(ToGrpcStatus(lease.status()));
+      return;
+    }
+    lease_ = *std::move(lease);
     jumio::JumioCall call;
+    call.max_response_bytes = static_cast<size_t>(largest);
     call.region = name_.region;
     call.host = config::HostKind::kRetrieval;
     call.path =
@@ -345,6 +475,7 @@ class DownloadRpc
       return;
     }
     body_ = std::move(http->body);
+    lease_.Resize(std::min(lease_.bytes(), static_cast<int64_t>(body_.size())));
     auto content_type = http->headers.find("content-type");
     std::string type = content_type == http->headers.end()
                            ? MimeType(DetectMediaType(body_))
@@ -374,6 +505,7 @@ class DownloadRpc
     StartWrite(&message_);
   }
 
+  BufferBudget::Lease lease_;  // destroyed after body_
   PartName name_;
   int32_t chunk_size_ = 0;
   std::string body_;
@@ -386,10 +518,9 @@ class DownloadRpc
 
 }  // namespace
 
-grpc::ServerReadReactor<v1::UploadCredentialPartRequest>*
-CredentialService::UploadCredentialPart(
-    grpc::CallbackServerContext* context,
-    v1::UploadCredentialPartResponse* response) {
+grpc::ServerReadReactor<grpc::ByteBuffer>*
+CredentialService::UploadCredentialPart(grpc::CallbackServerContext* context,
+                                        grpc::ByteBuffer* response) {
   return new UploadRpc(context_, context, response);
 }
 

@@ -8,15 +8,23 @@
 
 namespace jumio_gateway::api {
 
+// UploadCredentialPart is a raw method: it reads ByteBuffers and parses each
+// message itself, to tell a malformed message from the end of the stream
+// (request_guard.h).
 class CredentialService final
-    : public ::jumio::gateway::v1::CredentialService::CallbackService {
+    : public ::jumio::gateway::v1::CredentialService::
+          WithRawCallbackMethod_UploadCredentialPart<
+              ::jumio::gateway::v1::CredentialService::
+                  WithCallbackMethod_GetCredentialPart<
+                      ::jumio::gateway::v1::CredentialService::Service>> {
  public:
   explicit CredentialService(ServiceContext context) : context_(context) {}
 
-  grpc::ServerReadReactor<::jumio::gateway::v1::UploadCredentialPartRequest>*
-  UploadCredentialPart(
+  // Messages are UploadCredentialPartRequest; the response an
+  // UploadCredentialPartResponse.
+  grpc::ServerReadReactor<grpc::ByteBuffer>* UploadCredentialPart(
       grpc::CallbackServerContext* context,
-      ::jumio::gateway::v1::UploadCredentialPartResponse* response) override;
+      grpc::ByteBuffer* response) override;
 
   grpc::ServerWriteReactor<::jumio::gateway::v1::GetCredentialPartResponse>*
   GetCredentialPart(

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/api/buffer_budget.h"
 #include "server/api/idempotency.h"
 #include "server/config/config.h"
 #include "server/jumio/jumio_client.h"
@@ -37,6 +38,8 @@ struct ServiceContext {
   const config::GatewayConfig* config = nullptr;
   jumio::JumioClient* jumio = nullptr;
   IdempotencyStore* idempotency = nullptr;
+  // Bounds the part bytes uploads and downloads hold; required.
+  BufferBudget* budget = nullptr;
   std::function<absl::Time()> clock;
   // May be null: then callbackUrl is whatever the caller sent (or Jumio's
   // portal setting).

@@ -31,9 +31,30 @@ struct AppendResult {
   bool duplicate = false;
 };
 
-struct ReadResult {
+// A stored entry that cannot be decoded (old data, corruption, a future
+// format). Logs never skip one silently: they return it with the callbacks
+// around it, and the feed lists it, streams it and counts it.
+struct UnreadableEntry {
+  // Cursor, receive time when the store knows it, and reason.
+  v1::UnreadableCallback entry;
+  // How many of the batch's `callbacks` precede it in cursor order, so that
+  // readers can put the two back in log order without comparing cursors.
+  size_t position = 0;
+};
+
+// Callbacks and unreadable entries of one read or claim.
+struct Batch {
   // Matching callbacks in cursor order, cursor and stored enrichment set.
   std::vector<v1::Callback> callbacks;
+  // Entries that could not be decoded, in cursor order. They are returned
+  // whatever the filter (their fields are unknown) except for its time
+  // range when the store knows their receive time.
+  std::vector<UnreadableEntry> unreadable;
+
+  bool empty() const { return callbacks.empty() && unreadable.empty(); }
+};
+
+struct ReadResult : Batch {
   // The newest cursor examined (matching or not); empty when nothing was
   // examined. Resuming after it skips nothing that matches.
   std::string scanned_cursor;
@@ -88,9 +109,13 @@ class CallbackLog {
   // `max_outstanding` unacknowledged callbacks. New callbacks not matching
   // `filter` count as acknowledged. Every returned callback is pending until
   // acknowledged or `ack_deadline` passes.
-  virtual absl::StatusOr<std::vector<v1::Callback>> Claim(
-      absl::string_view name, absl::string_view consumer, int max_outstanding,
-      absl::Duration ack_deadline, const Filter& filter) = 0;
+  // Unreadable entries are claimed like callbacks (pending until
+  // acknowledged).
+  virtual absl::StatusOr<Batch> Claim(absl::string_view name,
+                                      absl::string_view consumer,
+                                      int max_outstanding,
+                                      absl::Duration ack_deadline,
+                                      const Filter& filter) = 0;
   // NOT_FOUND if the subscription does not exist; unknown cursors are fine.
   virtual absl::Status Acknowledge(absl::string_view name,
                                    const std::vector<std::string>& cursors) = 0;
@@ -111,6 +136,19 @@ class CallbackLog {
 // The dedup key of a callback: Jumio may send the same notification twice,
 // and a workflow execution reaches each status at most once.
 std::string DedupKey(const v1::Callback& callback);
+
+// Decodes a stored callback (the bytes Append serialized). False, with the
+// reason for UnreadableCallback.reason, when they are not one: protobuf
+// refuses them (corruption, invalid UTF-8 written by an older gateway,
+// nesting beyond protobuf's limit) or there are none.
+bool DecodeStoredCallback(absl::string_view data, v1::Callback* out,
+                          std::string* reason);
+
+// Reasons of UnreadableCallback, shared by the stores.
+inline constexpr char kUndecodableReason[] =
+    "stored data is not a Callback this gateway can decode";
+inline constexpr char kMissingDataReason[] =
+    "stored entry has no callback data";
 
 }  // namespace jumio_gateway::callbacks
 

@@ -90,8 +90,10 @@ absl::StatusOr<std::unique_ptr<CallbackComponent>> CallbackComponent::Create(
       o.public_base_url, *std::move(keys), c->log_.get());
 
   c->hub_ = std::make_unique<Hub>(c->log_.get(), Hub::Options());
+  FeedService::Options feed = o.feed;
+  feed.logger = logger;
   c->feed_ = std::make_unique<FeedService>(c->log_.get(), c->hub_.get(),
-                                           &c->stats_, o.feed);
+                                           &c->stats_, feed);
   if (enricher != nullptr) {
     c->enrichment_ = std::make_unique<EnrichmentQueue>(
         enricher, c->log_.get(), &c->stats_, o.enrichment);

@@ -92,6 +92,10 @@ class CallbackComponent {
   CallbackStats& stats() { return stats_; }
   CallbackLog* log() { return log_.get(); }
   int receiver_port() const { return receiver_->port(); }
+  // The receiver's connection-level counters; null before Start.
+  const http::ServerStats* receiver_stats() const {
+    return receiver_->server_stats();
+  }
 
  private:
   CallbackComponent() = default;

@@ -90,6 +90,35 @@ absl::StatusOr<std::string> ParsePageToken(absl::string_view token,
   return parts[1];
 }
 
+// Counts and logs the unreadable entries of `batch`: never skipped silently.
+void ReportUnreadable(const Batch& batch, CallbackStats* stats,
+                      observability::Logger* logger, absl::string_view rpc) {
+  if (batch.unreadable.empty()) return;
+  stats->unreadable.fetch_add(static_cast<int64_t>(batch.unreadable.size()));
+  if (logger == nullptr) return;
+  for (const UnreadableEntry& e : batch.unreadable) {
+    logger->Error("stored callback cannot be decoded",
+                  {{"cursor", e.entry.cursor()},
+                   {"reason", e.entry.reason()},
+                   {"rpc", std::string(rpc)}});
+  }
+}
+
+// The events of `batch` in log order.
+void AppendEvents(Batch batch, std::vector<v1::WatchCallbacksResponse>* out) {
+  size_t next_unreadable = 0;
+  for (size_t i = 0; i <= batch.callbacks.size(); ++i) {
+    while (next_unreadable < batch.unreadable.size() &&
+           batch.unreadable[next_unreadable].position <= i) {
+      *out->emplace_back().mutable_unreadable_callback() =
+          std::move(batch.unreadable[next_unreadable++].entry);
+    }
+    if (i < batch.callbacks.size()) {
+      *out->emplace_back().mutable_callback() = std::move(batch.callbacks[i]);
+    }
+  }
+}
+
 // A WatchCallbacks call that failed validation.
 class FailedWriter final
     : public grpc::ServerWriteReactor<v1::WatchCallbacksResponse> {
@@ -158,14 +187,13 @@ class WatchStream final : public Hub::Subscriber {
         seen_generation_ = generation;
         seen_acks_ = acks;
         next_claim_ = now + options_.claim_interval;
-        absl::StatusOr<std::vector<v1::Callback>> claimed = log_->Claim(
+        absl::StatusOr<Batch> claimed = log_->Claim(
             config_.subscription, config_.consumer, config_.max_outstanding,
             config_.ack_deadline, config_.filter);
         if (!claimed.ok()) return FinishWith(claimed.status());
         more_ = !claimed->empty();
-        for (v1::Callback& cb : *claimed) {
-          *out.emplace_back().mutable_callback() = std::move(cb);
-        }
+        ReportUnreadable(*claimed, stats_, options_.logger, "WatchCallbacks");
+        AppendEvents(*std::move(claimed), &out);
       }
     } else if (generation != seen_generation_ || more_) {
       seen_generation_ = generation;
@@ -174,9 +202,8 @@ class WatchStream final : public Hub::Subscriber {
       if (!r.ok()) return FinishWith(r.status());
       more_ = r->scanned >= options_.scan_batch;
       if (!r->scanned_cursor.empty()) cursor_ = r->scanned_cursor;
-      for (v1::Callback& cb : r->callbacks) {
-        *out.emplace_back().mutable_callback() = std::move(cb);
-      }
+      ReportUnreadable(*r, stats_, options_.logger, "WatchCallbacks");
+      AppendEvents(*std::move(r), &out);
     }
     if (out.empty() && now - last_send >= config_.heartbeat) {
       v1::WatchHeartbeat* hb = out.emplace_back().mutable_heartbeat();
@@ -463,16 +490,30 @@ grpc::ServerUnaryReactor* FeedService::ListCallbacks(
   constexpr int kScanBatch = 1000;
   constexpr int kMaxScans = 10;
   bool at_end = false;
-  for (int i = 0; i < kMaxScans && response->callbacks_size() < page_size;
-       ++i) {
+  // Callbacks and unreadable entries both count towards the page.
+  auto listed = [response] {
+    return response->callbacks_size() + response->unreadable_callbacks_size();
+  };
+  for (int i = 0; i < kMaxScans && listed() < page_size; ++i) {
     absl::StatusOr<ReadResult> r = log_->Read(cursor, kScanBatch, *filter);
     if (!r.ok()) return finish(r.status());
-    for (v1::Callback& cb : r->callbacks) {
-      if (response->callbacks_size() == page_size) break;
-      cursor = cb.cursor();
-      *response->add_callbacks() = std::move(cb);
+    ReportUnreadable(*r, stats_, options_.logger, "ListCallbacks");
+    // Walk the batch in log order so that a full page ends at one cursor.
+    size_t next_unreadable = 0;
+    for (size_t k = 0; k <= r->callbacks.size() && listed() < page_size; ++k) {
+      while (next_unreadable < r->unreadable.size() &&
+             r->unreadable[next_unreadable].position <= k &&
+             listed() < page_size) {
+        v1::UnreadableCallback& u = r->unreadable[next_unreadable++].entry;
+        cursor = u.cursor();
+        *response->add_unreadable_callbacks() = std::move(u);
+      }
+      if (k < r->callbacks.size() && listed() < page_size) {
+        cursor = r->callbacks[k].cursor();
+        *response->add_callbacks() = std::move(r->callbacks[k]);
+      }
     }
-    if (response->callbacks_size() == page_size) break;
+    if (listed() == page_size) break;
     if (!r->scanned_cursor.empty()) cursor = r->scanned_cursor;
     if (r->scanned < kScanBatch) {
       at_end = true;

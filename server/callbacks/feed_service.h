@@ -15,6 +15,7 @@
 #include "server/callbacks/callback_log.h"
 #include "server/callbacks/hub.h"
 #include "server/callbacks/stats.h"
+#include "server/observability/logger.h"
 
 namespace jumio_gateway::callbacks {
 
@@ -36,6 +37,9 @@ class FeedService final
     int scan_batch = 256;
     // How often a subscription stream looks for expired deliveries.
     absl::Duration claim_interval = absl::Milliseconds(500);
+    // Where unreadable log entries are reported (cursor and reason, never
+    // stored content); may be null. Must outlive the service.
+    observability::Logger* logger = nullptr;
   };
 
   // All must outlive the service (and the grpc::Server it is registered on).

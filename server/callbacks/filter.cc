@@ -69,6 +69,17 @@ bool Filter::Matches(const v1::Callback& cb) const {
   return true;
 }
 
+bool Filter::Matches(const v1::UnreadableCallback& entry) const {
+  if (!entry.has_receive_time()) return true;
+  if (start_ == absl::InfinitePast() && end_ == absl::InfiniteFuture()) {
+    return true;
+  }
+  const absl::Time t = absl::FromUnixMicros(
+      google::protobuf::util::TimeUtil::TimestampToMicroseconds(
+          entry.receive_time()));
+  return t >= start_ && t < end_;
+}
+
 std::string Filter::Fingerprint() const {
   return absl::StrCat(
       absl::StrJoin(regions_, ","), ";", absl::StrJoin(accounts_, ","), ";",

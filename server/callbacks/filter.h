@@ -31,6 +31,9 @@ class Filter {
   }
 
   bool Matches(const ::jumio::gateway::v1::Callback& callback) const;
+  // For an entry that cannot be decoded only the time range can be checked,
+  // and only when its receive time is known.
+  bool Matches(const ::jumio::gateway::v1::UnreadableCallback& entry) const;
 
   // A stable digest of the filter and time range, so that a page token can
   // tell whether the parameters changed between pages.

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -18,6 +19,12 @@ enum class ParseFailure {
   kNone,
   kMalformedJson,  // not JSON at all
   kInvalidShape,   // JSON, but not a callback we can route and verify
+  // A callback, but one that could not be stored and read back exactly:
+  // invalid UTF-8, duplicate member names, a number a double cannot hold, or
+  // nesting the stored form (protobuf, 100 levels) cannot be read back from.
+  // Refused before storage, because a stored callback that cannot be read
+  // back would also block the genuine one as a duplicate.
+  kUnstorable,
 };
 
 struct ParsedCallback {
@@ -28,6 +35,11 @@ struct ParsedCallback {
   // false when `default_region` was used.
   bool region_from_href = false;
 };
+
+// OK when `callback`, stored as the logs store it (serialized without cursor
+// and enrichment), reads back equal to itself; INVALID_ARGUMENT saying why
+// not (no values) otherwise.
+absl::Status CheckStorable(const ::jumio::gateway::v1::Callback& callback);
 
 // `receive_time` becomes Callback.receive_time.
 ParsedCallback ParseCallback(absl::string_view body,

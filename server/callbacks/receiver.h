@@ -1,17 +1,28 @@
-// The HTTP endpoint Jumio POSTs callbacks to, on its own listen address.
+// The HTTP endpoint Jumio POSTs callbacks to, on its own listen address, on
+// the event-driven server of server/http (no thread per connection: idle and
+// slow-drip connections cost a socket, and are cut by whole-head and
+// whole-body deadlines and connection caps).
+//
 // Checks run in a fixed order, cheapest and most telling first, and each
-// refusal has its own reason (stats.h): sender address, method and content
-// type, declared size, body read (size cap and a total time bound, so a
-// slow-drip sender cannot hold a thread), JSON shape, URL token. The answer is
-// 200 only once the callback is durable in the log (duplicates too: they are
-// already durable).
+// refusal has its own reason (stats.h). Everything up to the declared length
+// is decided from the request head, BEFORE a byte of the body is read (the
+// connection is closed after such a refusal, so an unread body is never
+// taken for another request):
+//   sender address (SourcePolicy), method (405 + Allow), path (404, not
+//   counted), URL token (well formed and, for id and nonce tokens, MAC
+//   valid: CallbackUrlIssuer::PreVerify), content type, declared length;
+// then the body (size cap, total time bound), then the JSON shape, then the
+// binding of the token to the body's account, then the durable append. The
+// answer is 200 only once the callback is durable in the log (duplicates too:
+// they are already durable). The append blocks (group commit), so parsing
+// and appending run on a handler pool; a request waiting for it holds no
+// thread.
 #ifndef JUMIO_GATEWAY_SERVER_CALLBACKS_RECEIVER_H_
 #define JUMIO_GATEWAY_SERVER_CALLBACKS_RECEIVER_H_
 
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -20,14 +31,8 @@
 #include "server/callbacks/source_policy.h"
 #include "server/callbacks/stats.h"
 #include "server/callbacks/token.h"
+#include "server/http/server.h"
 #include "server/observability/logger.h"
-
-namespace httplib {
-class Server;
-class Response;
-struct Request;
-class ContentReader;
-}  // namespace httplib
 
 namespace jumio_gateway::callbacks {
 
@@ -37,13 +42,23 @@ class Receiver {
     std::string host = "0.0.0.0";
     int port = 0;  // 0: any free port (see port())
     size_t max_body_bytes = 64 * 1024;
-    // The whole body must arrive within body_timeout; a stalled connection
-    // is also cut after read_timeout without data. Worst case: the sum.
+    // The whole request head must arrive within read_timeout (from accept,
+    // or from its first byte on a kept-alive connection), the whole body
+    // within body_timeout after it. Worst case: the sum.
     absl::Duration body_timeout = absl::Seconds(10);
     absl::Duration read_timeout = absl::Seconds(5);
-    // Each request holds a thread until its write is durable; group commit
-    // needs many requests in flight to fill a batch.
+    // Handler threads: parsing and the durable append run there, and group
+    // commit needs many requests in flight to fill a batch. Requests beyond
+    // them wait in a queue (holding no thread) of queue_limit; beyond that,
+    // 503 with Retry-After.
     int threads = 64;
+    size_t queue_limit = 4096;
+    // Connection caps (beyond them a new connection is closed at once).
+    // Behind an ingress every connection comes from a few proxy addresses:
+    // keep the per-source cap above the proxies' connection pool.
+    int max_connections = 4096;
+    int max_connections_per_source = 256;
+    absl::Duration idle_timeout = absl::Seconds(15);
     // Region of callbacks whose hrefs name none (e.g. from the sandbox).
     ::jumio::gateway::v1::Region default_region =
         ::jumio::gateway::v1::REGION_UNSPECIFIED;
@@ -65,17 +80,24 @@ class Receiver {
            std::function<absl::Time()> clock = absl::Now);
   ~Receiver();  // Stop()
 
-  // Binds and starts serving on a background thread.
+  // Binds and starts serving on background threads.
   absl::Status Start();
-  int port() const { return port_; }
-  // Stops accepting and waits for in-flight requests to end.
+  int port() const { return server_ == nullptr ? 0 : server_->port(); }
+  // Stops accepting and lets in-flight requests end (bounded).
   void Stop();
+  // Connection-level counters (caps, timeouts) for metrics; null before
+  // Start.
+  const http::ServerStats* server_stats() const {
+    return server_ == nullptr ? nullptr : &server_->stats();
+  }
 
  private:
-  void HandlePost(const httplib::Request& req, httplib::Response& res,
-                  const httplib::ContentReader& reader);
-  void Reject(httplib::Response& res, RejectReason reason,
-              const std::string& sender, const std::string& detail);
+  http::HeadDecision CheckHead(const http::Request& head);
+  void OnBodyError(const http::Request& head, http::BodyError error,
+                   http::Response& answer);
+  void HandlePost(http::Request req, http::Responder respond);
+  http::Response Reject(RejectReason reason, const std::string& sender,
+                        const std::string& detail);
 
   const Options options_;
   const SourcePolicy* const policy_;
@@ -85,10 +107,7 @@ class Receiver {
   observability::Logger* const logger_;
   const StoredCallback on_stored_;
   const std::function<absl::Time()> clock_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  int port_ = 0;
-  int listen_socket_ = -1;
+  std::unique_ptr<http::Server> server_;
 };
 
 }  // namespace jumio_gateway::callbacks

@@ -224,50 +224,93 @@ absl::StatusOr<AppendResult> RedisCallbackLog::Append(
   return result;
 }
 
-absl::StatusOr<std::vector<v1::Callback>> RedisCallbackLog::DecodeEntries(
-    const redisReply* entries, const redisReply* enrichments) {
+absl::Status RedisCallbackLog::DecodeEntries(
+    const redisReply* entries, const redisReply* enrichments,
+    const Filter& filter, Batch* out, std::vector<std::string>* filtered_out) {
   // Entries: [[id, [field, value, ...]], ...]; an entry deleted meanwhile may
   // come back with a nil body.
-  std::vector<v1::Callback> out;
-  if (entries->type != REDIS_REPLY_ARRAY) return out;
+  if (entries->type != REDIS_REPLY_ARRAY) return absl::OkStatus();
+  struct Decoded {
+    bool readable = false;
+    v1::Callback callback;
+    v1::UnreadableCallback unreadable;
+    size_t entry_index = 0;
+  };
+  std::vector<Decoded> decoded;
   std::vector<std::string> enrich_args = {"MGET"};
+  std::vector<size_t> enrich_targets;  // indexes into `decoded`
   for (size_t i = 0; i < entries->elements; ++i) {
     const redisReply* e = entries->element[i];
     if (e->type != REDIS_REPLY_ARRAY || e->elements != 2) continue;
     const std::string id = Str(e->element[0]);
     const redisReply* fields = e->element[1];
-    v1::Callback cb;
-    bool ok = false;
-    if (fields->type == REDIS_REPLY_ARRAY) {
-      for (size_t f = 0; f + 1 < fields->elements; f += 2) {
-        if (Str(fields->element[f]) == "d") {
-          ok = cb.ParseFromString(Str(fields->element[f + 1]));
-        }
+    if (fields->type != REDIS_REPLY_ARRAY) {
+      continue;  // deleted by retention between the range and the read
+    }
+    Decoded d;
+    d.entry_index = i;
+    std::string reason = kMissingDataReason;
+    for (size_t f = 0; f + 1 < fields->elements; f += 2) {
+      if (Str(fields->element[f]) == "d") {
+        d.readable = DecodeStoredCallback(Str(fields->element[f + 1]),
+                                          &d.callback, &reason);
       }
     }
-    if (!ok) continue;
-    cb.set_cursor(id);
-    if (enrichments != nullptr && enrichments->type == REDIS_REPLY_ARRAY &&
-        i < enrichments->elements &&
-        enrichments->element[i]->type == REDIS_REPLY_STRING) {
-      cb.mutable_enrichment()->ParseFromString(Str(enrichments->element[i]));
+    if (!d.readable) {
+      d.unreadable.set_cursor(id);
+      StreamId sid;
+      if (ParseStreamId(id, &sid)) {
+        // Redis stamps an entry id with the time it was added.
+        *d.unreadable.mutable_receive_time() =
+            google::protobuf::util::TimeUtil::MillisecondsToTimestamp(
+                static_cast<int64_t>(sid.ms));
+      }
+      d.unreadable.set_reason(reason);
+      decoded.push_back(std::move(d));
+      continue;
     }
-    enrich_args.push_back(Key(absl::StrCat("enrich:", id)));
-    out.push_back(std::move(cb));
+    d.callback.set_cursor(id);
+    if (enrichments != nullptr) {
+      if (enrichments->type == REDIS_REPLY_ARRAY && i < enrichments->elements &&
+          enrichments->element[i]->type == REDIS_REPLY_STRING &&
+          !d.callback.mutable_enrichment()->ParseFromString(
+              Str(enrichments->element[i]))) {
+        d.callback.clear_enrichment();  // optional: the callback is whole
+      }
+    } else {
+      enrich_args.push_back(Key(absl::StrCat("enrich:", id)));
+      enrich_targets.push_back(decoded.size());
+    }
+    decoded.push_back(std::move(d));
   }
-  if (!out.empty() && enrichments == nullptr) {
+  if (!enrich_targets.empty()) {
     absl::StatusOr<std::shared_ptr<Reply>> en = Command(enrich_args);
     if (en.ok() && (*en)->r->type == REDIS_REPLY_ARRAY &&
-        (*en)->r->elements == out.size()) {
-      for (size_t i = 0; i < out.size(); ++i) {
-        const redisReply* v = (*en)->r->element[i];
-        if (v->type == REDIS_REPLY_STRING) {
-          out[i].mutable_enrichment()->ParseFromString(Str(v));
+        (*en)->r->elements == enrich_targets.size()) {
+      for (size_t k = 0; k < enrich_targets.size(); ++k) {
+        const redisReply* v = (*en)->r->element[k];
+        v1::Callback& cb = decoded[enrich_targets[k]].callback;
+        if (v->type == REDIS_REPLY_STRING &&
+            !cb.mutable_enrichment()->ParseFromString(Str(v))) {
+          cb.clear_enrichment();
         }
       }
     }
   }
-  return out;
+  for (Decoded& d : decoded) {
+    if (!d.readable) {
+      if (!filter.Matches(d.unreadable)) continue;
+      UnreadableEntry entry;
+      entry.entry = std::move(d.unreadable);
+      entry.position = out->callbacks.size();
+      out->unreadable.push_back(std::move(entry));
+    } else if (filter.Matches(d.callback)) {
+      out->callbacks.push_back(std::move(d.callback));
+    } else if (filtered_out != nullptr) {
+      filtered_out->push_back(d.callback.cursor());
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status RedisCallbackLog::CheckNotExpired(absl::string_view after) {
@@ -315,12 +358,9 @@ absl::StatusOr<ReadResult> RedisCallbackLog::Read(absl::string_view after,
     result.scanned_cursor =
         Str(entries->element[entries->elements - 1]->element[0]);
   }
-  absl::StatusOr<std::vector<v1::Callback>> cbs =
-      DecodeEntries(entries, rep->element[2]);
-  if (!cbs.ok()) return cbs.status();
-  for (v1::Callback& cb : *cbs) {
-    if (filter.Matches(cb)) result.callbacks.push_back(std::move(cb));
-  }
+  absl::Status s =
+      DecodeEntries(entries, rep->element[2], filter, &result, nullptr);
+  if (!s.ok()) return s;
   return result;
 }
 
@@ -376,9 +416,11 @@ absl::Status RedisCallbackLog::EnsureSubscription(
   return Command({"HSET", Key("subs"), std::string(name), now}).status();
 }
 
-absl::StatusOr<std::vector<v1::Callback>> RedisCallbackLog::Claim(
-    absl::string_view name, absl::string_view consumer, int max_outstanding,
-    absl::Duration ack_deadline, const Filter& filter) {
+absl::StatusOr<Batch> RedisCallbackLog::Claim(absl::string_view name,
+                                              absl::string_view consumer,
+                                              int max_outstanding,
+                                              absl::Duration ack_deadline,
+                                              const Filter& filter) {
   const std::string group = absl::StrCat("g:", name);
   const std::string cons(consumer);
   absl::StatusOr<std::shared_ptr<Reply>> exists =
@@ -403,7 +445,7 @@ absl::StatusOr<std::vector<v1::Callback>> RedisCallbackLog::Claim(
     }
   }
   int room = max_outstanding - outstanding;
-  std::vector<v1::Callback> out;
+  Batch out;
   if (room <= 0) return out;
 
   // Redeliveries: entries whose last delivery is older than the deadline.
@@ -413,11 +455,11 @@ absl::StatusOr<std::vector<v1::Callback>> RedisCallbackLog::Claim(
   if (!claimed.ok()) return claimed.status();
   if ((*claimed)->r->type == REDIS_REPLY_ARRAY &&
       (*claimed)->r->elements >= 2) {
-    absl::StatusOr<std::vector<v1::Callback>> cbs =
-        DecodeEntries((*claimed)->r->element[1], nullptr);
-    if (!cbs.ok()) return cbs.status();
-    for (v1::Callback& cb : *cbs) out.push_back(std::move(cb));
-    room -= static_cast<int>(out.size());
+    // Redeliveries (unreadable entries too, until acknowledged).
+    absl::Status s = DecodeEntries((*claimed)->r->element[1], nullptr, Filter(),
+                                   &out, nullptr);
+    if (!s.ok()) return s;
+    room -= static_cast<int>(out.callbacks.size() + out.unreadable.size());
   }
   // New entries; those not matching the filter count as acknowledged.
   for (int round = 0; room > 0 && round < 4; ++round) {
@@ -430,18 +472,15 @@ absl::StatusOr<std::vector<v1::Callback>> RedisCallbackLog::Claim(
     }
     const redisReply* stream = (*fresh)->r->element[0];
     const size_t got = stream->element[1]->elements;
-    absl::StatusOr<std::vector<v1::Callback>> cbs =
-        DecodeEntries(stream->element[1], nullptr);
-    if (!cbs.ok()) return cbs.status();
+    // Unreadable entries are delivered whatever the filter; callbacks it
+    // refuses count as acknowledged.
     std::vector<std::string> ack = {"XACK", Key("log"), group};
-    for (v1::Callback& cb : *cbs) {
-      if (filter.Matches(cb)) {
-        out.push_back(std::move(cb));
-        --room;
-      } else {
-        ack.push_back(cb.cursor());
-      }
-    }
+    const size_t before = out.callbacks.size() + out.unreadable.size();
+    absl::Status decoded =
+        DecodeEntries(stream->element[1], nullptr, filter, &out, &ack);
+    if (!decoded.ok()) return decoded;
+    room -=
+        static_cast<int>(out.callbacks.size() + out.unreadable.size() - before);
     if (ack.size() > 3) {
       absl::Status s = Command(ack).status();
       if (!s.ok()) return s;

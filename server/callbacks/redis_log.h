@@ -56,9 +56,10 @@ class RedisCallbackLog final : public CallbackLog {
       const v1::CallbackEnrichment& enrichment) override;
   absl::Status EnsureSubscription(absl::string_view name,
                                   absl::string_view start_after) override;
-  absl::StatusOr<std::vector<v1::Callback>> Claim(
-      absl::string_view name, absl::string_view consumer, int max_outstanding,
-      absl::Duration ack_deadline, const Filter& filter) override;
+  absl::StatusOr<Batch> Claim(absl::string_view name,
+                              absl::string_view consumer, int max_outstanding,
+                              absl::Duration ack_deadline,
+                              const Filter& filter) override;
   absl::Status Acknowledge(absl::string_view name,
                            const std::vector<std::string>& cursors) override;
   absl::Status PutBinding(absl::string_view nonce,
@@ -80,8 +81,14 @@ class RedisCallbackLog final : public CallbackLog {
       const std::vector<std::string>& args);
   std::string Key(absl::string_view suffix) const;
   absl::Status CheckNotExpired(absl::string_view after);
-  absl::StatusOr<std::vector<v1::Callback>> DecodeEntries(
-      const redisReply* entries, const redisReply* enrichments);
+  // Decodes stream entries into `out` (callbacks matching `filter` and
+  // unreadable entries, in log order). Cursors of callbacks `filter` refused
+  // go to `filtered_out` when not null. `enrichments` are the entries'
+  // enrichment values when the caller fetched them already (else nullptr).
+  absl::Status DecodeEntries(const redisReply* entries,
+                             const redisReply* enrichments,
+                             const Filter& filter, Batch* out,
+                             std::vector<std::string>* filtered_out);
 
   const Options options_;
   bool fsync_always_ = false;

@@ -120,18 +120,41 @@ absl::StatusOr<int64_t> ParseCursor(absl::string_view cursor,
   return v;
 }
 
-// Decodes a row's data and enrichment columns into a Callback with its cursor.
-absl::StatusOr<v1::Callback> Decode(int64_t seq, const std::string& data,
-                                    const std::string* enrichment) {
+// Decodes a row's data and enrichment columns into a Callback with its
+// cursor, or into the UnreadableCallback that stands for it.
+bool Decode(int64_t seq, const std::string& data, const std::string* enrichment,
+            int64_t receive_us, v1::Callback* cb,
+            v1::UnreadableCallback* unreadable) {
+  std::string reason;
+  if (!DecodeStoredCallback(data, cb, &reason)) {
+    unreadable->set_cursor(absl::StrCat(seq));
+    *unreadable->mutable_receive_time() =
+        google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(receive_us);
+    unreadable->set_reason(reason);
+    return false;
+  }
+  cb->set_cursor(absl::StrCat(seq));
+  if (enrichment != nullptr &&
+      !cb->mutable_enrichment()->ParseFromString(*enrichment)) {
+    // The enrichment is optional: a callback without it is still whole.
+    cb->clear_enrichment();
+  }
+  return true;
+}
+
+// Adds one decoded row to `batch`, in log order.
+void AddRow(int64_t seq, const std::string& data, const std::string* enrichment,
+            int64_t receive_us, const Filter& filter, Batch* batch) {
   v1::Callback cb;
-  if (!cb.ParseFromString(data)) {
-    return absl::DataLossError(absl::StrCat("callback ", seq, " unreadable"));
+  UnreadableEntry entry;
+  if (!Decode(seq, data, enrichment, receive_us, &cb, &entry.entry)) {
+    if (filter.Matches(entry.entry)) {
+      entry.position = batch->callbacks.size();
+      batch->unreadable.push_back(std::move(entry));
+    }
+    return;
   }
-  cb.set_cursor(absl::StrCat(seq));
-  if (enrichment != nullptr) {
-    cb.mutable_enrichment()->ParseFromString(*enrichment);
-  }
-  return cb;
+  if (filter.Matches(cb)) batch->callbacks.push_back(std::move(cb));
 }
 
 int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
@@ -326,9 +349,10 @@ absl::StatusOr<ReadResult> SqliteCallbackLog::Read(absl::string_view after,
     if (!floor.ok()) return floor.status();
     if (*after_seq < *floor) return CursorExpired(*floor);
   }
-  Stmt s(reader_db_,
-         "SELECT seq, data, enrichment FROM callbacks WHERE seq > ? "
-         "ORDER BY seq LIMIT ?");
+  Stmt s(
+      reader_db_,
+      "SELECT seq, data, enrichment, receive_us FROM callbacks WHERE seq > ? "
+      "ORDER BY seq LIMIT ?");
   if (!s.ok()) return Unavailable(reader_db_, "prepare");
   s.Bind(1, *after_seq).Bind(2, static_cast<int64_t>(scan_limit));
   ReadResult result;
@@ -340,10 +364,9 @@ absl::StatusOr<ReadResult> SqliteCallbackLog::Read(absl::string_view after,
     std::string enrichment;
     const bool has_enrichment = !s.IsNull(2);
     if (has_enrichment) enrichment = s.Text(2);
-    absl::StatusOr<v1::Callback> cb =
-        Decode(seq, s.Text(1), has_enrichment ? &enrichment : nullptr);
-    if (!cb.ok()) continue;  // never block the feed on one bad row
-    if (filter.Matches(*cb)) result.callbacks.push_back(*std::move(cb));
+    // A bad row never blocks the feed, and is never skipped silently.
+    AddRow(seq, s.Text(1), has_enrichment ? &enrichment : nullptr, s.Int(3),
+           filter, &result);
   }
   if (rc != SQLITE_DONE) return Unavailable(reader_db_, "read");
   return result;
@@ -408,14 +431,16 @@ absl::Status SqliteCallbackLog::EnsureSubscription(
   });
 }
 
-absl::StatusOr<std::vector<v1::Callback>> SqliteCallbackLog::Claim(
-    absl::string_view name, absl::string_view consumer, int max_outstanding,
-    absl::Duration ack_deadline, const Filter& filter) {
+absl::StatusOr<Batch> SqliteCallbackLog::Claim(absl::string_view name,
+                                               absl::string_view consumer,
+                                               int max_outstanding,
+                                               absl::Duration ack_deadline,
+                                               const Filter& filter) {
   const int64_t now = Micros(options_.clock());
   const int64_t deadline = now + absl::ToInt64Microseconds(ack_deadline);
-  std::vector<v1::Callback> out;
+  Batch out;
   absl::Status s = Write([&](sqlite3* db) -> absl::Status {
-    out.clear();
+    out = Batch();
     Stmt sub(db, "SELECT position FROM subscriptions WHERE name = ?");
     if (!sub.ok()) return Unavailable(db, "prepare");
     sub.Bind(1, name);
@@ -433,7 +458,9 @@ absl::StatusOr<std::vector<v1::Callback>> SqliteCallbackLog::Claim(
     int64_t room = max_outstanding - count.Int(0);
     if (room <= 0) return absl::OkStatus();
 
-    Stmt load(db, "SELECT data, enrichment FROM callbacks WHERE seq = ?");
+    Stmt load(db,
+              "SELECT data, enrichment, receive_us FROM callbacks WHERE seq = "
+              "?");
     Stmt take(db,
               "UPDATE pending SET consumer = ?, deadline_us = ? "
               "WHERE name = ? AND seq = ?");
@@ -464,18 +491,19 @@ absl::StatusOr<std::vector<v1::Callback>> SqliteCallbackLog::Claim(
       std::string enrichment;
       const bool has = !load.IsNull(1);
       if (has) enrichment = load.Text(1);
-      absl::StatusOr<v1::Callback> cb =
-          Decode(seq, load.Text(0), has ? &enrichment : nullptr);
       take.Reset();
       take.Bind(1, consumer).Bind(2, deadline).Bind(3, name).Bind(4, seq);
       if (take.Step() != SQLITE_DONE) return Unavailable(db, "claim");
-      if (cb.ok()) out.push_back(*std::move(cb));
+      // Pending entries were delivered before: redeliver unreadable ones
+      // too, until acknowledged.
+      AddRow(seq, load.Text(0), has ? &enrichment : nullptr, load.Int(2),
+             Filter(), &out);
       --room;
     }
     if (room > 0) {
       Stmt next(db,
-                "SELECT seq, data, enrichment FROM callbacks WHERE seq > ? "
-                "ORDER BY seq LIMIT ?");
+                "SELECT seq, data, enrichment, receive_us FROM callbacks "
+                "WHERE seq > ? ORDER BY seq LIMIT ?");
       Stmt add(db,
                "INSERT OR REPLACE INTO pending (name, seq, consumer, "
                "deadline_us) VALUES (?, ?, ?, ?)");
@@ -487,14 +515,15 @@ absl::StatusOr<std::vector<v1::Callback>> SqliteCallbackLog::Claim(
         std::string enrichment;
         const bool has = !next.IsNull(2);
         if (has) enrichment = next.Text(2);
-        absl::StatusOr<v1::Callback> cb =
-            Decode(seq, next.Text(1), has ? &enrichment : nullptr);
-        // Non-matching callbacks count as acknowledged for this group.
-        if (!cb.ok() || !filter.Matches(*cb)) continue;
+        // Non-matching callbacks count as acknowledged for this group;
+        // unreadable entries are delivered whatever the filter.
+        const size_t before = out.callbacks.size() + out.unreadable.size();
+        AddRow(seq, next.Text(1), has ? &enrichment : nullptr, next.Int(3),
+               filter, &out);
+        if (out.callbacks.size() + out.unreadable.size() == before) continue;
         add.Reset();
         add.Bind(1, name).Bind(2, seq).Bind(3, consumer).Bind(4, deadline);
         if (add.Step() != SQLITE_DONE) return Unavailable(db, "pending");
-        out.push_back(*std::move(cb));
         --room;
       }
     }

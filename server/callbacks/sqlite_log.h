@@ -52,9 +52,10 @@ class SqliteCallbackLog final : public CallbackLog {
       const v1::CallbackEnrichment& enrichment) override;
   absl::Status EnsureSubscription(absl::string_view name,
                                   absl::string_view start_after) override;
-  absl::StatusOr<std::vector<v1::Callback>> Claim(
-      absl::string_view name, absl::string_view consumer, int max_outstanding,
-      absl::Duration ack_deadline, const Filter& filter) override;
+  absl::StatusOr<Batch> Claim(absl::string_view name,
+                              absl::string_view consumer, int max_outstanding,
+                              absl::Duration ack_deadline,
+                              const Filter& filter) override;
   absl::Status Acknowledge(absl::string_view name,
                            const std::vector<std::string>& cursors) override;
   absl::Status PutBinding(absl::string_view nonce,

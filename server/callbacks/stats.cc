@@ -20,6 +20,8 @@ const char* RejectReasonName(RejectReason reason) {
       return "malformed_json";
     case RejectReason::kInvalidShape:
       return "invalid_shape";
+    case RejectReason::kUnstorable:
+      return "unstorable";
     case RejectReason::kBadToken:
       return "bad_token";
     case RejectReason::kTokenUnbound:
@@ -50,6 +52,7 @@ int RejectReasonHttpStatus(RejectReason reason) {
       return 408;
     case RejectReason::kMalformedJson:
     case RejectReason::kInvalidShape:
+    case RejectReason::kUnstorable:
       return 400;
     case RejectReason::kStoreUnavailable:
     case RejectReason::kCount:

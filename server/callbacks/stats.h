@@ -26,9 +26,14 @@ enum class RejectReason {
   kBodyTimeout,           // 408: body not complete in time (slow drip)
   kMalformedJson,         // 400
   kInvalidShape,          // 400: JSON, but not a callback
-  kBadToken,              // 403: missing, forged, or another account's
-  kTokenUnbound,          // 403: issued, but never bound to an account
-  kStoreUnavailable,      // 503: could not be made durable
+  // 400: a callback that could not be stored and read back exactly (invalid
+  // UTF-8, duplicate member names, a number a double cannot hold, too deep
+  // for the stored form). Refused before storage: once stored it would be
+  // unreadable and would block the genuine callback as a duplicate.
+  kUnstorable,
+  kBadToken,          // 403: missing, forged, or another account's
+  kTokenUnbound,      // 403: issued, but never bound to an account
+  kStoreUnavailable,  // 503: could not be made durable
   kCount,
 };
 
@@ -44,6 +49,9 @@ struct CallbackStats {
       rejected{};
   std::atomic<int64_t> delivered{0};    // callbacks written to subscribers
   std::atomic<int64_t> subscribers{0};  // open WatchCallbacks streams
+  // Stored entries a read (ListCallbacks, WatchCallbacks) found it cannot
+  // decode, counted at each encounter: any growth means results are at risk.
+  std::atomic<int64_t> unreadable{0};
   std::atomic<int64_t> enriched{0};
   std::atomic<int64_t> enrichment_failures{0};
 

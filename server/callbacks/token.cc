@@ -46,6 +46,14 @@ bool IsBase64Url(absl::string_view s) {
   return true;
 }
 
+bool IsAccountId(absl::string_view id) {
+  if (id.empty() || id.size() > kMaxTokenAccountIdLength) return false;
+  for (char c : id) {
+    if (!absl::ascii_isalnum(c) && c != '-') return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 const char* TokenVerdictName(TokenVerdict verdict) {
@@ -121,6 +129,12 @@ std::string CallbackUrlIssuer::AccountMac(size_t key,
       keys_.Mac(key, absl::StrCat("acct:", account_id)).substr(0, kMacBytes));
 }
 
+std::string CallbackUrlIssuer::IdMac(size_t key,
+                                     absl::string_view account_id) const {
+  return Encode(keys_.Mac(key, absl::StrCat("acct-id:", account_id))
+                    .substr(0, kMacBytes));
+}
+
 std::string CallbackUrlIssuer::NonceMac(size_t key,
                                         absl::string_view nonce) const {
   return Encode(
@@ -156,41 +170,91 @@ absl::Status CallbackUrlIssuer::Bind(absl::string_view binding_handle,
 
 std::string CallbackUrlIssuer::UrlForAccount(
     absl::string_view account_id) const {
-  return absl::StrCat(base_, kCallbackPathPrefix, "a",
-                      AccountMac(0, account_id));
+  if (!IsAccountId(account_id)) {
+    // Cannot be carried in the URL; never happens with Jumio's UUIDs.
+    return absl::StrCat(base_, kCallbackPathPrefix, "a",
+                        AccountMac(0, account_id));
+  }
+  return absl::StrCat(base_, kCallbackPathPrefix, "i", account_id, "_",
+                      IdMac(0, account_id));
+}
+
+namespace {
+
+// The parts of a token, split by kind; kind 0 when malformed.
+struct TokenParts {
+  char kind = 0;
+  absl::string_view account_id;  // 'i'
+  absl::string_view nonce;       // 'n'
+  absl::string_view mac;         // every kind
+};
+
+TokenParts Split(absl::string_view token) {
+  TokenParts p;
+  if (token.empty()) return p;
+  const char kind = token[0];
+  const absl::string_view rest = token.substr(1);
+  if (kind == 'a') {
+    if (rest.size() != kEncodedLen || !IsBase64Url(rest)) return p;
+    p.mac = rest;
+  } else if (kind == 'n') {
+    if (rest.size() != 2 * kEncodedLen || !IsBase64Url(rest)) return p;
+    p.nonce = rest.substr(0, kEncodedLen);
+    p.mac = rest.substr(kEncodedLen);
+  } else if (kind == 'i') {
+    // "<id>_<mac>": the MAC is the last 22 characters (it may itself hold
+    // '_'), the separator the one before.
+    if (rest.size() < kEncodedLen + 2) return p;
+    const size_t sep = rest.size() - kEncodedLen - 1;
+    if (rest[sep] != '_') return p;
+    p.account_id = rest.substr(0, sep);
+    p.mac = rest.substr(sep + 1);
+    if (!IsAccountId(p.account_id) || !IsBase64Url(p.mac)) return p;
+  } else {
+    return p;
+  }
+  p.kind = kind;
+  return p;
+}
+
+}  // namespace
+
+TokenVerdict CallbackUrlIssuer::PreVerify(absl::string_view token) const {
+  const TokenParts p = Split(token);
+  if (p.kind == 0) return TokenVerdict::kMalformed;
+  if (p.kind == 'a') return TokenVerdict::kOk;  // names no account: later
+  for (size_t k = 0; k < keys_.size(); ++k) {
+    const std::string expected =
+        p.kind == 'i' ? IdMac(k, p.account_id) : NonceMac(k, p.nonce);
+    if (ConstantTimeEqual(p.mac, expected)) return TokenVerdict::kOk;
+  }
+  return TokenVerdict::kBadMac;
 }
 
 TokenVerdict CallbackUrlIssuer::Verify(absl::string_view token,
                                        absl::string_view account_id,
                                        v1::Region* bound_region) const {
-  if (token.empty() || !IsBase64Url(token.substr(1))) {
-    return TokenVerdict::kMalformed;
-  }
-  const char kind = token[0];
-  absl::string_view rest = token.substr(1);
-  if (kind == 'a') {
-    if (rest.size() != kEncodedLen) return TokenVerdict::kMalformed;
-    // An account token carries no id, so "wrong account" and "forged" look
+  const TokenParts p = Split(token);
+  if (p.kind == 0) return TokenVerdict::kMalformed;
+  if (p.kind == 'a') {
+    // A legacy token carries no id, so "wrong account" and "forged" look
     // the same: the MAC does not match this account under any key.
     for (size_t k = 0; k < keys_.size(); ++k) {
-      if (ConstantTimeEqual(rest, AccountMac(k, account_id))) {
+      if (ConstantTimeEqual(p.mac, AccountMac(k, account_id))) {
         return TokenVerdict::kOk;
       }
     }
     return TokenVerdict::kBadMac;
   }
-  if (kind != 'n' || rest.size() != 2 * kEncodedLen) {
-    return TokenVerdict::kMalformed;
-  }
-  const absl::string_view nonce = rest.substr(0, kEncodedLen);
-  const absl::string_view mac = rest.substr(kEncodedLen);
-  bool mac_ok = false;
-  for (size_t k = 0; k < keys_.size() && !mac_ok; ++k) {
-    mac_ok = ConstantTimeEqual(mac, NonceMac(k, nonce));
+  const TokenVerdict pre = PreVerify(token);
+  if (pre != TokenVerdict::kOk) return pre;
+  if (p.kind == 'i') {
+    return ConstantTimeEqual(p.account_id, account_id)
+               ? TokenVerdict::kOk
+               : TokenVerdict::kAccountMismatch;
   }
   // Only a MAC-valid token reaches the store: guessing costs no lookups.
-  if (!mac_ok) return TokenVerdict::kBadMac;
-  absl::StatusOr<absl::optional<Binding>> binding = log_->GetBinding(nonce);
+  absl::StatusOr<absl::optional<Binding>> binding = log_->GetBinding(p.nonce);
   if (!binding.ok()) return TokenVerdict::kStoreError;
   if (!binding->has_value()) return TokenVerdict::kUnbound;
   if (!ConstantTimeEqual((*binding)->account_id, account_id)) {

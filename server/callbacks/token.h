@@ -5,13 +5,24 @@
 // does not belong to the account in its body is rejected, even from an allowed
 // address.
 //
-// Two token kinds:
-//  * account token "a<mac>": mac = HMAC(key, "acct:" + account id). For an
-//    account update the id is known, so nothing needs storing.
+// Three token kinds. The receiver checks the token from the URL alone
+// (PreVerify) before it reads a byte of the body, and binds it to the body's
+// account (Verify) after parsing:
+//  * id token "i<account id>_<mac>": mac = HMAC(key, "acct-id:" + account
+//    id). Issued for every account update since issue 9: it is fully
+//    verified before the body (the id it carries is authentic), and after the
+//    parse the body's account id must equal it. Needs no storage.
 //  * nonce token "n<nonce><mac>": mac = HMAC(key, "nonce:" + nonce). For an
 //    account create the id is only known from Jumio's response, so the caller
 //    binds the nonce to (region, account id) afterwards, in the callback log,
-//    where every replica can see it.
+//    where every replica can see it. The MAC is verified before the body; the
+//    binding (a store read) after the parse.
+//  * legacy account token "a<mac>": mac = HMAC(key, "acct:" + account id).
+//    No longer issued, still accepted so that callback URLs already
+//    registered at Jumio keep working. It names no account, so only its
+//    format can be checked before the body; its MAC after the parse.
+// Account ids that cannot be carried ([A-Za-z0-9-], at most
+// kMaxTokenAccountIdLength) get the legacy form; Jumio's are UUIDs.
 // Keys rotate: the first key signs, every listed key verifies (current and
 // previous), so URLs issued before a rotation keep working.
 #ifndef JUMIO_GATEWAY_SERVER_CALLBACKS_TOKEN_H_
@@ -82,8 +93,17 @@ class CallbackUrlIssuer {
   // For an account update: needs no storage.
   std::string UrlForAccount(absl::string_view account_id) const;
 
-  // Checks `token` (the last path segment) against the callback's account.
-  // For a bound nonce token, `*bound_region` is set to the binding's region.
+  // What the token alone proves, before the body is read: kOk when it is
+  // well formed and (id and nonce tokens) its MAC verifies, else kMalformed
+  // or kBadMac. Pure computation: no store access, so it may run on an I/O
+  // thread.
+  TokenVerdict PreVerify(absl::string_view token) const;
+
+  // Checks `token` (the last path segment) against the callback's account:
+  // everything PreVerify does, then the binding (kAccountMismatch, kUnbound,
+  // kStoreError; a legacy token whose MAC does not match this account is
+  // kBadMac). For a bound nonce token, `*bound_region` is set to the
+  // binding's region. May read the store (nonce tokens).
   TokenVerdict Verify(absl::string_view token, absl::string_view account_id,
                       ::jumio::gateway::v1::Region* bound_region) const;
 
@@ -91,12 +111,17 @@ class CallbackUrlIssuer {
 
  private:
   std::string AccountMac(size_t key, absl::string_view account_id) const;
+  std::string IdMac(size_t key, absl::string_view account_id) const;
   std::string NonceMac(size_t key, absl::string_view nonce) const;
 
   std::string base_;
   HmacKeyring keys_;
   CallbackLog* log_;
 };
+
+// The longest account id an id token carries: the receiver's route allows
+// tokens of up to 128 characters ("i" + id + "_" + 22).
+inline constexpr size_t kMaxTokenAccountIdLength = 104;
 
 // The path prefix the receiver serves; the token follows it.
 inline constexpr char kCallbackPathPrefix[] = "/callbacks/v1/";

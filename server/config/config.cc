@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "rapidjson/document.h"
-#include "rapidjson/error/en.h"
+#include "server/core/json.h"
 
 namespace jumio_gateway::config {
 namespace {
@@ -154,6 +154,26 @@ const std::map<std::string, Setter>& Setters() {
        [](const std::string& v, GatewayConfig& c) {
          return ParseByteLimit(v, c.max_pdf_bytes);
        }},
+      {"upload_buffer_budget_bytes",
+       [](const std::string& v, GatewayConfig& c) {
+         if (!absl::SimpleAtoi(v, &c.upload_buffer_budget_bytes) ||
+             c.upload_buffer_budget_bytes < (int64_t{1} << 20) ||
+             c.upload_buffer_budget_bytes > (int64_t{1} << 40)) {
+           return absl::InvalidArgumentError(
+               "must be a byte count from 1048576 (1 MiB) to 2^40");
+         }
+         return absl::OkStatus();
+       }},
+      {"max_concurrent_uploads",
+       [](const std::string& v, GatewayConfig& c) {
+         if (!absl::SimpleAtoi(v, &c.max_concurrent_uploads) ||
+             c.max_concurrent_uploads < 1 ||
+             c.max_concurrent_uploads > 100000) {
+           return absl::InvalidArgumentError(
+               "must be a number from 1 to 100000");
+         }
+         return absl::OkStatus();
+       }},
       {"allow_loopback_http_callbacks",
        [](const std::string& v, GatewayConfig& c) {
          if (v != "true" && v != "false") {
@@ -202,11 +222,10 @@ absl::Status ParseConfigFile(
     std::map<std::string, std::map<std::string, std::string>>& overrides) {
   const std::string origin = absl::StrCat("file ", sources.config_file_name);
   rapidjson::Document doc;
-  doc.Parse(sources.config_file_json.c_str(), sources.config_file_json.size());
-  if (doc.HasParseError()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        origin, ": not valid JSON at offset ", doc.GetErrorOffset(), ": ",
-        rapidjson::GetParseError_En(doc.GetParseError())));
+  if (absl::Status parsed = core::ParseJson(sources.config_file_json, &doc);
+      !parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(origin, ": ", parsed.message()));
   }
   if (!doc.IsObject()) {
     return absl::InvalidArgumentError(

@@ -87,6 +87,18 @@ struct GatewayConfig {
   // MB PDFs).
   int64_t max_image_bytes = 5 * 1000 * 1000;
   int64_t max_pdf_bytes = 15 * 1000 * 1000;
+  // Bytes of part data all uploads (and downloads) together may hold in
+  // memory; an upload that does not fit is refused at once with
+  // RESOURCE_EXHAUSTED and RetryInfo. The default is a quarter of the 1 GiB
+  // memory limit of the production pods (deploy/kubernetes): the rest is the
+  // process's own ~50 MB, gRPC's and libcurl's transport buffers (which grow
+  // with the number of streams, not with the budget) and headroom for the
+  // callback path; smaller pods set it lower in their gateway.json.
+  int64_t upload_buffer_budget_bytes = int64_t{256} << 20;
+  // Upload streams that may be open at once, whatever their size: each holds
+  // gRPC and curl buffers of its own. 64 is about the number of 5 MB images
+  // the default budget holds.
+  int max_concurrent_uploads = 64;
   // Let callbackUrl be http:// on a loopback address: for the sandbox on the
   // same machine only.
   bool allow_loopback_http_callbacks = false;

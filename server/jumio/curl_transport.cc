@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <limits>
 #include <mutex>
 #include <string>
@@ -17,12 +19,14 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/types/optional.h"
 
 namespace jumio_gateway::jumio {
 namespace {
@@ -150,6 +154,9 @@ struct Transfer {
   curl_slist* header_list = nullptr;
   HttpResponse response;
   bool body_too_large = false;
+  // Where the request body is read from next, when it is not one flat piece.
+  absl::optional<absl::Cord::CharIterator> read_at;
+  size_t read_remaining = 0;
   char error[CURL_ERROR_SIZE] = {};
 
   ~Transfer() { curl_slist_free_all(header_list); }
@@ -290,6 +297,40 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
   }
   transfer->response.body.append(data, length);
   return length;
+}
+
+// Feeds a request body that is not flat (a Cord of several chunks) to libcurl
+// piece by piece, so that it is never copied into one buffer.
+size_t OnRead(char* buffer, size_t size, size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  const size_t want = size * count;
+  size_t copied = 0;
+  while (copied < want && transfer->read_remaining > 0) {
+    const absl::string_view chunk =
+        absl::Cord::ChunkRemaining(*transfer->read_at);
+    const size_t n =
+        std::min({chunk.size(), want - copied, transfer->read_remaining});
+    std::memcpy(buffer + copied, chunk.data(), n);
+    absl::Cord::Advance(&*transfer->read_at, n);
+    transfer->read_remaining -= n;
+    copied += n;
+  }
+  return copied;
+}
+
+// libcurl rewinds the body when it must send it again (a reused connection
+// that turned out dead, a redirect, HTTP/2 REFUSED_STREAM).
+int OnSeek(void* user, curl_off_t offset, int origin) {
+  auto* transfer = static_cast<Transfer*>(user);
+  const absl::Cord& body = transfer->request.body;
+  if (origin != SEEK_SET || offset < 0 ||
+      static_cast<uint64_t>(offset) > body.size()) {
+    return CURL_SEEKFUNC_CANTSEEK;
+  }
+  transfer->read_at = body.char_begin();
+  absl::Cord::Advance(&*transfer->read_at, static_cast<size_t>(offset));
+  transfer->read_remaining = body.size() - static_cast<size_t>(offset);
+  return CURL_SEEKFUNC_OK;
 }
 
 }  // namespace
@@ -506,7 +547,20 @@ class CurlMultiTransport::Worker {
         // Size given explicitly: bodies are binary (images) and may hold NUL.
         set(CURLOPT_POSTFIELDSIZE_LARGE,
             static_cast<curl_off_t>(request.body.size()));
-        set(CURLOPT_POSTFIELDS, request.body.data());
+        static constexpr char kEmpty[] = "";
+        if (absl::optional<absl::string_view> flat = request.body.TryFlat()) {
+          // One piece: libcurl sends it from where it is.
+          set(CURLOPT_POSTFIELDS, flat->empty() ? kEmpty : flat->data());
+        } else {
+          // Several pieces (an upload assembled from chunks): read in place.
+          transfer.read_at = request.body.char_begin();
+          transfer.read_remaining = request.body.size();
+          set(CURLOPT_POST, 1L);
+          set(CURLOPT_READFUNCTION, &OnRead);
+          set(CURLOPT_READDATA, static_cast<void*>(&transfer));
+          set(CURLOPT_SEEKFUNCTION, &OnSeek);
+          set(CURLOPT_SEEKDATA, static_cast<void*>(&transfer));
+        }
       }
     }
     if (!options_.user_agent.empty() &&
@@ -696,7 +750,10 @@ TransferId CurlMultiTransport::Send(HttpRequest request, Callback done) {
   transfer->request = std::move(request);
   transfer->done = std::move(done);
   transfer->url = *std::move(url);
-  transfer->max_body = options_.max_response_bytes;
+  transfer->max_body = transfer->request.max_response_bytes == 0
+                           ? options_.max_response_bytes
+                           : std::min(transfer->request.max_response_bytes,
+                                      options_.max_response_bytes);
   workers_[chosen]->Submit(std::move(transfer));
   return id;
 }

@@ -14,6 +14,7 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/cord.h"
 #include "absl/time/time.h"
 
 namespace jumio_gateway::jumio {
@@ -24,7 +25,13 @@ struct HttpRequest {
   std::string method;  // GET, POST, PUT, DELETE
   std::string url;     // absolute; never logged with credentials in it
   HttpHeaders headers;
-  std::string body;
+  // A Cord so that copies share the bytes: a 15 MB upload assembled from the
+  // caller's chunks reaches the socket without ever being copied whole (the
+  // transport reads it chunk by chunk, and a retry reuses it).
+  absl::Cord body;
+  // A response body beyond this aborts the transfer (INTERNAL); 0 means the
+  // transport's own limit. Lets a caller bound what one transfer may buffer.
+  size_t max_response_bytes = 0;
   // The transfer is aborted when this passes (DEADLINE_EXCEEDED). Comes from
   // the caller's gRPC deadline, capped by the gateway's per-attempt timeout.
   absl::Time deadline = absl::InfiniteFuture();

@@ -79,7 +79,8 @@ class JumioClient::Operation
     if (!call_.request_id.empty()) {
       request.headers.emplace_back("X-Request-ID", call_.request_id);
     }
-    request.body = call_.body;
+    request.body = call_.body;  // shares the bytes
+    request.max_response_bytes = call_.max_response_bytes;
     authorization_ = authorization;
 
     bool cancelled;
@@ -126,7 +127,8 @@ class JumioClient::Operation
         absl::MutexLock lock(&mu_);
         started = started_;
       }
-      client_->observer_(call_, http_status, client_->clock_() - started);
+      client_->observer_(call_, http_status, client_->clock_() - started,
+                         response.ok() ? absl::OkStatus() : response.status());
     }
     if (!response.ok()) {
       Finish(

@@ -12,6 +12,7 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/cord.h"
 #include "absl/time/time.h"
 #include "server/config/config.h"
 #include "server/jumio/http_transport.h"
@@ -28,7 +29,8 @@ struct JumioCall {
   // Route template for metrics and errors ("account_create", ...): never
   // contains ids.
   std::string endpoint;
-  std::string body;
+  // Shared, not copied, on the way to the transport (see HttpRequest::body).
+  absl::Cord body;
   std::string content_type;  // for bodies; empty when there is none
   std::string accept = "application/json";
   absl::Time deadline = absl::InfiniteFuture();
@@ -40,6 +42,9 @@ struct JumioCall {
   // The caller's request id, sent as X-Request-ID so that one call can be
   // followed from the caller through the gateway's logs to Jumio's support.
   std::string request_id;
+  // Largest response body accepted (HttpRequest::max_response_bytes); 0 is
+  // the transport's limit.
+  size_t max_response_bytes = 0;
 };
 
 // Cancels a call that is still running (its callback then gets CANCELLED).
@@ -54,10 +59,13 @@ class JumioClient {
   // OK only for a 2xx answer; every other outcome is an error from
   // upstream_errors.h.
   using Callback = absl::AnyInvocable<void(absl::StatusOr<HttpResponse>) &&>;
-  // Told about every HTTP attempt (for metrics): the call, the HTTP status (0
-  // when none) and how long it took.
+  // Told about every HTTP attempt (for metrics and the log): the call, the
+  // HTTP status (0 when none), how long it took and, when there was no HTTP
+  // answer, the transport's error (which names the host and port: for the
+  // operator's log only).
   using Observer = std::function<void(const JumioCall& call, int http_status,
-                                      absl::Duration elapsed)>;
+                                      absl::Duration elapsed,
+                                      const absl::Status& transport_error)>;
   using Clock = std::function<absl::Time()>;
 
   // All pointers must outlive the client; the transport must be drained before

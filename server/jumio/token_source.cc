@@ -5,6 +5,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "rapidjson/document.h"
+#include "server/core/json.h"
 #include "server/errors/errors.h"
 
 namespace jumio_gateway::jumio {
@@ -151,10 +152,17 @@ void OAuth2TokenSource::FinishFetch(const std::string& region,
                        "Jumio token host failed", region, response->status);
   } else {
     rapidjson::Document doc;
-    doc.Parse(response->body.c_str(), response->body.size());
-    if (doc.HasParseError() || !doc.IsObject() ||
-        !doc.HasMember("access_token") || !doc["access_token"].IsString() ||
-        !doc.HasMember("expires_in") || !doc["expires_in"].IsNumber()) {
+    // The body holds the access token: the parser's errors never echo it.
+    const absl::Status parsed = core::ParseJson(response->body, &doc);
+    if (!parsed.ok()) {
+      result = AuthError(absl::StatusCode::kInternal,
+                         v1::ERROR_REASON_UPSTREAM_MALFORMED,
+                         absl::StrCat("Jumio token response is not readable: ",
+                                      parsed.message()),
+                         region, 200);
+    } else if (!doc.IsObject() || !doc.HasMember("access_token") ||
+               !doc["access_token"].IsString() ||
+               !doc.HasMember("expires_in") || !doc["expires_in"].IsNumber()) {
       result = AuthError(absl::StatusCode::kInternal,
                          v1::ERROR_REASON_UPSTREAM_MALFORMED,
                          "Jumio token response is not readable", region, 200);

@@ -5,6 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "rapidjson/document.h"
+#include "server/core/json.h"
 #include "server/errors/errors.h"
 
 namespace jumio_gateway::jumio {
@@ -32,8 +33,7 @@ absl::Duration RetryAfter(const HttpResponse& response) {
 // into the message.
 std::string RejectedField(const std::string& body) {
   rapidjson::Document doc;
-  doc.Parse(body.c_str(), body.size());
-  if (doc.HasParseError() || !doc.IsObject()) return "";
+  if (!core::ParseJson(body, &doc).ok() || !doc.IsObject()) return "";
   for (const char* key : {"field", "fieldName", "parameter"}) {
     if (doc.HasMember(key) && doc[key].IsString()) {
       std::string field = doc[key].GetString();
@@ -120,9 +120,13 @@ absl::Status StatusFromTransport(const absl::Status& transport_error,
                            v1::ERROR_REASON_INTERNAL, "call cancelled",
                            metadata);
     default: {
+      // The transport's own text names the host and port it tried (and
+      // libcurl's reason): that is for the operator's log (JumioClient's
+      // observer), never for the caller, who gets the region and endpoint.
       absl::Status status = errors::Error(
           absl::StatusCode::kUnavailable, v1::ERROR_REASON_UPSTREAM_UNAVAILABLE,
-          absl::StrCat("Jumio unreachable: ", transport_error.message()),
+          absl::StrCat("Jumio unreachable (region ", region, ", endpoint ",
+                       endpoint, ")"),
           metadata);
       errors::SetRetryDelay(status, kDefaultRetryDelay);
       return status;

@@ -20,6 +20,8 @@ absl::Status StatusFromHttp(const HttpResponse& response,
                             const std::string& endpoint);
 
 // A transfer that ended without an HTTP answer (see HttpTransport::Callback).
+// The message names the region and endpoint only: the transport's text (host,
+// port, OS and TLS reasons) goes to the log, never to the caller.
 absl::Status StatusFromTransport(const absl::Status& transport_error,
                                  const std::string& region,
                                  const std::string& endpoint);

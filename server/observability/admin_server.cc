@@ -1,9 +1,5 @@
 #include "server/observability/admin_server.h"
 
-#include <httplib.h>
-#include <sys/socket.h>
-
-#include <chrono>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -12,9 +8,23 @@
 namespace jumio_gateway::observability {
 namespace {
 
-// Scrapes and probes are small and few; two workers keep one slow scrape from
-// delaying a probe without holding threads the gateway needs.
-constexpr size_t kWorkerThreads = 2;
+// Scrapes and probes are small and few; two handler threads keep one slow
+// scrape (before_scrape may read the callback store) from delaying a probe,
+// and the I/O thread never waits on either.
+constexpr int kHandlerThreads = 2;
+constexpr size_t kHandlerQueue = 64;
+constexpr size_t kMaxBodyBytes = 1024;
+constexpr absl::Duration kStopGrace = absl::Seconds(2);
+
+bool KnownPath(const std::string& path) {
+  return path == "/metrics" || path == "/healthz" || path == "/readyz";
+}
+
+http::Response Text(int status, std::string body) {
+  http::Response r;
+  r.SetContent(status, std::move(body), "text/plain; charset=utf-8");
+  return r;
+}
 
 }  // namespace
 
@@ -51,74 +61,70 @@ absl::Status AdminServer::Start() {
       !s.ok()) {
     return s;
   }
-  auto server = std::make_unique<httplib::Server>();
-  server->new_task_queue = [] {
-    return new httplib::ThreadPool(kWorkerThreads);
-  };
-  server->set_read_timeout(5, 0);
-  server->set_write_timeout(5, 0);
-  server->set_payload_max_length(1024);
-  // httplib's default sets SO_REUSEPORT, which lets a second process bind the
-  // same port and silently take half the scrapes; SO_REUSEADDR alone still
-  // allows a quick restart while old connections sit in TIME_WAIT.
-  server->set_socket_options([](int sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-  });
-
-  server->Get("/metrics", [this](const httplib::Request&,
-                                 httplib::Response& response) {
-    if (options_.before_scrape) options_.before_scrape();
-    response.set_content(SerializeText(registry_.Collect()), kTextContentType);
-  });
-  server->Get("/healthz",
-              [](const httplib::Request&, httplib::Response& response) {
-                response.set_content("ok\n", "text/plain; charset=utf-8");
-              });
-  server->Get(
-      "/readyz", [this](const httplib::Request&, httplib::Response& response) {
-        absl::Status ready =
-            options_.readiness ? options_.readiness() : absl::OkStatus();
-        if (ready.ok()) {
-          response.set_content("ok\n", "text/plain; charset=utf-8");
-          return;
+  http::Server::Options o;
+  o.name = "admin server";
+  o.host = host;
+  o.port = requested_port;
+  // Two I/O threads: a burst of attacker connections timing out or
+  // reconnecting on one never queues a probe behind it on the other.
+  o.io_threads = 2;
+  o.handler_threads = kHandlerThreads;
+  o.handler_queue = kHandlerQueue;
+  o.max_body_bytes = kMaxBodyBytes;
+  auto server = std::make_unique<http::Server>(
+      o,
+      [this](http::Request request, http::Responder respond) {
+        http::Response response;
+        Handle(request, response);
+        respond(std::move(response));
+      },
+      [](const http::Request& head) {
+        if (!KnownPath(head.path)) {
+          http::Response r = Text(404, "not found\n");
+          r.close = true;
+          return http::HeadDecision::Answer(std::move(r));
         }
-        response.status = 503;
-        response.set_content(absl::StrCat("not ready: ", ready.message(), "\n"),
-                             "text/plain; charset=utf-8");
+        if (head.method != "GET" && head.method != "HEAD") {
+          http::Response r = Text(405, "method not allowed\n");
+          r.SetHeader("Allow", "GET, HEAD");
+          r.close = true;
+          return http::HeadDecision::Answer(std::move(r));
+        }
+        return http::HeadDecision::Continue();
       });
-
-  int port = requested_port;
-  if (requested_port == 0) {
-    port = server->bind_to_any_port(host);
-  } else if (!server->bind_to_port(host, requested_port)) {
-    port = -1;
-  }
-  if (port <= 0) {
+  if (absl::Status s = server->Start(); !s.ok()) {
     return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", options_.listen));
+        absl::StrCat("cannot listen on ", options_.listen, ": ", s.message()));
   }
-  httplib::Server* raw = server.get();
+  port_ = server->port();
   server_ = std::move(server);
-  port_ = port;
-  thread_ = std::thread([raw] { raw->listen_after_bind(); });
-  // httplib's stop() only takes effect once the accept loop runs, so wait for
-  // it here (bounded) rather than let an early Stop() hang the join.
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!raw->is_running() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  if (!raw->is_running()) {
-    return absl::InternalError("admin server did not start");
-  }
   return absl::OkStatus();
+}
+
+void AdminServer::Handle(const http::Request& request,
+                         http::Response& response) {
+  if (request.path == "/metrics") {
+    if (options_.before_scrape) options_.before_scrape();
+    response.SetContent(200, SerializeText(registry_.Collect()),
+                        kTextContentType);
+    return;
+  }
+  if (request.path == "/healthz") {
+    response = Text(200, "ok\n");
+    return;
+  }
+  absl::Status ready =
+      options_.readiness ? options_.readiness() : absl::OkStatus();
+  if (ready.ok()) {
+    response = Text(200, "ok\n");
+    return;
+  }
+  response = Text(503, absl::StrCat("not ready: ", ready.message(), "\n"));
 }
 
 void AdminServer::Stop() {
   if (server_ == nullptr) return;
-  server_->stop();
-  if (thread_.joinable()) thread_.join();
+  server_->Stop(kStopGrace);
   server_.reset();
 }
 

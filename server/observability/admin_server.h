@@ -7,20 +7,20 @@
 //   GET /readyz   200 "ok", or 503 with a short reason, from the readiness
 //                 check (config loaded, a token obtainable, callback store
 //                 writable: the caller decides)
+//
+// It runs on the event-driven server of server/http: idle or slow-drip
+// connections cost a socket each and are cut by deadlines, so they cannot
+// make the port unreachable for Prometheus or the kubelet.
 #ifndef JUMIO_GATEWAY_SERVER_OBSERVABILITY_ADMIN_SERVER_H_
 #define JUMIO_GATEWAY_SERVER_OBSERVABILITY_ADMIN_SERVER_H_
 
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "absl/status/status.h"
+#include "server/http/server.h"
 #include "server/observability/metrics.h"
-
-namespace httplib {
-class Server;
-}  // namespace httplib
 
 namespace jumio_gateway::observability {
 
@@ -51,12 +51,17 @@ class AdminServer {
   int port() const { return port_; }
   // Stops accepting, finishes the requests in progress and joins. Idempotent.
   void Stop();
+  // Connection-level counters (caps, timeouts); null before Start.
+  const http::ServerStats* server_stats() const {
+    return server_ == nullptr ? nullptr : &server_->stats();
+  }
 
  private:
+  void Handle(const http::Request& request, http::Response& response);
+
   const Registry& registry_;
   const Options options_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
+  std::unique_ptr<http::Server> server_;
   int port_ = 0;
 };
 

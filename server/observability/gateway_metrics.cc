@@ -131,6 +131,13 @@ GatewayMetrics::GatewayMetrics(Registry& registry, const BuildInfo& build,
                               .Name("jumio_callbacks_delivered_total")
                               .Help("Callback events sent to subscribers.")
                               .Register(registry)),
+      callbacks_unreadable(
+          BuildCounter()
+              .Name("jumio_callbacks_unreadable_total")
+              .Help("Stored callbacks a read found it cannot decode (counted "
+                    "at each List or Watch that meets one); listed in "
+                    "ListCallbacks as unreadable_callbacks.")
+              .Register(registry)),
       callback_subscribers(BuildGauge()
                                .Name("jumio_callback_subscribers")
                                .Help("Open WatchCallbacks streams.")
@@ -140,6 +147,44 @@ GatewayMetrics::GatewayMetrics(Registry& registry, const BuildInfo& build,
               .Name("jumio_callback_log_backlog")
               .Help("Callbacks stored but not yet acknowledged by a "
                     "subscriber.")
+              .Register(registry)),
+      upload_buffer_bytes(
+          BuildGauge()
+              .Name("jumio_gateway_upload_buffer_bytes")
+              .Help("Bytes of part data that uploads and downloads hold in "
+                    "memory now (leases of upload_buffer_budget_bytes).")
+              .Register(registry)),
+      uploads_in_flight(BuildGauge()
+                            .Name("jumio_gateway_uploads_in_flight")
+                            .Help("UploadCredentialPart streams open now.")
+                            .Register(registry)),
+      uploads_refused(
+          BuildCounter()
+              .Name("jumio_gateway_uploads_refused_total")
+              .Help("Uploads and downloads refused with RESOURCE_EXHAUSTED "
+                    "by the upload buffer budget, by reason.")
+              .LabelNames({"reason"})
+              .Register(registry)),
+      http_connections_open(
+          BuildGauge()
+              .Name("jumio_gateway_http_connections_open")
+              .Help("Connections open now on the gateway's HTTP servers.")
+              .LabelNames({"server"})
+              .Register(registry)),
+      http_connections_refused(
+          BuildCounter()
+              .Name("jumio_gateway_http_connections_refused_total")
+              .Help("Connections closed at accept because a connection cap "
+                    "(in total or per source address) was reached.")
+              .LabelNames({"server", "reason"})
+              .Register(registry)),
+      http_requests_cut(
+          BuildCounter()
+              .Name("jumio_gateway_http_requests_cut_total")
+              .Help("Connections the HTTP servers cut, by reason: a deadline "
+                    "(head, body, idle, write), a size limit, a malformed "
+                    "request or a full handler queue.")
+              .LabelNames({"server", "reason"})
               .Register(registry)),
       build_info(BuildGauge()
                      .Name("jumio_gateway_build_info")
@@ -151,6 +196,19 @@ GatewayMetrics::GatewayMetrics(Registry& registry, const BuildInfo& build,
                         build.revision.empty() ? "unknown" : build.revision,
                         grpc::Version()})
       .Set(1);
+  for (const char* server : {kHttpServerCallbacks, kHttpServerAdmin}) {
+    http_connections_open.WithLabelValues({server}).Set(0);
+    for (const char* reason : kHttpRefusedReasons) {
+      http_connections_refused.WithLabelValues({server, reason});
+    }
+    for (const char* reason : kHttpCutReasons) {
+      http_requests_cut.WithLabelValues({server, reason});
+    }
+  }
+  upload_buffer_bytes.WithLabelValues({}).Set(0);
+  uploads_in_flight.WithLabelValues({}).Set(0);
+  uploads_refused.WithLabelValues({kUploadRefusedBytes});
+  uploads_refused.WithLabelValues({kUploadRefusedStreams});
   for (const std::string& region : regions) {
     token_refreshes.WithLabelValues({region, kTokenRefreshSuccess});
     token_refreshes.WithLabelValues({region, kTokenRefreshFailure});
@@ -159,7 +217,7 @@ GatewayMetrics::GatewayMetrics(Registry& registry, const BuildInfo& build,
   for (const char* reason :
        {kCallbackRejectSourceNotAllowed, kCallbackRejectTooLarge,
         kCallbackRejectMalformed, kCallbackRejectBadSignature,
-        kCallbackRejectStoreFailed}) {
+        kCallbackRejectStoreFailed, kCallbackRejectUnstorable}) {
     callbacks_rejected.WithLabelValues({reason});
   }
   // Served by every gateway next to the API (main enables both), so their

@@ -33,6 +33,25 @@ inline constexpr char kCallbackRejectTooLarge[] = "body_too_large";
 inline constexpr char kCallbackRejectMalformed[] = "malformed_json";
 inline constexpr char kCallbackRejectBadSignature[] = "bad_token";
 inline constexpr char kCallbackRejectStoreFailed[] = "store_unavailable";
+inline constexpr char kCallbackRejectUnstorable[] = "unstorable";
+
+// Values of the `reason` label of jumio_gateway_uploads_refused_total
+// (pre-created at zero): the bytes did not fit in the upload buffer budget, or
+// every upload slot was taken.
+inline constexpr char kUploadRefusedBytes[] = "buffer_full";
+inline constexpr char kUploadRefusedStreams[] = "too_many_uploads";
+
+// Values of the `server` label of the jumio_gateway_http_* families: the
+// gateway's own HTTP servers (the gRPC port is not one of them).
+inline constexpr char kHttpServerCallbacks[] = "callbacks";
+inline constexpr char kHttpServerAdmin[] = "admin";
+// Values of the `reason` label of jumio_gateway_http_connections_refused_total
+// and of jumio_gateway_http_requests_cut_total (all pre-created at zero).
+inline constexpr const char* kHttpRefusedReasons[] = {"total_cap",
+                                                      "source_cap"};
+inline constexpr const char* kHttpCutReasons[] = {
+    "head_timeout",   "body_timeout",   "idle_timeout", "write_timeout",
+    "head_too_large", "body_too_large", "bad_request",  "handler_queue_full"};
 
 // Values of the `result` label of jumio_token_refreshes_total.
 inline constexpr char kTokenRefreshSuccess[] = "success";
@@ -109,8 +128,19 @@ class GatewayMetrics {
   Family<Counter>& callbacks_rejected;  // reason
   Family<Counter>& callbacks_stored;
   Family<Counter>& callbacks_delivered;
+  Family<Counter>& callbacks_unreadable;
   Family<Gauge>& callback_subscribers;
   Family<Gauge>& callback_log_backlog;
+
+  // Part uploads and downloads (server/api/buffer_budget.h).
+  Family<Gauge>& upload_buffer_bytes;  // bytes leased now
+  Family<Gauge>& uploads_in_flight;
+  Family<Counter>& uploads_refused;  // reason
+
+  // The gateway's HTTP servers (callback receiver, admin port).
+  Family<Gauge>& http_connections_open;       // server
+  Family<Counter>& http_connections_refused;  // server,reason
+  Family<Counter>& http_requests_cut;         // server,reason
 
   Family<Gauge>& build_info;  // version,revision,grpc_version; value 1
 };

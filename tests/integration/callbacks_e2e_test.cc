@@ -11,10 +11,14 @@
 #include <fstream>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "jumio/gateway/v1/callback.grpc.pb.h"
+#include "server/callbacks/token.h"
 #include "tests/integration/gateway_fixture.h"
 #include "tests/sandbox/sandbox_fixture.h"
+#include "tests/testing/callback_store_corruption.h"
 
 namespace jumio_gateway {
 namespace {
@@ -51,7 +55,20 @@ class CallbacksEndToEndTest : public testing::GatewayFixture {
         "--callback_allowed_cidrs=127.0.0.1/32",
         "--callback_resolve_jumio_hosts=false",
         "--allow_loopback_http_callbacks=true",
+        "--admin_port_file=" + dir_ + "/admin.port",
+        // Larger than the default 64 KiB, as an operator may set it: the old
+        // recursive parse crashed the gateway on 1 MiB of '['.
+        "--callback_max_body_bytes=2097152",
     };
+  }
+
+  // The gateway's /metrics text ("" until the admin port is known).
+  std::string Metrics() {
+    std::ifstream port_file(dir_ + "/admin.port");
+    int port = 0;
+    port_file >> port;
+    if (port == 0) return "";
+    return http_.Get(absl::StrCat("http://127.0.0.1:", port, "/metrics")).body;
   }
 
   int callback_port_ = 0;
@@ -104,6 +121,62 @@ TEST_F(CallbacksEndToEndTest, SandboxCallbackReachesASubscriber) {
       },
       absl::Seconds(5)))
       << deliveries;
+}
+
+// Issue 9 finding 1 against the real gateway: a 64 KiB '[' body on a URL
+// with a token signed by the gateway's own key gets a 4xx, and the gateway
+// keeps serving (API and receiver).
+TEST_F(CallbacksEndToEndTest, DeeplyNestedCallbackBodyGets4xxGatewayServes) {
+  auto keys = callbacks::HmacKeyring::FromKeys({std::string(48, 'k')});
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  callbacks::CallbackUrlIssuer issuer(
+      absl::StrCat("http://127.0.0.1:", callback_port_), *std::move(keys),
+      nullptr);
+  const std::string url = issuer.UrlForAccount("acct-deep");
+  for (size_t size : {size_t{64} << 10, size_t{1} << 20}) {
+    auto r = http_.Send("POST", url, std::string(size, '['),
+                        {{"Content-Type", "application/json"}});
+    EXPECT_GE(r.status, 400) << size << " " << r.body;
+    EXPECT_LT(r.status, 500) << size << " " << r.body;
+  }
+  // Still serving: the API works and both refusals were counted.
+  v1::CreateAccountResponse created = Create(2, "after-deep");
+  EXPECT_FALSE(created.account().empty());
+  EXPECT_TRUE(::jumio::testing::WaitFor(
+      [&] {
+        return absl::StrContains(
+            Metrics(),
+            "jumio_callbacks_rejected_total{reason=\"malformed_json\"} 2");
+      },
+      absl::Seconds(10)))
+      << Metrics();
+}
+
+// Finding 4's other half against the real gateway: an entry in its SQLite
+// log that cannot be decoded is listed as unreadable and counted in
+// jumio_callbacks_unreadable_total.
+TEST_F(CallbacksEndToEndTest, UndecodableStoredCallbackIsListedAndCounted) {
+  auto bad = testing::InsertRawSqliteCallback(
+      dir_ + "/callbacks.db", "we-old|PROCESSED",
+      absl::ToUnixMicros(absl::Now()),
+      testing::InvalidUtf8CallbackBytes("we-old"));
+  ASSERT_TRUE(bad.ok()) << bad.status();
+  auto stub = v1::CallbackFeedService::NewStub(channel_);
+  v1::ListCallbacksRequest request;
+  v1::ListCallbacksResponse response;
+  grpc::Status status =
+      stub->ListCallbacks(Context().get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.callbacks_size(), 0);
+  ASSERT_EQ(response.unreadable_callbacks_size(), 1);
+  EXPECT_EQ(response.unreadable_callbacks(0).cursor(), *bad);
+  EXPECT_TRUE(::jumio::testing::WaitFor(
+      [&] {
+        return absl::StrContains(Metrics(),
+                                 "jumio_callbacks_unreadable_total 1\n");
+      },
+      absl::Seconds(10)))
+      << Metrics();
 }
 
 }  // namespace

@@ -40,10 +40,14 @@ std::unique_ptr<grpc::ClientContext> Context(int seconds) {
 
 void GatewayFixture::SetUp() {
   dir_ = ::jumio::testing::MakeTempDir();
+  std::vector<std::string> sandbox_args = {
+      "--listen=127.0.0.1:0", "--allow_http_callbacks",
+      "--processing_delay=50ms", "--rate_limits=false"};
+  for (std::string& arg : ExtraSandboxArgs()) {
+    sandbox_args.push_back(std::move(arg));
+  }
   auto sandbox =
-      Subprocess::Start(RunfilePath("sandbox/jumio-sandbox"),
-                        {"--listen=127.0.0.1:0", "--allow_http_callbacks",
-                         "--processing_delay=50ms", "--rate_limits=false"});
+      Subprocess::Start(RunfilePath("sandbox/jumio-sandbox"), sandbox_args);
   ASSERT_TRUE(sandbox.ok()) << sandbox.status();
   sandbox_ = std::move(*sandbox);
   sandbox_url_ = absl::StrCat("http://127.0.0.1:", sandbox_->port());

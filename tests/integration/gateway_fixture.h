@@ -37,6 +37,8 @@ class GatewayFixture : public ::testing::Test {
   void SetUp() override;
   // Flags a test adds to the gateway's command line (after SetUp made dir_).
   virtual std::vector<std::string> ExtraGatewayArgs() { return {}; }
+  // Flags a test adds to the sandbox's command line.
+  virtual std::vector<std::string> ExtraSandboxArgs() { return {}; }
 
   // Requests the sandbox received as "METHOD region hostKind path"; `query`
   // filters

@@ -82,6 +82,7 @@ class Sandbox {
                        const Created& created, const std::string& suffix = "");
   HttpClient& http() { return http_; }
   int port() const { return proc_->port(); }
+  pid_t pid() const { return proc_->pid(); }
 
  private:
   std::unique_ptr<jumio::testing::Subprocess> proc_;

@@ -1,8 +1,10 @@
 // Unit tests for the sandbox's pure pieces.
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "sandbox/clock.h"
+#include "sandbox/faults.h"
 #include "sandbox/images.h"
 #include "sandbox/journal.h"
 #include "sandbox/processing.h"
@@ -10,6 +12,7 @@
 #include "sandbox/server.h"
 #include "sandbox/validation.h"
 #include "sandbox/workflows.h"
+#include "tests/testing/small_stack.h"
 
 namespace jumio::sandbox {
 namespace {
@@ -94,6 +97,24 @@ TEST(ValidationTest, AcceptsTheCategoryTypoAndStringKey) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->workflow_key, 20);
   EXPECT_EQ(r->credentials[0].category, "ID");
+}
+
+TEST(ValidationTest, DeeplyNestedBodiesAreRefusedNotACrash) {
+  const std::string deep =
+      R"({"workflowDefinition":{"key":3},"x":)" + std::string(100000, '[');
+  absl::StatusOr<AccountRequest> account = absl::UnknownError("not run");
+  absl::StatusOr<std::vector<FaultSpec>> faults = absl::UnknownError("");
+  ASSERT_TRUE(jumio_gateway::testing::RunOnSmallStack([&] {
+    account = ParseAccountRequest(deep, {});
+    faults = Faults::Parse(std::string(100000, '['));
+  }));
+  ASSERT_FALSE(account.ok());
+  EXPECT_EQ(FieldOf(account.status()), "body");
+  EXPECT_NE(account.status().message().find("nesting deeper than 64"),
+            std::string::npos)
+      << account.status();
+  ASSERT_FALSE(faults.ok());
+  EXPECT_EQ(FieldOf(faults.status()), "body");
 }
 
 TEST(ValidationTest, ConsentTimestampFormat) {

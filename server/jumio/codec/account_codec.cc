@@ -194,7 +194,7 @@ void CheckWorkflowDefinition(const v1::WorkflowDefinition& definition,
         capabilities.watchlist_screening();
     const std::string spath = cpath + ".watchlist_screening";
     CheckLength(screening.additional_properties(),
-                kMaxAdditionalPropertiesChars, spath + ".additional_properties",
+                kMaxAdditionalPropertiesBytes, spath + ".additional_properties",
                 v);
     CheckStruct(screening.additional_options(), spath + ".additional_options",
                 v);
@@ -229,7 +229,7 @@ void CheckUserConsent(const v1::UserConsent& consent, Violations* v) {
       v->Add("user_consent.user_location.country",
              "must be an ISO 3166-1 alpha-3 code (three letters A-Z)");
     }
-    CheckLength(location.state(), kMaxStateChars,
+    CheckLength(location.state(), kMaxStateBytes,
                 "user_consent.user_location.state", v);
   }
   const bool in_usa = consent.user_location().country() == "USA";
@@ -269,13 +269,13 @@ bool IsLoopbackHttpUrl(absl::string_view url) {
 template <typename Request>
 void CheckBody(const Request& r, const AccountBodyOptions& options,
                Violations* v) {
-  CheckLength(r.customer_internal_reference(), kMaxReferenceChars,
+  CheckLength(r.customer_internal_reference(), kMaxReferenceBytes,
               "customer_internal_reference", v);
-  CheckLength(r.user_reference(), kMaxReferenceChars, "user_reference", v);
-  CheckLength(r.reporting_criteria(), kMaxReportingCriteriaChars,
+  CheckLength(r.user_reference(), kMaxReferenceBytes, "user_reference", v);
+  CheckLength(r.reporting_criteria(), kMaxReportingCriteriaBytes,
               "reporting_criteria", v);
   if (!r.callback_url().empty() &&
-      CheckLength(r.callback_url(), kMaxUrlChars, "callback_url", v) &&
+      CheckLength(r.callback_url(), kMaxUrlBytes, "callback_url", v) &&
       !IsValidCallbackUrl(r.callback_url()) &&
       !(options.allow_loopback_http_callback_url &&
         IsLoopbackHttpUrl(r.callback_url()))) {
@@ -297,13 +297,13 @@ void CheckBody(const Request& r, const AccountBodyOptions& options,
          {std::pair<const std::string&, const char*>{web.success_url(),
                                                      "web.success_url"},
           {web.error_url(), "web.error_url"}}) {
-      if (!value.empty() && CheckLength(value, kMaxUrlChars, field, v) &&
+      if (!value.empty() && CheckLength(value, kMaxUrlBytes, field, v) &&
           !IsAbsoluteHttpUrl(value)) {
         v->Add(field, "must be an absolute http or https URL");
       }
     }
     if (!web.locale().empty() &&
-        CheckLength(web.locale(), kMaxLocaleChars, "web.locale", v) &&
+        CheckLength(web.locale(), kMaxLocaleBytes, "web.locale", v) &&
         !IsLocale(web.locale())) {
       v->Add("web.locale",
              "must be an ISO 639-1 language code, optionally followed by '-' "

@@ -17,13 +17,14 @@
 
 namespace jumio_gateway::codec {
 
-// Jumio's documented limits, in characters.
-inline constexpr size_t kMaxReferenceChars = 100;  // customerInternal/userRef
-inline constexpr size_t kMaxReportingCriteriaChars = 255;
-inline constexpr size_t kMaxUrlChars = 255;  // callbackUrl, success/errorUrl
-inline constexpr size_t kMaxLocaleChars = 5;
-inline constexpr size_t kMaxStateChars = 100;
-inline constexpr size_t kMaxAdditionalPropertiesChars = 255;  // gateway limit
+// Jumio's documented limits ("Max. Length"), in bytes of UTF-8: that is what
+// Jumio counts (60 x U+00E9 is 120 bytes and Jumio answers 400 for it).
+inline constexpr size_t kMaxReferenceBytes = 100;  // customerInternal/userRef
+inline constexpr size_t kMaxReportingCriteriaBytes = 255;
+inline constexpr size_t kMaxUrlBytes = 255;  // callbackUrl, success/errorUrl
+inline constexpr size_t kMaxLocaleBytes = 5;
+inline constexpr size_t kMaxStateBytes = 100;
+inline constexpr size_t kMaxAdditionalPropertiesBytes = 255;  // gateway limit
 inline constexpr int kMaxCredentialDefinitions = 10;          // gateway limit
 inline constexpr int kMaxCountryValues = 250;                 // gateway limit
 inline constexpr int64_t kMinTokenLifetimeSeconds = 5 * 60;

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "rapidjson/document.h"
+#include "server/core/json.h"
 #include "server/jumio/codec/json_util.h"
 
 namespace jumio_gateway::codec {
@@ -93,8 +94,7 @@ std::string SanitizeUpstreamText(absl::string_view text) {
 UpstreamErrorBody ReadUpstreamError(absl::string_view body) {
   UpstreamErrorBody out;
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
-  if (doc.HasParseError() || !doc.IsObject()) return out;
+  if (!core::ParseJson(body, &doc).ok() || !doc.IsObject()) return out;
 
   std::string message = FirstString(
       doc, {"message", "detail", "error_description", "errorMessage"});

@@ -10,7 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
-#include "rapidjson/error/en.h"
+#include "server/core/json.h"
 #include "server/errors/errors.h"
 
 namespace jumio_gateway::codec {
@@ -100,16 +100,21 @@ absl::Status Malformed(absl::string_view what, absl::string_view detail) {
       absl::StrCat("Jumio ", what, " cannot be read: ", detail));
 }
 
+namespace {
+
+absl::Status TooDeep(absl::string_view what) {
+  return Malformed(what,
+                   absl::StrCat("JSON nesting deeper than ", kMaxJsonDepth));
+}
+
+}  // namespace
+
 absl::Status ParseJsonObject(absl::string_view body, absl::string_view what,
                              rapidjson::Document* doc) {
-  // Iterative parsing keeps the stack flat however deeply a hostile or broken
-  // body nests.
-  doc->Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
-  if (doc->HasParseError()) {
-    return Malformed(
-        what, absl::StrCat("not valid JSON (",
-                           rapidjson::GetParseError_En(doc->GetParseError()),
-                           " at byte ", doc->GetErrorOffset(), ")"));
+  // The project's bounded parser: iterative, depth-limited, UTF-8 checked.
+  if (absl::Status parsed = core::ParseJson(body, doc); !parsed.ok()) {
+    return Malformed(what,
+                     absl::StrCat("not valid JSON (", parsed.message(), ")"));
   }
   if (!doc->IsObject()) return Malformed(what, "the body is not a JSON object");
   return absl::OkStatus();
@@ -163,7 +168,7 @@ absl::Status RequiredObject(const JsonValue& object, absl::string_view name,
 
 absl::Status JsonToValue(const JsonValue& json, absl::string_view what,
                          Value* out, int depth) {
-  if (depth > kMaxJsonDepth) return Malformed(what, "JSON nested too deeply");
+  if (depth > kMaxJsonDepth) return TooDeep(what);
   switch (json.GetType()) {
     case rapidjson::kNullType:
       out->set_null_value(google::protobuf::NULL_VALUE);
@@ -198,7 +203,7 @@ absl::Status JsonToValue(const JsonValue& json, absl::string_view what,
 
 absl::Status JsonToStruct(const JsonValue& object, absl::string_view what,
                           Struct* out, int depth) {
-  if (depth > kMaxJsonDepth) return Malformed(what, "JSON nested too deeply");
+  if (depth > kMaxJsonDepth) return TooDeep(what);
   if (!object.IsObject()) return absl::OkStatus();
   for (const auto& member : object.GetObject()) {
     std::string key(member.name.GetString(), member.name.GetStringLength());
@@ -385,7 +390,7 @@ absl::Status ReadFieldsByJsonName(const JsonValue& object,
                                   absl::string_view what, Message* message,
                                   google::protobuf::Struct* unmodeled,
                                   int depth) {
-  if (depth > kMaxJsonDepth) return Malformed(what, "JSON nested too deeply");
+  if (depth > kMaxJsonDepth) return TooDeep(what);
   if (!object.IsObject()) return absl::OkStatus();
   const google::protobuf::Descriptor* descriptor = message->GetDescriptor();
   for (const auto& member : object.GetObject()) {
@@ -597,54 +602,16 @@ size_t Utf8Length(absl::string_view text) {
   return count;
 }
 
-bool IsValidUtf8(absl::string_view text) {
-  size_t i = 0;
-  const size_t n = text.size();
-  while (i < n) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    int extra;
-    uint32_t code;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      extra = 1;
-      code = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      extra = 2;
-      code = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      extra = 3;
-      code = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + static_cast<size_t>(extra) >= n) return false;
-    for (int k = 1; k <= extra; ++k) {
-      const unsigned char cc = static_cast<unsigned char>(text[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      code = (code << 6) | (cc & 0x3F);
-    }
-    // Reject overlong forms, surrogates and code points beyond U+10FFFF.
-    if ((extra == 1 && code < 0x80) || (extra == 2 && code < 0x800) ||
-        (extra == 3 && code < 0x10000) || code > 0x10FFFF ||
-        (code >= 0xD800 && code <= 0xDFFF)) {
-      return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
-
-bool CheckLength(absl::string_view value, size_t max_chars,
+bool CheckLength(absl::string_view value, size_t max_bytes,
                  const std::string& field, Violations* violations) {
   if (!IsValidUtf8(value)) {
     violations->Add(field, "must be valid UTF-8");
     return false;
   }
-  if (Utf8Length(value) > max_chars) {
-    violations->Add(field,
-                    absl::StrCat("must be at most ", max_chars, " characters"));
+  if (value.size() > max_bytes) {
+    violations->Add(field, absl::StrCat("must be at most ", max_bytes,
+                                        " bytes of UTF-8 (Jumio counts bytes, "
+                                        "not characters)"));
     return false;
   }
   return true;

@@ -25,6 +25,7 @@
 #include "rapidjson/document.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
+#include "server/core/json.h"
 
 namespace jumio_gateway::codec {
 
@@ -36,9 +37,10 @@ using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>,
                                      rapidjson::kWriteValidateEncodingFlag>;
 
 // Deepest nesting accepted when converting Jumio JSON to a Struct (and when
-// checking a caller's Struct). Jumio's documents nest a handful of levels;
+// checking a caller's Struct): the project's one limit, the same the parser
+// (server/core/json.h) enforces. Jumio's documents nest a handful of levels;
 // the limit keeps recursion bounded against hostile input.
-inline constexpr int kMaxJsonDepth = 64;
+using ::jumio_gateway::core::kMaxJsonDepth;
 
 // ---------------------------------------------------------------------------
 // Reading.
@@ -191,14 +193,16 @@ class Violations {
   std::vector<std::pair<std::string, std::string>> items_;
 };
 
-// Number of Unicode code points in valid UTF-8 `text` (Jumio's limits are in
-// characters, not bytes).
+// Number of Unicode code points in valid UTF-8 `text`. Not for Jumio's
+// limits: those count bytes (CheckLength).
 size_t Utf8Length(absl::string_view text);
-bool IsValidUtf8(absl::string_view text);
+// Whether `text` is valid UTF-8 (the parser's own check, server/core/json.h).
+using ::jumio_gateway::core::IsValidUtf8;
 
-// Adds a violation unless `value` is valid UTF-8 of at most `max_chars`
-// characters. Returns whether it was valid.
-bool CheckLength(absl::string_view value, size_t max_chars,
+// Adds a violation unless `value` is valid UTF-8 of at most `max_bytes` bytes
+// (Jumio's "Max. Length" counts bytes, not characters). Returns whether it was
+// valid.
+bool CheckLength(absl::string_view value, size_t max_bytes,
                  const std::string& field, Violations* violations);
 
 // Checks a caller-supplied Struct before it is merged into a request: finite

@@ -8,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "server/callbacks/hub.h"
 #include "server/callbacks/sqlite_log.h"
+#include "tests/testing/callback_store_corruption.h"
 #include "tests/testing/subprocess.h"
 
 namespace jumio_gateway::callbacks {
@@ -20,7 +21,8 @@ class FeedServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     SqliteCallbackLog::Options o;
-    o.path = jumio::testing::MakeTempDir() + "/feed.db";
+    path_ = jumio::testing::MakeTempDir() + "/feed.db";
+    o.path = path_;
     log_ = *SqliteCallbackLog::Open(o);
     hub_ = std::make_unique<Hub>(log_.get(), Hub::Options());
     hub_->Start();
@@ -54,6 +56,7 @@ class FeedServiceTest : public ::testing::Test {
     return log_->Append(cb, DedupKey(cb))->cursor;
   }
 
+  std::string path_;
   std::unique_ptr<SqliteCallbackLog> log_;
   std::unique_ptr<Hub> hub_;
   CallbackStats stats_;
@@ -131,6 +134,67 @@ TEST_F(FeedServiceTest, WatchValidatesRequests) {
   bad.set_subscription("grp");
   bad.set_max_outstanding_callbacks(5000);
   EXPECT_EQ(code(bad), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(FeedServiceTest, UnreadableEntriesAreListedStreamedAndCounted) {
+  Append("w1");
+  auto bad = jumio_gateway::testing::InsertRawSqliteCallback(
+      path_, "w-bad|PROCESSED", absl::ToUnixMicros(absl::Now()),
+      jumio_gateway::testing::InvalidUtf8CallbackBytes("w-bad"));
+  ASSERT_TRUE(bad.ok()) << bad.status();
+  Append("w2");
+
+  grpc::ClientContext ctx;
+  v1::ListCallbacksRequest req;
+  v1::ListCallbacksResponse resp;
+  ASSERT_TRUE(stub_->ListCallbacks(&ctx, req, &resp).ok());
+  ASSERT_EQ(resp.callbacks_size(), 2);
+  EXPECT_EQ(resp.callbacks(0).workflow_execution().id(), "w1");
+  EXPECT_EQ(resp.callbacks(1).workflow_execution().id(), "w2");
+  ASSERT_EQ(resp.unreadable_callbacks_size(), 1);
+  EXPECT_EQ(resp.unreadable_callbacks(0).cursor(), *bad);
+  EXPECT_TRUE(resp.unreadable_callbacks(0).has_receive_time());
+  EXPECT_FALSE(resp.unreadable_callbacks(0).reason().empty());
+  EXPECT_EQ(stats_.unreadable.load(), 1);
+
+  // Pages end at one cursor whatever the kind: 1 per page.
+  std::vector<std::string> cursors;
+  v1::ListCallbacksRequest page;
+  page.set_page_size(1);
+  for (int i = 0; i < 10; ++i) {
+    grpc::ClientContext pctx;
+    v1::ListCallbacksResponse presp;
+    ASSERT_TRUE(stub_->ListCallbacks(&pctx, page, &presp).ok());
+    const int n = presp.callbacks_size() + presp.unreadable_callbacks_size();
+    // A full last page still carries a token; the page after it is empty.
+    if (n == 0 && presp.next_page_token().empty()) break;
+    ASSERT_EQ(n, 1);
+    cursors.push_back(presp.callbacks_size() == 1
+                          ? presp.callbacks(0).workflow_execution().id()
+                          : "unreadable:" +
+                                presp.unreadable_callbacks(0).cursor());
+    if (presp.next_page_token().empty()) break;
+    page.set_page_token(presp.next_page_token());
+  }
+  EXPECT_EQ(cursors,
+            (std::vector<std::string>{"w1", "unreadable:" + *bad, "w2"}));
+
+  // WatchCallbacks: in log order, as its own event.
+  grpc::ClientContext wctx;
+  v1::WatchCallbacksRequest wreq;
+  wreq.set_start_position(v1::START_POSITION_EARLIEST);
+  auto reader = stub_->WatchCallbacks(&wctx, wreq);
+  v1::WatchCallbacksResponse r;
+  ASSERT_TRUE(reader->Read(&r));
+  EXPECT_EQ(r.callback().workflow_execution().id(), "w1");
+  ASSERT_TRUE(reader->Read(&r));
+  ASSERT_TRUE(r.has_unreadable_callback());
+  EXPECT_EQ(r.unreadable_callback().cursor(), *bad);
+  ASSERT_TRUE(reader->Read(&r));
+  EXPECT_EQ(r.callback().workflow_execution().id(), "w2");
+  wctx.TryCancel();
+  reader->Finish();
+  EXPECT_GE(stats_.unreadable.load(), 2);
 }
 
 TEST_F(FeedServiceTest, ListPagesThroughTheLog) {

@@ -5,6 +5,7 @@
 
 #include "gtest/gtest.h"
 #include "server/callbacks/callback_log.h"
+#include "tests/testing/small_stack.h"
 
 namespace jumio_gateway::callbacks {
 namespace {
@@ -74,6 +75,118 @@ TEST(ParseTest, Rejections) {
           v1::REGION_AMER_1, absl::Now())
           .failure,
       ParseFailure::kInvalidShape);
+}
+
+// A valid callback whose "extra" member is `extra` (raw JSON).
+std::string WithExtra(const std::string& extra) {
+  return R"({"workflowExecution":{"id":"w1","status":"PROCESSED"},)"
+         R"("account":{"id":"a1"},"extra":)" +
+         extra + "}";
+}
+
+std::string Nested(int depth) {
+  std::string out;
+  for (int i = 0; i < depth; ++i) out += R"({"k":)";
+  out += "1";
+  for (int i = 0; i < depth; ++i) out += "}";
+  return out;
+}
+
+ParsedCallback Parse(absl::string_view body) {
+  return ParseCallback(body, v1::REGION_AMER_1, absl::FromUnixSeconds(1000));
+}
+
+TEST(ParseTest, HugeNestingIsMalformedNotACrashOnSmallStack) {
+  ParsedCallback p;
+  ASSERT_TRUE(
+      testing::RunOnSmallStack([&] { p = Parse(std::string(64 << 10, '[')); }));
+  EXPECT_EQ(p.failure, ParseFailure::kMalformedJson);
+  EXPECT_NE(p.error.find("nesting deeper than 64"), std::string::npos)
+      << p.error;
+  ASSERT_TRUE(testing::RunOnSmallStack(
+      [&] { p = Parse(WithExtra(std::string(100000, '['))); }));
+  EXPECT_EQ(p.failure, ParseFailure::kMalformedJson);
+}
+
+TEST(ParseTest, InvalidUtf8IsUnstorable) {
+  ParsedCallback p = Parse(R"({"workflowExecution":{"id":"w1",)"
+                           R"("status":"PROCESSED"},"account":{"id":"a1"},)"
+                           "\"userReference\":\"caf\xc3\"}");
+  EXPECT_EQ(p.failure, ParseFailure::kUnstorable);
+  EXPECT_EQ(p.error, "body is not valid UTF-8");
+  // Anywhere in the body, also in members the gateway does not model.
+  EXPECT_EQ(Parse(WithExtra("\"\xff\"")).failure, ParseFailure::kUnstorable);
+  EXPECT_EQ(Parse(WithExtra("{\"\xed\xa0\x80\":1}")).failure,
+            ParseFailure::kUnstorable);
+}
+
+TEST(ParseTest, EscapedLoneSurrogateIsRefused) {
+  // Decodes to invalid UTF-8: the parser refuses it.
+  EXPECT_EQ(Parse(WithExtra(R"("\udc00")")).failure,
+            ParseFailure::kMalformedJson);
+}
+
+TEST(ParseTest, DuplicateMembersAreUnstorable) {
+  ParsedCallback p = Parse(
+      R"({"workflowExecution":{"id":"w1","status":"PROCESSED","status":"X"},)"
+      R"("account":{"id":"a1"}})");
+  EXPECT_EQ(p.failure, ParseFailure::kUnstorable);
+  EXPECT_EQ(p.error, "duplicate member names");
+  EXPECT_EQ(Parse(WithExtra(R"([{"a":1,"a":2}])")).failure,
+            ParseFailure::kUnstorable);
+  EXPECT_EQ(Parse(WithExtra(R"([{"a":1},{"a":2}])")).failure,
+            ParseFailure::kNone);
+}
+
+TEST(ParseTest, NumbersADoubleCannotHoldAreUnstorable) {
+  ParsedCallback p = Parse(WithExtra("9007199254740993"));
+  EXPECT_EQ(p.failure, ParseFailure::kUnstorable);
+  EXPECT_NE(p.error.find("cannot be held exactly"), std::string::npos);
+  EXPECT_EQ(Parse(WithExtra("[12345678901234567890123]")).failure,
+            ParseFailure::kUnstorable);
+  ParsedCallback ok = Parse(WithExtra("[0.1, 9007199254740992, -3, 1e300]"));
+  ASSERT_EQ(ok.failure, ParseFailure::kNone) << ok.error;
+  EXPECT_EQ(ok.callback.raw_body()
+                .fields()
+                .at("extra")
+                .list_value()
+                .values(1)
+                .number_value(),
+            9007199254740992.0);
+}
+
+TEST(ParseTest, NestingTheStoredFormCannotReadBackIsUnstorable) {
+  // 40 levels is valid JSON (limit 64), but as a Struct it is ~120 protobuf
+  // levels: more than protobuf reads back (100).
+  ParsedCallback p = Parse(WithExtra(Nested(40)));
+  EXPECT_EQ(p.failure, ParseFailure::kUnstorable);
+  EXPECT_NE(p.error.find("cannot be read back"), std::string::npos) << p.error;
+  ParsedCallback ok = Parse(WithExtra(Nested(20)));
+  EXPECT_EQ(ok.failure, ParseFailure::kNone) << ok.error;
+}
+
+TEST(ParseTest, EscapedNulRoundTrips) {
+  ParsedCallback p = Parse(WithExtra(R"({"a\u0000b":"x\u0000y"})"));
+  ASSERT_EQ(p.failure, ParseFailure::kNone) << p.error;
+  EXPECT_EQ(p.callback.raw_body()
+                .fields()
+                .at("extra")
+                .struct_value()
+                .fields()
+                .at(std::string("a\0b", 3))
+                .string_value(),
+            std::string("x\0y", 3));
+  // A raw NUL byte is not JSON.
+  EXPECT_EQ(Parse(std::string("{\0}", 3)).failure,
+            ParseFailure::kMalformedJson);
+}
+
+TEST(CheckStorableTest, ReadsBackOrSaysWhy) {
+  v1::Callback cb;
+  cb.set_user_reference("ok");
+  EXPECT_TRUE(CheckStorable(cb).ok());
+  cb.set_user_reference("\xff");
+  EXPECT_EQ(CheckStorable(cb).code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 #include "server/errors/errors.h"
+#include "tests/testing/callback_store_corruption.h"
 #include "tests/testing/subprocess.h"
 
 namespace jumio_gateway::callbacks {
@@ -150,25 +151,25 @@ TEST_F(SqliteLogTest, SubscriptionClaimAckAndRedelivery) {
   // At most 3 outstanding for consumer c1.
   auto first = log_->Claim("grp", "c1", 3, absl::Seconds(10), Filter());
   ASSERT_TRUE(first.ok());
-  ASSERT_EQ(first->size(), 3u);
-  EXPECT_EQ((*first)[0].workflow_execution().id(), "w1");
+  ASSERT_EQ(first->callbacks.size(), 3u);
+  EXPECT_EQ(first->callbacks[0].workflow_execution().id(), "w1");
   EXPECT_TRUE(
       log_->Claim("grp", "c1", 3, absl::Seconds(10), Filter())->empty());
   // Another consumer of the group gets the rest, not the same ones.
   auto second = log_->Claim("grp", "c2", 10, absl::Seconds(10), Filter());
-  ASSERT_EQ(second->size(), 2u);
-  EXPECT_EQ((*second)[0].workflow_execution().id(), "w4");
+  ASSERT_EQ(second->callbacks.size(), 2u);
+  EXPECT_EQ(second->callbacks[0].workflow_execution().id(), "w4");
   // c1 acknowledges two; the third is redelivered after the deadline.
-  ASSERT_TRUE(log_->Acknowledge("grp", {(*first)[0].cursor(),
-                                        (*first)[1].cursor(), "junk"})
+  ASSERT_TRUE(log_->Acknowledge("grp", {first->callbacks[0].cursor(),
+                                        first->callbacks[1].cursor(), "junk"})
                   .ok());
-  ASSERT_TRUE(
-      log_->Acknowledge("grp", {(*second)[0].cursor(), (*second)[1].cursor()})
-          .ok());
+  ASSERT_TRUE(log_->Acknowledge("grp", {second->callbacks[0].cursor(),
+                                        second->callbacks[1].cursor()})
+                  .ok());
   clock_.Advance(absl::Seconds(11));
   auto redo = log_->Claim("grp", "c3", 10, absl::Seconds(10), Filter());
-  ASSERT_EQ(redo->size(), 1u);
-  EXPECT_EQ((*redo)[0].workflow_execution().id(), "w3");
+  ASSERT_EQ(redo->callbacks.size(), 1u);
+  EXPECT_EQ(redo->callbacks[0].workflow_execution().id(), "w3");
   // Filtered-out callbacks count as acknowledged.
   Append("w6", v1::WORKFLOW_STATUS_TOKEN_EXPIRED);
   v1::CallbackFilter fp;
@@ -181,6 +182,63 @@ TEST_F(SqliteLogTest, SubscriptionClaimAckAndRedelivery) {
   EXPECT_EQ(
       log_->Claim("nope", "c", 1, absl::Seconds(10), Filter()).status().code(),
       absl::StatusCode::kNotFound);
+}
+
+TEST_F(SqliteLogTest, UndecodableRowsAreReturnedInOrderNotSkipped) {
+  const AppendResult a = Append("w1");
+  // What an older gateway stored for a callback with invalid UTF-8, and plain
+  // corruption, written straight into the file.
+  const int64_t t = absl::ToUnixMicros(clock_.Now());
+  auto bad1 = jumio_gateway::testing::InsertRawSqliteCallback(
+      path_, "w-bad|PROCESSED", t,
+      jumio_gateway::testing::InvalidUtf8CallbackBytes("w-bad"));
+  ASSERT_TRUE(bad1.ok()) << bad1.status();
+  auto bad2 = jumio_gateway::testing::InsertRawSqliteCallback(
+      path_, "junk", t, jumio_gateway::testing::GarbageCallbackBytes());
+  ASSERT_TRUE(bad2.ok()) << bad2.status();
+  const AppendResult b = Append("w2");
+
+  auto all = log_->Read("", 10, Filter());
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(all->scanned, 4);
+  ASSERT_EQ(all->callbacks.size(), 2u);
+  EXPECT_EQ(all->callbacks[0].cursor(), a.cursor);
+  EXPECT_EQ(all->callbacks[1].cursor(), b.cursor);
+  ASSERT_EQ(all->unreadable.size(), 2u);
+  EXPECT_EQ(all->unreadable[0].entry.cursor(), *bad1);
+  EXPECT_EQ(all->unreadable[0].position, 1u);  // after w1, before w2
+  EXPECT_EQ(all->unreadable[1].entry.cursor(), *bad2);
+  EXPECT_EQ(all->unreadable[1].position, 1u);
+  EXPECT_EQ(TimeUtil::TimestampToMicroseconds(
+                all->unreadable[0].entry.receive_time()),
+            t);
+  EXPECT_EQ(all->unreadable[0].entry.reason(), kUndecodableReason);
+
+  // A filter on fields cannot exclude them; the time range can.
+  v1::CallbackFilter only_w2;
+  only_w2.add_statuses(v1::WORKFLOW_STATUS_SESSION_EXPIRED);
+  Filter f = *Filter::FromProto(only_w2);
+  auto filtered = log_->Read("", 10, f);
+  EXPECT_EQ(filtered->callbacks.size(), 0u);
+  EXPECT_EQ(filtered->unreadable.size(), 2u);
+  f.set_time_range(clock_.Now() + absl::Seconds(1), absl::InfiniteFuture());
+  EXPECT_EQ(log_->Read("", 10, f)->unreadable.size(), 0u);
+
+  // Subscriptions get them like callbacks, pending until acknowledged.
+  ASSERT_TRUE(log_->EnsureSubscription("grp", "").ok());
+  auto claimed = log_->Claim("grp", "c1", 10, absl::Seconds(10), Filter());
+  ASSERT_TRUE(claimed.ok()) << claimed.status();
+  EXPECT_EQ(claimed->callbacks.size(), 2u);
+  ASSERT_EQ(claimed->unreadable.size(), 2u);
+  ASSERT_TRUE(log_->Acknowledge("grp", {claimed->callbacks[0].cursor(),
+                                        claimed->callbacks[1].cursor(), *bad1})
+                  .ok());
+  clock_.Advance(absl::Seconds(11));
+  auto redo = log_->Claim("grp", "c2", 10, absl::Seconds(10), Filter());
+  ASSERT_TRUE(redo.ok());
+  EXPECT_TRUE(redo->callbacks.empty());
+  ASSERT_EQ(redo->unreadable.size(), 1u);
+  EXPECT_EQ(redo->unreadable[0].entry.cursor(), *bad2);
 }
 
 TEST_F(SqliteLogTest, RetentionExpiresOldCursors) {

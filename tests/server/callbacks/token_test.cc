@@ -1,5 +1,6 @@
 #include "server/callbacks/token.h"
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "gtest/gtest.h"
@@ -35,17 +36,67 @@ class TokenTest : public ::testing::Test {
   std::unique_ptr<SqliteCallbackLog> log_;
 };
 
-TEST_F(TokenTest, AccountTokenIsBoundToItsAccount) {
+TEST_F(TokenTest, IdTokenIsVerifiedBeforeTheBodyAndBoundToItsAccount) {
   CallbackUrlIssuer issuer = Issuer({kNew});
-  const std::string token = Token(issuer.UrlForAccount("acct-1"));
-  EXPECT_EQ(issuer.Verify(token, "acct-1", nullptr), TokenVerdict::kOk);
-  EXPECT_EQ(issuer.Verify(token, "acct-2", nullptr), TokenVerdict::kBadMac);
+  const std::string id = "4f2b1c9e-7d3a-4e8b-9c1d-2a3b4c5d6e7f";
+  const std::string token = Token(issuer.UrlForAccount(id));
+  // Issued in the new form: it names the account.
+  EXPECT_TRUE(absl::StartsWith(token, "i" + id + "_")) << token;
+  EXPECT_LE(token.size(), 128u);
+  EXPECT_EQ(issuer.PreVerify(token), TokenVerdict::kOk);
+  EXPECT_EQ(issuer.Verify(token, id, nullptr), TokenVerdict::kOk);
+  EXPECT_EQ(issuer.Verify(token, "acct-2", nullptr),
+            TokenVerdict::kAccountMismatch);
+  // Another account's id with this MAC, or a changed MAC: forged, and
+  // caught before any body is read.
+  std::string other_id = token;
+  other_id[1] = other_id[1] == '4' ? '5' : '4';
+  EXPECT_EQ(issuer.PreVerify(other_id), TokenVerdict::kBadMac);
   std::string forged = token;
-  forged[5] = forged[5] == 'A' ? 'B' : 'A';
-  EXPECT_EQ(issuer.Verify(forged, "acct-1", nullptr), TokenVerdict::kBadMac);
-  EXPECT_EQ(issuer.Verify("x", "acct-1", nullptr), TokenVerdict::kMalformed);
-  EXPECT_EQ(issuer.Verify("", "acct-1", nullptr), TokenVerdict::kMalformed);
-  EXPECT_LE(issuer.UrlForAccount("acct-1").size(), 255u);
+  forged.back() = forged.back() == 'A' ? 'B' : 'A';
+  EXPECT_EQ(issuer.PreVerify(forged), TokenVerdict::kBadMac);
+  EXPECT_EQ(issuer.Verify(forged, id, nullptr), TokenVerdict::kBadMac);
+  for (const char* bad :
+       {"", "x", "i", "i_", "iacct_short", "iac$ct_AAAAAAAAAAAAAAAAAAAAAA",
+        "i_AAAAAAAAAAAAAAAAAAAAAA", "iacctXAAAAAAAAAAAAAAAAAAAAAA"}) {
+    EXPECT_EQ(issuer.PreVerify(bad), TokenVerdict::kMalformed) << bad;
+    EXPECT_EQ(issuer.Verify(bad, "acct", nullptr), TokenVerdict::kMalformed)
+        << bad;
+  }
+  EXPECT_LE(issuer.UrlForAccount(id).size(), 255u);
+}
+
+TEST_F(TokenTest, LegacyAccountTokensStillVerifyAfterTheParse) {
+  // The form issued before issue 9, as URLs registered at Jumio carry it:
+  // "a" + base64url(HMAC(key, "acct:" + id)[0:16]).
+  CallbackUrlIssuer issuer = Issuer({kNew});
+  const HmacKeyring ring = *HmacKeyring::FromKeys({kNew});
+  std::string legacy;
+  absl::WebSafeBase64Escape(ring.Mac(0, "acct:acct-1").substr(0, 16), &legacy);
+  legacy = "a" + legacy;
+  // Before the body only its format can be checked...
+  EXPECT_EQ(issuer.PreVerify(legacy), TokenVerdict::kOk);
+  EXPECT_EQ(issuer.PreVerify("aAAAAAAAAAAAAAAAAAAAAAA"), TokenVerdict::kOk);
+  EXPECT_EQ(issuer.PreVerify("aAAAA"), TokenVerdict::kMalformed);
+  // ...its MAC after the parse.
+  EXPECT_EQ(issuer.Verify(legacy, "acct-1", nullptr), TokenVerdict::kOk);
+  EXPECT_EQ(issuer.Verify(legacy, "acct-2", nullptr), TokenVerdict::kBadMac);
+  EXPECT_EQ(issuer.Verify("aAAAAAAAAAAAAAAAAAAAAAA", "acct-1", nullptr),
+            TokenVerdict::kBadMac);
+}
+
+TEST_F(TokenTest, IdsThatCannotBeCarriedGetTheLegacyForm) {
+  CallbackUrlIssuer issuer = Issuer({kNew});
+  const std::string odd = Token(issuer.UrlForAccount("has space"));
+  EXPECT_TRUE(absl::StartsWith(odd, "a")) << odd;
+  EXPECT_EQ(issuer.Verify(odd, "has space", nullptr), TokenVerdict::kOk);
+  const std::string long_id(kMaxTokenAccountIdLength + 1, 'x');
+  EXPECT_TRUE(absl::StartsWith(Token(issuer.UrlForAccount(long_id)), "a"));
+  const std::string max_id(kMaxTokenAccountIdLength, 'x');
+  const std::string max_token = Token(issuer.UrlForAccount(max_id));
+  EXPECT_TRUE(absl::StartsWith(max_token, "i"));
+  EXPECT_EQ(max_token.size(), 128u);
+  EXPECT_EQ(issuer.Verify(max_token, max_id, nullptr), TokenVerdict::kOk);
 }
 
 TEST_F(TokenTest, NonceTokenNeedsItsBinding) {
@@ -54,6 +105,11 @@ TEST_F(TokenTest, NonceTokenNeedsItsBinding) {
   ASSERT_TRUE(issued.ok());
   EXPECT_LE(issued->url.size(), 255u);
   const std::string token = Token(issued->url);
+  // The MAC is checked before the body; the binding after the parse.
+  EXPECT_EQ(issuer.PreVerify(token), TokenVerdict::kOk);
+  std::string forged = token;
+  forged.back() = forged.back() == 'A' ? 'B' : 'A';
+  EXPECT_EQ(issuer.PreVerify(forged), TokenVerdict::kBadMac);
   EXPECT_EQ(issuer.Verify(token, "acct-1", nullptr), TokenVerdict::kUnbound);
   ASSERT_TRUE(
       issuer.Bind(issued->binding_handle, v1::REGION_EMEA_1, "acct-1").ok());
@@ -80,6 +136,7 @@ TEST_F(TokenTest, RotationKeepsPreviousKeyValid) {
   CallbackUrlIssuer retired = Issuer({kNew});
   EXPECT_EQ(retired.Verify(old_token, "acct-1", nullptr),
             TokenVerdict::kBadMac);
+  EXPECT_EQ(retired.PreVerify(old_token), TokenVerdict::kBadMac);
 }
 
 TEST(HmacKeyringTest, RejectsShortKeys) {

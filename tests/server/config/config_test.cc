@@ -3,6 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <string>
+
+#include "tests/testing/small_stack.h"
+
 namespace jumio_gateway::config {
 namespace {
 
@@ -85,6 +89,30 @@ TEST(LoadConfigTest, MalformedFileIsRejectedWithItsName) {
   absl::StatusOr<GatewayConfig> config = LoadConfig(sources);
   ASSERT_FALSE(config.ok());
   EXPECT_THAT(config.status().message(), HasSubstr("broken.json"));
+}
+
+TEST(LoadConfigTest, DeeplyNestedFileIsRefusedNotACrash) {
+  ConfigSources sources;
+  sources.config_file_name = "deep.json";
+  sources.config_file_json =
+      R"({"regions": {"amer-1": )" + std::string(100000, '[');
+  absl::StatusOr<GatewayConfig> config;
+  ASSERT_TRUE(jumio_gateway::testing::RunOnSmallStack(
+      [&] { config = LoadConfig(sources); }));
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(config.status().message(), HasSubstr("file deep.json"));
+  EXPECT_THAT(config.status().message(), HasSubstr("nesting deeper than 64"));
+}
+
+TEST(LoadConfigTest, InvalidUtf8FileIsRefused) {
+  ConfigSources sources;
+  sources.config_file_name = "latin1.json";
+  sources.config_file_json = "{\"user_agent\": \"caf\xe9\"}";
+  absl::StatusOr<GatewayConfig> config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(config.status().message(), HasSubstr("latin1.json"));
+  EXPECT_THAT(config.status().message(), HasSubstr("Invalid encoding"));
 }
 
 TEST(LoadConfigTest, ExtensionKeysAreMergedButLeftForTheirOwners) {

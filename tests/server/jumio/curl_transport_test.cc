@@ -368,6 +368,43 @@ TEST_F(CurlTransportTest, FiveMegabyteUploadAndDownloadRoundTrip) {
   }
 }
 
+// An upload assembled from the caller's chunks is a Cord of many pieces: it is
+// read in place (READFUNCTION) for POST and PUT alike, and arrives intact.
+TEST_F(CurlTransportTest, BodyOfManyChunksIsSentInPlaceAndIntact) {
+  auto transport = MakeTransport();
+  ASSERT_NE(transport, nullptr);
+  const std::string expected = BinaryData(3 * 1024 * 1024 + 17);
+  absl::Cord body;
+  for (size_t offset = 0; offset < expected.size(); offset += 64 * 1024) {
+    body.Append(std::string(expected.substr(offset, 64 * 1024)));
+  }
+  ASSERT_FALSE(body.TryFlat().has_value());
+  for (const std::string method : {"POST", "PUT"}) {
+    HttpRequest request = Request(method, server_.Url("/echo"));
+    request.body = body;
+    auto response = Call(*transport, std::move(request));
+    ASSERT_TRUE(response.ok()) << response.status();
+    EXPECT_EQ(response->body.size(), expected.size()) << method;
+    EXPECT_TRUE(response->body == expected) << method;
+  }
+}
+
+// A request may ask for a lower response limit than the transport's.
+TEST_F(CurlTransportTest, PerRequestResponseLimit) {
+  auto transport = MakeTransport();
+  ASSERT_NE(transport, nullptr);
+  HttpRequest request =
+      Request("GET", server_.Url(absl::StrCat("/download?size=", 4096)));
+  request.max_response_bytes = 4095;
+  auto over = Call(*transport, std::move(request));
+  EXPECT_EQ(over.status().code(), absl::StatusCode::kInternal);
+  request = Request("GET", server_.Url(absl::StrCat("/download?size=", 4096)));
+  request.max_response_bytes = 4096;
+  auto at_limit = Call(*transport, std::move(request));
+  ASSERT_TRUE(at_limit.ok()) << at_limit.status();
+  EXPECT_EQ(at_limit->body.size(), 4096u);
+}
+
 TEST_F(CurlTransportTest, ResponseBeyondTheLimitIsAnErrorNotATruncation) {
   CurlMultiTransport::Options options;
   options.max_response_bytes = 1024 * 1024;

@@ -40,8 +40,12 @@ class JumioClientTest : public ::testing::Test {
     config_ = *config::LoadConfig(sources);
     client_ = std::make_unique<JumioClient>(
         config_, &transport_, &tokens_, [this] { return now_; },
-        [this](const JumioCall& call, int status, absl::Duration) {
+        [this](const JumioCall& call, int status, absl::Duration,
+               const absl::Status& transport_error) {
           observed_.push_back(call.endpoint + ":" + std::to_string(status));
+          if (!transport_error.ok()) {
+            transport_errors_.emplace_back(transport_error.message());
+          }
         });
   }
 
@@ -78,6 +82,7 @@ class JumioClientTest : public ::testing::Test {
   CountingTokens tokens_;
   absl::Time now_ = absl::FromUnixSeconds(1700000000);
   std::vector<std::string> observed_;
+  std::vector<std::string> transport_errors_;
   std::unique_ptr<JumioClient> client_;
   std::shared_ptr<CallHandle> handle_;
 };
@@ -186,6 +191,32 @@ TEST_F(JumioClientTest, CredentialTokenReplacesTheBearerAndStatusApiNeedsNone) {
   Call(status);
   EXPECT_EQ(Header(transport_.requests()[1], "Authorization"), "");
   EXPECT_EQ(tokens_.gets, 0);
+}
+
+// The transport's text names the host and port it tried; the caller gets the
+// region and endpoint only, the observer (the operator's log) the whole text.
+TEST_F(JumioClientTest, ConnectFailureNamesNoHostOrPortToTheCaller) {
+  Result result = Call(Details("emea-1"));
+  ASSERT_TRUE(transport_.Answer(
+      "/w", absl::UnavailableError(
+                "upstream GET to 127.0.0.1:4321 failed: Failed to connect to "
+                "127.0.0.1 port 4321 after 0 ms: Connection refused")));
+  ASSERT_TRUE(result->has_value());
+  const absl::Status status = (*result)->status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(status.message(),
+            "Jumio unreachable (region emea-1, endpoint "
+            "retrieval_workflow_details)");
+  EXPECT_TRUE(errors::GetRetryInfo(status).has_value());
+  auto info = errors::GetErrorInfo(status);
+  ASSERT_TRUE(info.has_value());
+  for (const auto& [key, value] : info->metadata()) {
+    EXPECT_EQ(value.find("127.0.0.1"), std::string::npos) << key;
+    EXPECT_EQ(value.find("4321"), std::string::npos) << key;
+  }
+  ASSERT_EQ(transport_errors_.size(), 1u);
+  EXPECT_NE(transport_errors_[0].find("127.0.0.1 port 4321"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "server/jumio/token_source.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -7,6 +8,7 @@
 
 #include "server/errors/errors.h"
 #include "tests/server/jumio/fake_transport.h"
+#include "tests/testing/small_stack.h"
 
 namespace jumio_gateway::jumio {
 namespace {
@@ -186,6 +188,22 @@ TEST_F(OAuth2TokenSourceTest, UnreadableTokenResponseIsUpstreamMalformed) {
       transport_.Answer("/oauth2/token", FakeTransport::Json(200, "<html>")));
   EXPECT_EQ(errors::GetErrorInfo((*result)->status())->reason(),
             "UPSTREAM_MALFORMED");
+}
+
+TEST_F(OAuth2TokenSourceTest, DeeplyNestedTokenResponseIsMalformedNotACrash) {
+  auto result = Get("amer-1");
+  bool answered = false;
+  ASSERT_TRUE(jumio_gateway::testing::RunOnSmallStack([&] {
+    answered = transport_.Answer(
+        "/oauth2/token", FakeTransport::Json(200, std::string(100000, '[')));
+  }));
+  ASSERT_TRUE(answered);
+  ASSERT_TRUE(result->has_value());
+  ASSERT_FALSE((*result)->ok());
+  EXPECT_EQ(errors::GetErrorInfo((*result)->status())->reason(),
+            "UPSTREAM_MALFORMED");
+  EXPECT_THAT(std::string((*result)->status().message()),
+              ::testing::HasSubstr("nesting deeper than 64"));
 }
 
 }  // namespace

@@ -1,8 +1,15 @@
 #include "server/observability/admin_server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <string>
+#include <vector>
 
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/http_client.h"
@@ -81,6 +88,37 @@ TEST(AdminServerTest, PortInUseFails) {
                                 nullptr, nullptr});
   absl::Status status = second.Start();
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+}
+
+// Issue 9, finding 2: two idle connections made the port unreachable (a
+// thread each). Now many idle and slow-drip ones cost a socket each.
+TEST(AdminServerTest, IdleAndSlowConnectionsDoNotBlockScrapes) {
+  Registry registry;
+  AdminServer server(registry, {"127.0.0.1:0", nullptr, nullptr});
+  ASSERT_TRUE(server.Start().ok());
+  std::vector<int> held;
+  for (int i = 0; i < 50; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(server.port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    // Every other one has started a request head and stalls.
+    if (i % 2 == 1) {
+      ASSERT_EQ(send(fd, "GET /metr", 9, MSG_NOSIGNAL), 9);
+    }
+    held.push_back(fd);
+  }
+  jumio::testing::HttpClient http;
+  for (int i = 0; i < 5; ++i) {
+    const absl::Time start = absl::Now();
+    auto metrics = http.Get(Url(server, "/metrics"));
+    EXPECT_EQ(metrics.status, 200) << metrics.error;
+    EXPECT_LT(absl::Now() - start, absl::Milliseconds(500));
+  }
+  EXPECT_EQ(http.Send("POST", Url(server, "/metrics"), "x").status, 405);
+  for (int fd : held) close(fd);
 }
 
 TEST(AdminServerTest, StopWithoutStartIsHarmless) {

@@ -32,8 +32,9 @@ TEST(GatewayMetricsTest, RegistersEveryDesignMetric) {
         "jumio_upstream_retries_total", "jumio_token_refreshes_total",
         "jumio_circuit_state", "jumio_callbacks_received_total",
         "jumio_callbacks_rejected_total", "jumio_callbacks_stored_total",
-        "jumio_callbacks_delivered_total", "jumio_callback_subscribers",
-        "jumio_callback_log_backlog", "jumio_gateway_build_info"}) {
+        "jumio_callbacks_delivered_total", "jumio_callbacks_unreadable_total",
+        "jumio_callback_subscribers", "jumio_callback_log_backlog",
+        "jumio_gateway_build_info"}) {
     EXPECT_NE(Find(families, name), nullptr) << name;
   }
 }
@@ -107,6 +108,8 @@ TEST(GatewayMetricsTest, PerRegionAndReasonSeriesStartAtZero) {
   EXPECT_THAT(text, HasSubstr("jumio_circuit_state{region=\"amer-1\"} 0\n"));
   EXPECT_THAT(text, HasSubstr("jumio_callbacks_rejected_total{reason=\""
                               "source_not_allowed\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("jumio_callbacks_rejected_total{reason=\""
+                              "unstorable\"} 0\n"));
   EXPECT_THAT(text, HasSubstr("jumio_callbacks_received_total 0\n"));
   EXPECT_THAT(text, HasSubstr("jumio_callback_log_backlog 0\n"));
 }

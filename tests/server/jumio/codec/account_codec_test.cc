@@ -298,13 +298,25 @@ TEST(AccountRequestTest, EachLengthLimitAcceptsTheLimitAndRejectsOneMore) {
   }
 }
 
-TEST(AccountRequestTest, LimitsCountCharactersNotBytes) {
+// Jumio's "Max. Length" counts bytes: 60 x "é" is 120 bytes and Jumio answers
+// 400 for it, so the gateway refuses it before sending.
+TEST(AccountRequestTest, LimitsCountBytesAsJumioDoes) {
   v1::CreateAccountRequest r = ValidRequest();
-  r.set_user_reference(Repeat("\xC3\xA9", 100));  // 100 x "é", 200 bytes
+  r.set_user_reference(Repeat("\xC3\xA9", 50));  // 50 x "é", 100 bytes
   EXPECT_TRUE(WriteCreateAccountBody(r).ok());
-  r.set_user_reference(Repeat("\xC3\xA9", 101));
+  r.set_user_reference(Repeat("\xC3\xA9", 60));  // 120 bytes
+  absl::Status status = WriteCreateAccountBody(r).status();
+  EXPECT_THAT(ViolationFields(status), ElementsAre("user_reference"));
+  EXPECT_NE(status.message().find("100 bytes"), absl::string_view::npos)
+      << status.message();
+  r.set_user_reference(std::string(99, 'r') + "\xC3\xA9");  // 101 bytes
   EXPECT_THAT(ViolationFields(WriteCreateAccountBody(r).status()),
               ElementsAre("user_reference"));
+  r.set_customer_internal_reference(Repeat("\xC3\xA9", 51));
+  r.set_user_reference("");
+  EXPECT_THAT(ViolationFields(WriteCreateAccountBody(r).status()),
+              ElementsAre("customer_internal_reference"));
+  r.set_customer_internal_reference("");
   r.set_user_reference("\xC3");  // truncated UTF-8
   EXPECT_THAT(ViolationFields(WriteCreateAccountBody(r).status()),
               ElementsAre("user_reference"));

@@ -3,6 +3,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/server/jumio/codec/codec_test_util.h"
+#include "tests/testing/small_stack.h"
 
 namespace jumio_gateway::codec {
 namespace {
@@ -74,6 +75,16 @@ TEST(UpstreamErrorTest, NonJsonBodiesYieldNothing) {
     EXPECT_EQ(e.field, "");
     EXPECT_EQ(e.status, 0);
   }
+}
+
+TEST(UpstreamErrorTest, DeeplyNestedBodiesYieldNothingNotACrash) {
+  UpstreamErrorBody e;
+  e.status = -1;
+  ASSERT_TRUE(jumio_gateway::testing::RunOnSmallStack([&] {
+    e = ReadUpstreamError(R"({"error":)" + std::string(100000, '['));
+  }));
+  EXPECT_EQ(e.message, "");
+  EXPECT_EQ(e.status, 0);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "jumio/gateway/v1/account.pb.h"
 #include "jumio/gateway/v1/retrieval.pb.h"
 #include "tests/server/jumio/codec/codec_test_util.h"
+#include "tests/testing/small_stack.h"
 
 namespace jumio_gateway::codec {
 namespace {
@@ -44,6 +45,58 @@ TEST(ParseJsonObjectTest, MessageNamesTheResponseButNeverEchoesTheBody) {
   EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
   EXPECT_THAT(std::string(status.message()), HasSubstr("token response"));
   EXPECT_THAT(std::string(status.message()), Not(HasSubstr("s3cr3t")));
+}
+
+TEST(ParseJsonObjectTest, DeepOrInvalidBodiesAreMalformedNotACrash) {
+  absl::Status status;
+  ASSERT_TRUE(jumio_gateway::testing::RunOnSmallStack([&] {
+    rapidjson::Document doc;
+    status =
+        ParseJsonObject(std::string(100000, '['), "account response", &doc);
+  }));
+  EXPECT_EQ(Reason(status), "UPSTREAM_MALFORMED");
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("account response cannot be read"));
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("nesting deeper than 64 at byte 64"));
+  rapidjson::Document doc;
+  EXPECT_EQ(Reason(ParseJsonObject("{\"a\":\"\xff\"}", "x", &doc)),
+            "UPSTREAM_MALFORMED");
+}
+
+TEST(StructTest, DepthIsBoundedInBothDirections) {
+  // JSON -> Struct: 64 levels parse and convert.
+  std::string deep;
+  for (int i = 0; i < kMaxJsonDepth; ++i) deep += R"({"a":)";
+  deep += "1";
+  for (int i = 0; i < kMaxJsonDepth; ++i) deep += "}";
+  rapidjson::Document doc;
+  ASSERT_TRUE(ParseJsonObject(deep, "test", &doc).ok());
+  google::protobuf::Struct s;
+  ASSERT_TRUE(JsonToStruct(doc, "test", &s).ok());
+  // A Value deeper than the limit (built directly, as a caller's request
+  // could carry it) is refused by JsonToValue's own guard...
+  rapidjson::Document nested;
+  nested.SetArray();
+  rapidjson::Value* tip = &nested;
+  for (int i = 0; i < kMaxJsonDepth + 2; ++i) {
+    tip->PushBack(rapidjson::Value(rapidjson::kArrayType),
+                  nested.GetAllocator());
+    tip = &(*tip)[0];
+  }
+  google::protobuf::Value v;
+  EXPECT_THAT(std::string(JsonToValue(nested, "test", &v).message()),
+              HasSubstr("nesting deeper than 64"));
+  // ... and Struct -> JSON checks a caller's Struct before writing it.
+  google::protobuf::Struct caller;
+  google::protobuf::Struct* at = &caller;
+  for (int i = 0; i < kMaxJsonDepth + 2; ++i) {
+    at = (*at->mutable_fields())["a"].mutable_struct_value();
+  }
+  Violations violations;
+  CheckStruct(caller, "prepared_data", &violations);
+  ASSERT_FALSE(violations.empty());
+  EXPECT_THAT(violations.items()[0].second, HasSubstr("nested deeper"));
 }
 
 TEST(EnumTest, PrefixedLookupWithRawFallback) {
