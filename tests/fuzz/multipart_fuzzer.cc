@@ -5,14 +5,19 @@
 //
 // Input layout: [media type][n][n x 32 boundary-token bytes][filename]\0[file]
 //   media type  chooses one of the three content types the gateway sends
-//   n           how many boundary tokens (0-3) come from the input before the
-//               "random" source falls back to a counter; tokens the input
-//               picks can be made to collide with the file's bytes
+//   n           low 2 bits: how many boundary tokens (0-3) come from the input
+//               before the "random" source falls back to a counter (tokens the
+//               input picks can be made to collide with the file's bytes);
+//               the other bits: the chunk size (1-64) of the Cord the file is
+//               also passed as, to BuildFileUploadCord, which must build the
+//               same body, and to CordContains, which must find what find()
+//               finds, across chunk boundaries too
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -24,6 +29,7 @@ namespace {
 constexpr absl::string_view kMediaTypes[] = {"image/jpeg", "image/png",
                                              "application/pdf"};
 constexpr size_t kTokenBytes = 32;
+constexpr size_t kTypePrefixSize = sizeof("multipart/form-data; boundary=") - 1;
 
 // RFC 2046 5.1.1: 1 to 70 of these, not ending in a space.
 bool IsBoundary(absl::string_view b) {
@@ -58,6 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view media_type =
       kMediaTypes[static_cast<unsigned char>(input[0]) % 3];
   const size_t token_count = static_cast<unsigned char>(input[1]) % 4;
+  const size_t chunk_size = 1 + (static_cast<unsigned char>(input[1]) >> 2);
   input.remove_prefix(2);
   std::vector<std::string> tokens;
   for (size_t i = 0; i < token_count && input.size() >= kTokenBytes; ++i) {
@@ -82,6 +89,32 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const jumio_gateway::jumio::MultipartBody built =
       jumio_gateway::jumio::BuildFileUpload("file", filename, media_type,
                                             content, token);
+
+  // The same file as a Cord of external chunks (never merged), and the same
+  // token sequence: the same body.
+  absl::Cord chunked;
+  for (size_t at = 0; at < content.size(); at += chunk_size) {
+    chunked.Append(absl::MakeCordFromExternal(content.substr(at, chunk_size),
+                                              [](absl::string_view) {}));
+  }
+  next = 0;
+  counter = 0;
+  const jumio_gateway::jumio::MultipartCord built_cord =
+      jumio_gateway::jumio::BuildFileUploadCord("file", filename, media_type,
+                                                chunked, token);
+  JG_FUZZ_CHECK(built_cord.content_type == built.content_type,
+                built_cord.content_type);
+  JG_FUZZ_CHECK(std::string(built_cord.body) == built.body,
+                "the Cord body differs from the string body");
+  // CordContains agrees with find() for the boundary and for the filename.
+  for (absl::string_view needle :
+       {absl::string_view(built.content_type).substr(kTypePrefixSize),
+        filename}) {
+    if (needle.empty()) continue;
+    JG_FUZZ_CHECK(jumio_gateway::jumio::CordContains(chunked, needle) ==
+                      (content.find(needle) != absl::string_view::npos),
+                  needle);
+  }
 
   constexpr absl::string_view kTypePrefix = "multipart/form-data; boundary=";
   JG_FUZZ_CHECK(absl::StartsWith(built.content_type, kTypePrefix),
