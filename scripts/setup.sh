@@ -18,6 +18,9 @@ DEBIAN_PACKAGES=(
   prometheus wrk curl python3-yaml
   # linters
   clang-format
+  # fuzzing (scripts/fuzz.sh, the test command's fuzz pass): clang with libFuzzer and the
+  # sanitizer runtimes, lld to link, llvm-symbolizer for readable stacks
+  clang-14 libfuzzer-14-dev libclang-rt-14-dev lld-14 llvm-14
 )
 
 missing=()

@@ -366,7 +366,9 @@ absl::StatusOr<GatewayConfig> LoadConfig(
     for (const auto& [kind_name, url] : overrides[region]) {
       const auto kind = std::find_if(
           std::begin(kHostKinds), std::end(kHostKinds),
-          [&](HostKind k) { return kind_name == HostKindName(k); });
+          // A structured binding cannot be captured before C++20 (clang 14
+          // refuses it; the fuzz build is clang): capture a reference.
+          [&name = kind_name](HostKind k) { return name == HostKindName(k); });
       const std::string path = absl::StrCat("regions.", region, ".", kind_name);
       const std::string origin = "file " + sources.config_file_name;
       if (kind == std::end(kHostKinds)) {

@@ -7,12 +7,16 @@
 namespace jumio_gateway::jumio {
 namespace {
 
-// Quotes and line breaks would break the Content-Disposition header; the name
-// is ours anyway.
+// The filename is the caller's: quotes, backslashes and control characters
+// (line breaks, NUL, ...) would break the quoted-string of the
+// Content-Disposition header (RFC 7230 qdtext), so they become '_'. Found by
+// tests/fuzz/multipart_fuzzer.
 std::string SafeFilename(absl::string_view filename) {
   std::string safe;
   for (char c : filename) {
-    safe.push_back((c == '"' || c == '\r' || c == '\n' || c == '\\') ? '_' : c);
+    const unsigned char u = static_cast<unsigned char>(c);
+    const bool control = (u < 0x20 && c != '\t') || u == 0x7F;
+    safe.push_back((control || c == '"' || c == '\\') ? '_' : c);
   }
   return safe.empty() ? "upload" : safe;
 }

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "rapidjson/document.h"
@@ -30,6 +31,24 @@ absl::Status AuthError(absl::StatusCode code, v1::ErrorReason reason,
     errors::SetRetryDelay(status, absl::Seconds(1));
   }
   return status;
+}
+
+// An access token that can stand in "Authorization: Bearer <token>": RFC
+// 6750's b64token (JWTs and opaque tokens alike), at most 8 KiB. Anything else
+// (CR/LF, NUL, spaces, other control bytes) would inject into or break the
+// header of every Jumio call. Found by tests/fuzz/token_response_fuzzer.
+bool IsBearerToken(absl::string_view token) {
+  if (token.empty() || token.size() > 8192) return false;
+  size_t end = token.size();
+  while (end > 0 && token[end - 1] == '=') --end;
+  if (end == 0) return false;
+  for (char c : token.substr(0, end)) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) &&
+        absl::string_view("-._~+/").find(c) == absl::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -166,8 +185,16 @@ void OAuth2TokenSource::FinishFetch(const std::string& region,
       result = AuthError(absl::StatusCode::kInternal,
                          v1::ERROR_REASON_UPSTREAM_MALFORMED,
                          "Jumio token response is not readable", region, 200);
+    } else if (const absl::string_view token(
+                   doc["access_token"].GetString(),
+                   doc["access_token"].GetStringLength());
+               !IsBearerToken(token)) {
+      // The message never holds the token, valid or not.
+      result = AuthError(
+          absl::StatusCode::kInternal, v1::ERROR_REASON_UPSTREAM_MALFORMED,
+          "Jumio token response holds no usable bearer token", region, 200);
     } else {
-      result = absl::StrCat("Bearer ", doc["access_token"].GetString());
+      result = absl::StrCat("Bearer ", token);
       lifetime = absl::Seconds(doc["expires_in"].GetDouble());
     }
   }

@@ -1,21 +1,27 @@
 #!/usr/bin/env python3
 """Renders every kustomize overlay with the real `kubectl kustomize` and checks the invariants
 the cluster relies on: gRPC probes, the restricted security context, resources, secrets as
-files, labels matching selectors, and the PrometheusRule being rules.yml.
+files, labels matching selectors, the PrometheusRule being rules.yml, and the callback URLs the
+gateway issues reaching its callback receiver through the Ingress.
 
-Usage: manifests_test.py KUBERNETES_DIR RULES_YML   (KUBERNETES_DIR holds base/ and overlays/)
+Usage: manifests_test.py KUBERNETES_DIR RULES_YML ISSUED_CALLBACK_URL
+  KUBERNETES_DIR holds base/ and overlays/; ISSUED_CALLBACK_URL is the tests/deploy binary that
+  prints the callback URLs the gateway issues for a config file.
 """
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import unittest
+import urllib.parse
 
 import yaml
 
 KUBE_DIR = None
 RULES_YML = None
+ISSUED_CALLBACK_URL = None
 OVERLAYS = ("staging", "production")
 PORTS = {"grpc": 50051, "admin": 9090, "callback": 8080}
 
@@ -37,6 +43,44 @@ def render(path):
 
 def matches(selector, labels):
     return all(labels.get(k) == v for k, v in selector.items())
+
+
+def host_matches(rule_host, host):
+    """Ingress host semantics: no host matches every host; "*.a.b" matches exactly one label."""
+    if not rule_host:
+        return True
+    if rule_host.startswith("*."):
+        head, _, rest = host.partition(".")
+        return bool(head) and rest == rule_host[2:]
+    return rule_host == host
+
+
+def path_matches(rule_path, path_type, path):
+    """Ingress path semantics (networking.k8s.io/v1). Prefix matches element by element, so
+    /callbacks/v1 matches /callbacks/v1 and /callbacks/v1/x but not /callbacks/v10; a trailing
+    slash on either side is ignored. ImplementationSpecific depends on the controller: no match."""
+    if path_type == "Exact":
+        return rule_path == path
+    if path_type != "Prefix":
+        return False
+    want = [e for e in rule_path.split("/") if e]
+    have = [e for e in path.split("/") if e]
+    return have[:len(want)] == want
+
+
+def issued_callback_urls(config):
+    """What the gateway binary issues for this config: its own parser and URL issuer."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(config, f)
+        name = f.name
+    try:
+        result = subprocess.run([ISSUED_CALLBACK_URL, name], capture_output=True, text=True,
+                                timeout=60, check=False)
+    finally:
+        os.unlink(name)
+    if result.returncode != 0:
+        raise AssertionError(f"issued_callback_url failed:\n{result.stderr}")
+    return json.loads(result.stdout)
 
 
 class RenderedOverlay:
@@ -252,6 +296,61 @@ class ManifestInvariants(unittest.TestCase):
             self.assertEqual({h for t in ingress["spec"]["tls"] for h in t["hosts"]},
                              {r["host"] for r in ingress["spec"]["rules"]})
 
+    def test_issued_callback_urls_reach_the_callback_receiver(self):
+        # Jumio POSTs to the callbackUrl the gateway set; it must pass the Ingress (host, path,
+        # TLS) and land on the Service port whose target is the receiver's listening port, with
+        # the path the receiver serves.
+        for name, overlay in self.overlays.items():
+            with self.subTest(overlay=name):
+                self.check_issued_callback_urls(overlay)
+
+    def check_issued_callback_urls(self, overlay):
+        issued = issued_callback_urls(self.gateway_config(overlay))
+        prefix = issued["path_prefix"]
+        self.assertTrue(prefix.startswith("/callbacks/"), prefix)
+        _, c = self.container(overlay)
+        service = overlay.one("Service")
+        for url in (issued["account_url"], issued["new_account_url"]):
+            parts = urllib.parse.urlsplit(url)
+            self.assertEqual(parts.scheme, "https", url)
+            host, path = parts.hostname, parts.path
+            # The receiver sees the path unchanged (no rewrite), so it must be its own.
+            self.assertTrue(path.startswith(prefix),
+                            f"{url}: the receiver only serves {prefix}*")
+            candidates = []
+            for ingress in overlay.all("Ingress"):
+                annotations = ingress["metadata"].get("annotations", {})
+                for rule in ingress["spec"].get("rules", []):
+                    if not host_matches(rule.get("host"), host):
+                        continue
+                    for rule_path in rule.get("http", {}).get("paths", []):
+                        if path_matches(rule_path["path"], rule_path["pathType"], path):
+                            candidates.append((len(rule_path["path"]), ingress, annotations,
+                                               rule_path))
+            self.assertTrue(candidates,
+                            f"{overlay.name}: no Ingress rule routes {host}{path}")
+            # The longest matching path wins, as in every ingress controller.
+            _, ingress, annotations, rule_path = max(candidates, key=lambda c: c[0])
+            self.assertNotIn("nginx.ingress.kubernetes.io/rewrite-target", annotations)
+            tls_hosts = {h for t in ingress["spec"].get("tls", []) for h in t["hosts"]}
+            self.assertTrue(any(host_matches(h, host) for h in tls_hosts),
+                            f"{host} has no TLS entry in {ingress['metadata']['name']}")
+            backend = rule_path["backend"]["service"]
+            self.assertEqual(backend["name"], service["metadata"]["name"])
+            service_port = next(
+                (p for p in service["spec"]["ports"]
+                 if p.get("name") == backend["port"].get("name", object())
+                 or p["port"] == backend["port"].get("number")), None)
+            self.assertIsNotNone(service_port, f"backend port {backend['port']}")
+            target = service_port["targetPort"]
+            container_port = next(
+                (p["containerPort"] for p in c["ports"]
+                 if p.get("name") == target or p["containerPort"] == target), None)
+            self.assertEqual(container_port, issued["listen_port"],
+                             f"{overlay.name}: the ingress reaches container port "
+                             f"{container_port}, the receiver listens on "
+                             f"{issued['listen_port']}")
+
     def test_network_policy_admits_only_the_service_ports(self):
         for overlay in self.each():
             policy = overlay.one("NetworkPolicy")
@@ -290,5 +389,5 @@ class ManifestInvariants(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    KUBE_DIR, RULES_YML = sys.argv[1], sys.argv[2]
+    KUBE_DIR, RULES_YML, ISSUED_CALLBACK_URL = sys.argv[1], sys.argv[2], sys.argv[3]
     unittest.main(argv=[sys.argv[0], "-v"])

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "gtest/gtest.h"
 
 namespace jumio::testing {
 
@@ -77,7 +78,7 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(
     execv(argv[0], argv.data());
     _exit(127);
   }
-  std::unique_ptr<Subprocess> proc(new Subprocess(pid, options));
+  std::unique_ptr<Subprocess> proc(new Subprocess(pid, binary, options));
   if (port_file.empty()) return proc;
   int port = 0;
   const bool ready = WaitFor(
@@ -109,11 +110,23 @@ bool Subprocess::Running() {
   int status = 0;
   const pid_t r = waitpid(pid_, &status, WNOHANG);
   if (r == pid_) {
-    reaped_ = true;
-    exit_status_ = status;
+    Reaped(status);
     return false;
   }
   return true;
+}
+
+void Subprocess::Reaped(int status) {
+  reaped_ = true;
+  exit_status_ = status;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == kSanitizerExitCode) {
+    ADD_FAILURE() << binary_ << " (pid " << pid_
+                  << ") exited with the sanitizers' exit code "
+                  << kSanitizerExitCode << ": see its report "
+                  << (options_.log_file.empty()
+                          ? std::string("above")
+                          : absl::StrCat("in ", options_.log_file));
+  }
 }
 
 int Subprocess::Stop() {
@@ -123,8 +136,7 @@ int Subprocess::Stop() {
     kill(pid_, SIGKILL);
     int status = 0;
     waitpid(pid_, &status, 0);
-    reaped_ = true;
-    exit_status_ = status;
+    Reaped(status);
   }
   return exit_status_;
 }

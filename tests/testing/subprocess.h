@@ -9,6 +9,11 @@
 //   ...
 //   (*proc)->Stop();  // SIGTERM, then SIGKILL after the grace period; also
 //   done by the destructor
+//
+// A child that exits with kSanitizerExitCode (the exit code the sanitize
+// config of .bazelrc gives ASan, LSan and UBSan findings) fails the current
+// test, so that the sanitized gateway and sandbox an integration test runs
+// cannot hide a finding behind a test that passes.
 #ifndef JUMIO_GATEWAY_TESTS_TESTING_SUBPROCESS_H_
 #define JUMIO_GATEWAY_TESTS_TESTING_SUBPROCESS_H_
 
@@ -17,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -36,6 +42,9 @@ std::string MakeTempDir();
 // passes. The one sanctioned way for tests to wait: on a condition, with a
 // bound.
 bool WaitFor(const std::function<bool()>& predicate, absl::Duration timeout);
+
+// ASAN_OPTIONS/UBSAN_OPTIONS exitcode in `bazel test --config=sanitize`.
+inline constexpr int kSanitizerExitCode = 86;
 
 class Subprocess {
  public:
@@ -72,9 +81,12 @@ class Subprocess {
   bool Running();
 
  private:
-  Subprocess(pid_t pid, Options options)
-      : pid_(pid), options_(std::move(options)) {}
+  Subprocess(pid_t pid, std::string binary, Options options)
+      : pid_(pid), binary_(std::move(binary)), options_(std::move(options)) {}
+  // Records the exit status; fails the test on a sanitizer finding.
+  void Reaped(int status);
   pid_t pid_;
+  std::string binary_;
   int port_ = 0;
   Options options_;
   bool reaped_ = false;

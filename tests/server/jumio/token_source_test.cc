@@ -190,6 +190,27 @@ TEST_F(OAuth2TokenSourceTest, UnreadableTokenResponseIsUpstreamMalformed) {
             "UPSTREAM_MALFORMED");
 }
 
+TEST_F(OAuth2TokenSourceTest, HeaderUnsafeAccessTokenIsUpstreamMalformed) {
+  // Each would break or inject into the Authorization header of every call.
+  for (const std::string& token :
+       {std::string("abc\\r\\nX-Injected: 1"), std::string("abc\\u0000def"),
+        std::string("Y\x7fOUR_TOKEN"), std::string("two words"),
+        std::string(""), std::string(9000, 'a')}) {
+    SCOPED_TRACE(token.substr(0, 40));
+    auto result = Get("amer-1");
+    ASSERT_TRUE(AnswerToken(token, 3600));
+    ASSERT_TRUE(result->has_value());
+    ASSERT_FALSE((*result)->ok()) << HeaderOf(result);
+    EXPECT_EQ(errors::GetErrorInfo((*result)->status())->reason(),
+              "UPSTREAM_MALFORMED");
+    EXPECT_EQ(std::string((*result)->status().message()).find("abc"),
+              std::string::npos);
+  }
+  auto result = Get("amer-1");
+  ASSERT_TRUE(AnswerToken("eyJhbGciOiJIUzI1NiJ9.e30.c2ln-_~+/==", 3600));
+  EXPECT_EQ(HeaderOf(result), "Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2ln-_~+/==");
+}
+
 TEST_F(OAuth2TokenSourceTest, DeeplyNestedTokenResponseIsMalformedNotACrash) {
   auto result = Get("amer-1");
   bool answered = false;
