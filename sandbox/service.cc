@@ -52,33 +52,6 @@ std::string Timestamp(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
 }
 
-const char* Title(int status) {
-  switch (status) {
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 413:
-      return "Payload Too Large";
-    case 429:
-      return "Too Many Requests";
-    case 500:
-      return "Internal Server Error";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return "Error";
-  }
-}
-
 void WriteJson(http::Response& res, std::string body) {
   res.SetContent(200, std::move(body), "application/json");
 }
@@ -89,7 +62,7 @@ void WriteProblem(http::Response& res, int status, const std::string& detail,
                   const std::string& field) {
   Json j;
   j.Obj()
-      .Str("title", Title(status))
+      .Str("title", std::string(http::ReasonPhrase(status)))
       .Int("status", status)
       .Str("detail", detail);
   if (!field.empty()) j.Str("field", field);
