@@ -11,6 +11,8 @@ DEBIAN_PACKAGES=(
   grpc-proto golang-github-gogo-googleapis-dev
   # upstream HTTP, JSON, base libraries
   libcurl4-openssl-dev rapidjson-dev libabsl-dev libcpp-httplib-dev libssl-dev
+  # the event-driven HTTP server (server/http): Boost.Asio and Boost.Beast, header-only
+  libboost1.81-dev
   # callback log
   libsqlite3-dev libhiredis-dev redis-server
   # tests, benchmarks and polyglot clients
