@@ -60,6 +60,12 @@ HttpResponse HttpClient::Perform(const Headers& headers) {
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     r.status = static_cast<int>(status);
+    long connects = 0;
+    curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
+    r.new_connections = static_cast<int>(connects);
+    double connect_seconds = 0;
+    curl_easy_getinfo(c, CURLINFO_CONNECT_TIME, &connect_seconds);
+    r.connect_time = absl::Seconds(connect_seconds);
   } else {
     r.error = curl_easy_strerror(rc);
   }

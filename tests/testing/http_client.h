@@ -22,6 +22,10 @@ struct HttpResponse {
   std::string error;  // libcurl's message when status == 0
   std::string body;
   std::map<std::string, std::string> headers;  // names lower-cased
+  // Connections this request opened (0: a kept-alive one was reused) and the
+  // time its TCP connect took: tells a slow server from a full accept queue.
+  int new_connections = 0;
+  absl::Duration connect_time;
   std::string header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);
     return it == headers.end() ? "" : it->second;
