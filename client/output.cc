@@ -14,10 +14,13 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "jumio/gateway/v1/retrieval.pb.h"
 
 namespace jumio_gateway::client {
 
 namespace pb = ::google::protobuf;
+namespace v1 = ::jumio::gateway::v1;
 
 namespace {
 
@@ -294,6 +297,309 @@ std::string ToText(const pb::Message& message, int indent) {
     }
   }
   return out;
+}
+
+namespace {
+
+// The short name of a value this API knows, else the text Jumio sent (the
+// `raw_x` beside every enum `x`), else `fallback`.
+std::string EnumOrRaw(const pb::EnumDescriptor& type, int number,
+                      const std::string& raw,
+                      const std::string& fallback = "") {
+  if (number != 0) return ShortEnumName(type, number);
+  return raw.empty() ? fallback : raw;
+}
+
+template <typename Part>
+std::string ClassifierText(const Part& part) {
+  return EnumOrRaw(*v1::Classifier_descriptor(), part.classifier(),
+                   part.raw_classifier());
+}
+
+template <typename Credential>
+std::string CategoryText(const Credential& credential) {
+  return EnumOrRaw(*v1::CredentialCategory_descriptor(), credential.category(),
+                   credential.raw_category());
+}
+
+// Shared by create and update: what to upload next.
+template <typename Response>
+std::string AcquisitionTextOf(const Response& r) {
+  std::string out;
+  absl::StrAppend(&out, "account:            ", r.account(), "\n",
+                  "workflow execution: ", r.workflow_execution().name(), "\n");
+  for (const auto& credential : r.workflow_execution().credentials()) {
+    std::vector<std::string> channels;
+    for (int c : credential.allowed_channels()) {
+      channels.push_back(ShortEnumName(*v1::Channel_descriptor(), c));
+    }
+    absl::StrAppend(&out, "credential ", CategoryText(credential),
+                    " (channels ",
+                    channels.empty() ? "none" : absl::StrJoin(channels, ","),
+                    "): ", credential.name(), "\n");
+    for (const auto& part : credential.api().parts()) {
+      absl::StrAppend(&out, "  upload ", ClassifierText(part), ": ",
+                      part.name(), "\n");
+    }
+    if (!credential.api().token().empty()) {
+      absl::StrAppend(&out, "  api token: ", credential.api().token(), "\n");
+    }
+  }
+  if (r.has_web_client()) {
+    absl::StrAppend(&out, "web client:         ", r.web_client().href(), "\n");
+  }
+  if (r.has_sdk()) {
+    absl::StrAppend(&out, "sdk token:          ", r.sdk().token(), "\n");
+  }
+  return out;
+}
+
+// One line per capability result: its decision and the credentials it is
+// about. Every typed capability list carries `decision`; walk them by
+// reflection so that a capability added to the proto shows up without a
+// change here.
+std::string CapabilityLines(const v1::Capabilities& caps) {
+  const pb::Reflection& reflection = *caps.GetReflection();
+  std::vector<const pb::FieldDescriptor*> fields;
+  reflection.ListFields(caps, &fields);
+  std::string lines;
+  for (const pb::FieldDescriptor* field : fields) {
+    if (field->is_map() || !field->is_repeated() ||
+        field->cpp_type() != pb::FieldDescriptor::CPPTYPE_MESSAGE) {
+      continue;
+    }
+    for (int i = 0; i < reflection.FieldSize(caps, field); ++i) {
+      const pb::Message& result = reflection.GetRepeatedMessage(caps, field, i);
+      const pb::FieldDescriptor* decision_field =
+          result.GetDescriptor()->FindFieldByName("decision");
+      if (decision_field == nullptr) continue;
+      v1::Decision decision;
+      decision.CopyFrom(
+          result.GetReflection()->GetMessage(result, decision_field));
+      // Which credentials the result is about (usability runs once per
+      // credential, so the name alone would be ambiguous).
+      std::vector<std::string> about;
+      const pb::FieldDescriptor* credentials_field =
+          result.GetDescriptor()->FindFieldByName("credentials");
+      if (credentials_field != nullptr && credentials_field->is_repeated() &&
+          credentials_field->message_type() ==
+              v1::CapabilityCredential::descriptor()) {
+        for (int j = 0;
+             j < result.GetReflection()->FieldSize(result, credentials_field);
+             ++j) {
+          v1::CapabilityCredential credential;
+          credential.CopyFrom(result.GetReflection()->GetRepeatedMessage(
+              result, credentials_field, j));
+          about.push_back(CategoryText(credential));
+        }
+      }
+      absl::StrAppend(
+          &lines, "  ", field->name(),
+          std::string(field->name().size() < 30 ? 30 - field->name().size() : 1,
+                      ' '),
+          DecisionText(decision),
+          about.empty() ? std::string()
+                        : absl::StrCat("  [", absl::StrJoin(about, ","), "]"),
+          "\n");
+    }
+  }
+  for (const auto& [name, results] : caps.other()) {
+    absl::StrAppend(&lines, "  ", name, " (", results.results_size(),
+                    " results, not modelled)\n");
+  }
+  return lines;
+}
+
+}  // namespace
+
+std::string DecisionText(const v1::Decision& decision) {
+  const std::string type = EnumOrRaw(*v1::DecisionType_descriptor(),
+                                     decision.type(), decision.raw_type());
+  const std::string label = EnumOrRaw(*v1::DecisionLabel_descriptor(),
+                                      decision.label(), decision.raw_label());
+  std::string text = type.empty() ? std::string("(none)") : type;
+  if (!label.empty()) absl::StrAppend(&text, " (", label, ")");
+  if (decision.has_risk_score()) {
+    absl::StrAppend(&text, ", risk score ", decision.risk_score());
+  }
+  return text;
+}
+
+std::string StatusText(v1::WorkflowStatus status, const std::string& raw) {
+  return EnumOrRaw(*v1::WorkflowStatus_descriptor(), status, raw,
+                   "UNSPECIFIED");
+}
+
+std::string AcquisitionText(const v1::CreateAccountResponse& response) {
+  return AcquisitionTextOf(response);
+}
+
+std::string AcquisitionText(const v1::UpdateAccountResponse& response) {
+  return AcquisitionTextOf(response);
+}
+
+std::string WorkflowExecutionText(const v1::GetWorkflowExecutionResponse& r) {
+  const v1::WorkflowExecution& w = r.workflow_execution();
+  std::string out;
+  absl::StrAppend(
+      &out, "workflow execution: ", w.name(), "\n",
+      "status:             ", StatusText(w.status(), w.raw_status()), "\n");
+  if (w.definition_key() != 0) {
+    absl::StrAppend(&out, "definition key:     ", w.definition_key(), "\n");
+  }
+  if (!w.user_reference().empty()) {
+    absl::StrAppend(&out, "user reference:     ", w.user_reference(), "\n");
+  }
+  if (!w.customer_internal_reference().empty()) {
+    absl::StrAppend(
+        &out, "customer reference: ", w.customer_internal_reference(), "\n");
+  }
+  if (w.has_decision()) {
+    absl::StrAppend(&out, "decision:           ", DecisionText(w.decision()),
+                    "\n");
+  }
+  const std::string lines = CapabilityLines(w.capabilities());
+  if (!lines.empty()) absl::StrAppend(&out, "capabilities:\n", lines);
+  for (const v1::ExtractionResult& extraction : w.capabilities().extraction()) {
+    if (!extraction.has_data()) continue;
+    absl::StrAppend(&out, "extraction:\n", ToText(extraction.data(), 2));
+  }
+  bool parts_header = false;
+  for (const v1::WorkflowCredential& credential : w.credentials()) {
+    for (const v1::CredentialPart& part : credential.parts()) {
+      if (!parts_header) absl::StrAppend(&out, "parts:\n");
+      parts_header = true;
+      absl::StrAppend(&out, "  ", ClassifierText(part), ": ", part.name(),
+                      "\n");
+    }
+  }
+  if (w.has_raw()) absl::StrAppend(&out, "raw:\n", ToText(w.raw(), 2));
+  return out;
+}
+
+std::string SummaryLine(const v1::WorkflowExecutionSummary& s) {
+  return absl::StrCat(
+      s.name(), "  ", StatusText(s.status(), s.raw_status()),
+      s.definition_key() != 0
+          ? absl::StrCat("  (workflow ", s.definition_key(), ")")
+          : std::string(),
+      "\n");
+}
+
+std::string WorkflowStatusText(
+    const v1::GetWorkflowExecutionStatusResponse& response) {
+  return SummaryLine(response.workflow_execution());
+}
+
+std::string StepsText(const v1::ListWorkflowExecutionStepsResponse& r) {
+  std::string out;
+  for (const v1::WorkflowStep& step : r.steps()) {
+    absl::StrAppend(&out,
+                    EnumOrRaw(*v1::WorkflowStepName_descriptor(),
+                              step.step_name(), step.raw_step_name()),
+                    "  ", DecisionText(step.decision()), "  capabilities ",
+                    absl::StrJoin(step.capability_ids(), ","), "\n");
+  }
+  if (r.steps().empty()) out = "no steps\n";
+  return out + NextPageText(r.next_page_token());
+}
+
+std::string WorkflowListText(const v1::ListWorkflowExecutionsResponse& r) {
+  std::string out;
+  for (const auto& w : r.workflow_executions()) out += SummaryLine(w);
+  if (r.workflow_executions().empty()) out = "no workflow executions\n";
+  return out + NextPageText(r.next_page_token());
+}
+
+std::string CallbackLine(const v1::Callback& c) {
+  std::string line = absl::StrCat(
+      c.cursor(), "  ", ShortEnumName(*v1::Region_descriptor(), c.region()),
+      "  ", c.workflow_execution().name(), "  ",
+      StatusText(c.workflow_execution().status(),
+                 c.workflow_execution().raw_status()));
+  if (c.enrichment().has_decision()) {
+    absl::StrAppend(&line, "  ", DecisionText(c.enrichment().decision()));
+  }
+  return line + "\n";
+}
+
+std::string UnreadableLine(const v1::UnreadableCallback& u) {
+  return absl::StrCat(u.cursor(), "  UNREADABLE  ", u.reason(), "\n");
+}
+
+std::string CallbacksText(const v1::ListCallbacksResponse& r) {
+  std::string out;
+  for (const v1::Callback& c : r.callbacks()) out += CallbackLine(c);
+  for (const v1::UnreadableCallback& u : r.unreadable_callbacks()) {
+    out += UnreadableLine(u);
+  }
+  if (r.callbacks().empty() && r.unreadable_callbacks().empty()) {
+    out = "no callbacks\n";
+  }
+  return out + NextPageText(r.next_page_token());
+}
+
+std::string HeartbeatLine(const v1::WatchHeartbeat& heartbeat) {
+  return absl::StrCat("heartbeat ",
+                      pb::util::TimeUtil::ToString(heartbeat.send_time()),
+                      " scanned ", heartbeat.scanned_cursor(), "\n");
+}
+
+std::string AcknowledgedText(const v1::AcknowledgeCallbacksRequest& request) {
+  return absl::StrCat("acknowledged ", request.cursors_size(),
+                      " callbacks for ", request.subscription(), "\n");
+}
+
+std::string PlatformStatusText(const v1::GetPlatformStatusResponse& r) {
+  std::string out;
+  for (const v1::RegionPlatformStatus& s : r.statuses()) {
+    std::string region = absl::AsciiStrToLower(
+        ShortEnumName(*v1::Region_descriptor(), s.region()));
+    std::replace(region.begin(), region.end(), '_', '-');
+    absl::StrAppend(&out, region, "  ",
+                    EnumOrRaw(*v1::HealthStatus_descriptor(), s.status(),
+                              s.raw_status(), "UNKNOWN"));
+    for (const auto& [service, health] : s.services().raw()) {
+      absl::StrAppend(&out, "  ", service, "=", health);
+    }
+    if (s.error_reason() != v1::ERROR_REASON_UNSPECIFIED) {
+      absl::StrAppend(
+          &out, "  error ",
+          ShortEnumName(*v1::ErrorReason_descriptor(), s.error_reason()), ": ",
+          s.error_message());
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+std::string NextPageText(const std::string& token) {
+  return token.empty() ? std::string()
+                       : absl::StrCat("next page: --page_token=", token, "\n");
+}
+
+std::string DeletedText(const std::string& name) {
+  return absl::StrCat("deleted ", name, "\n");
+}
+
+std::string FinalizedText(const std::string& name) {
+  return absl::StrCat("finalized ", name,
+                      "\nprocessing started; follow it with: jumioctl "
+                      "workflow wait ",
+                      name, "\n");
+}
+
+std::string UploadedText(const std::string& path, const std::string& part,
+                         const v1::UploadCredentialPartResponse& r) {
+  return absl::StrCat("uploaded ", path.empty() ? "prepared data" : path, " (",
+                      r.size_bytes(), " bytes, ", r.content_type(), ") to ",
+                      part, "\n");
+}
+
+std::string DownloadedText(int64_t written, const std::string& path,
+                           const v1::CredentialPartMetadata& metadata) {
+  return absl::StrCat("wrote ", written, " bytes (", metadata.content_type(),
+                      ") to ", path, "\n");
 }
 
 }  // namespace jumio_gateway::client

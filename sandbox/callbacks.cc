@@ -93,9 +93,7 @@ std::string CallbackSender::DeliveriesJson() const {
     w.Key("body");
     w.String(d.item.body.c_str());
     w.Key("sentAt");
-    w.String(
-        absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", d.sent_at, absl::UTCTimeZone())
-            .c_str());
+    w.String(FormatTimestamp(d.sent_at).c_str());
     w.EndObject();
   }
   w.EndArray();

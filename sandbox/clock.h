@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -52,6 +53,11 @@ class FakeClock : public Clock {
  private:
   std::atomic<int64_t> now_ns_;
 };
+
+// Jumio's timestamp form, UTC with milliseconds: 2024-05-01T12:00:00.000Z.
+inline std::string FormatTimestamp(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
+}
 
 }  // namespace jumio::sandbox
 

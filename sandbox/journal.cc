@@ -6,6 +6,7 @@
 #include "absl/strings/str_split.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
+#include "sandbox/clock.h"
 
 namespace jumio::sandbox {
 
@@ -72,8 +73,7 @@ std::string Journal::ToJson(const JournalFilter& f) const {
     w.StartObject();
     w.Key("seq");
     w.Uint64(e.seq);
-    str("time",
-        absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", e.time, absl::UTCTimeZone()));
+    str("time", FormatTimestamp(e.time));
     str("method", e.method);
     str("target", e.target);
     str("path", e.path);

@@ -344,9 +344,7 @@ void SandboxServer::Control(const http::Request& req, http::Response& res) {
       clock_.Advance(absl::Seconds(d["advanceSeconds"].GetDouble()));
     }
     return json(absl::StrCat(
-        "{\"now\":\"",
-        absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", clock_.Now(),
-                         absl::UTCTimeZone()),
+        "{\"now\":\"", FormatTimestamp(clock_.Now()),
         "\",\"offsetSeconds\":", absl::ToDoubleSeconds(clock_.offset()), "}"));
   }
   if (path == "ratelimits") {

@@ -1,0 +1,79 @@
+// The text jumioctl prints for people: names Jumio sent that this API does
+// not know must still show, and list output must say when it is empty and
+// how to get the next page.
+#include "client/output.h"
+
+#include <string>
+
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+
+namespace jumio_gateway::client {
+namespace {
+
+namespace v1 = ::jumio::gateway::v1;
+
+TEST(OutputTest, DecisionShowsTypeLabelAndRiskScore) {
+  v1::Decision decision;
+  decision.set_type(v1::DECISION_TYPE_REJECTED);
+  decision.set_raw_label("SOME_NEW_LABEL");
+  decision.set_risk_score(90);
+  EXPECT_EQ(DecisionText(decision), "REJECTED (SOME_NEW_LABEL), risk score 90");
+  EXPECT_EQ(DecisionText(v1::Decision()), "(none)");
+}
+
+TEST(OutputTest, StatusFallsBackToJumiosTextThenUnspecified) {
+  EXPECT_EQ(StatusText(v1::WORKFLOW_STATUS_PROCESSED, "PROCESSED"),
+            "PROCESSED");
+  EXPECT_EQ(StatusText(v1::WORKFLOW_STATUS_UNSPECIFIED, "PAUSED"), "PAUSED");
+  EXPECT_EQ(StatusText(v1::WORKFLOW_STATUS_UNSPECIFIED, ""), "UNSPECIFIED");
+}
+
+TEST(OutputTest, CapabilityLinesNameTheCredentialsTheyAreAbout) {
+  v1::GetWorkflowExecutionResponse response;
+  v1::WorkflowExecution* w = response.mutable_workflow_execution();
+  w->set_name("regions/emea-1/accounts/a/workflowExecutions/w");
+  w->set_status(v1::WORKFLOW_STATUS_PROCESSED);
+  v1::UsabilityResult* usability = w->mutable_capabilities()->add_usability();
+  usability->mutable_decision()->set_type(v1::DECISION_TYPE_PASSED);
+  usability->add_credentials()->set_category(v1::CREDENTIAL_CATEGORY_ID);
+  usability->add_credentials()->set_raw_category("NEW_KIND");
+  const std::string text = WorkflowExecutionText(response);
+  EXPECT_TRUE(absl::StrContains(
+      text,
+      "workflow execution: regions/emea-1/accounts/a/workflowExecutions/w\n"
+      "status:             PROCESSED\n"))
+      << text;
+  EXPECT_TRUE(absl::StrContains(
+      text,
+      "capabilities:\n  usability                     PASSED  "
+      "[ID,NEW_KIND]\n"))
+      << text;
+}
+
+TEST(OutputTest, ListsSayWhenEmptyAndHowToGetTheNextPage) {
+  v1::ListWorkflowExecutionsResponse list;
+  EXPECT_EQ(WorkflowListText(list), "no workflow executions\n");
+  v1::WorkflowExecutionSummary* s = list.add_workflow_executions();
+  s->set_name("W");
+  s->set_status(v1::WORKFLOW_STATUS_INITIATED);
+  s->set_definition_key(3);
+  list.set_next_page_token("abc");
+  EXPECT_EQ(WorkflowListText(list),
+            "W  INITIATED  (workflow 3)\nnext page: --page_token=abc\n");
+  EXPECT_EQ(CallbacksText(v1::ListCallbacksResponse()), "no callbacks\n");
+  EXPECT_EQ(StepsText(v1::ListWorkflowExecutionStepsResponse()), "no steps\n");
+}
+
+TEST(OutputTest, PlatformStatusUsesRegionNamesAsTyped) {
+  v1::GetPlatformStatusResponse response;
+  v1::RegionPlatformStatus* s = response.add_statuses();
+  s->set_region(v1::REGION_EMEA_1);
+  s->set_status(v1::HEALTH_STATUS_UP);
+  v1::RegionPlatformStatus* unknown = response.add_statuses();
+  unknown->set_region(v1::REGION_APAC_1);
+  EXPECT_EQ(PlatformStatusText(response), "emea-1  UP\napac-1  UNKNOWN\n");
+}
+
+}  // namespace
+}  // namespace jumio_gateway::client
