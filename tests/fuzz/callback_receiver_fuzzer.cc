@@ -33,6 +33,7 @@
 #include "server/callbacks/stats.h"
 #include "server/callbacks/token.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "tests/testing/loopback.h"
 
 namespace callbacks = ::jumio_gateway::callbacks;
 
@@ -109,20 +110,6 @@ Harness* Setup() {
   return h;
 }
 
-int Connect(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 // Sends `request`, half-closes, and reads until the server closes or
 // `deadline` passes. Returns false on the deadline.
 bool Exchange(int fd, const std::string& request, absl::Time deadline,
@@ -156,7 +143,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Harness* const harness = Setup();
   const std::string request = absl::StrReplaceAll(
       jumio_gateway::fuzz::AsText(data, size), {{"@TOKEN@", harness->token}});
-  const int fd = Connect(harness->receiver->port());
+  const int fd = ::jumio::testing::ConnectLoopback(harness->receiver->port());
   JG_FUZZ_CHECK(fd >= 0, "the receiver stopped accepting connections");
   std::string response;
   // Head 1 s + body 1 s, plus slack for a sanitized build on a busy machine.

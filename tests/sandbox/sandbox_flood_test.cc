@@ -2,14 +2,10 @@
 // nor delay a normal request: 500 connections that send nothing and 50 that
 // send their head one byte at a time stay open while ordinary requests are
 // answered promptly. Loopback only, bounded in count and time (a few seconds).
-#include <arpa/inet.h>
-#include <dirent.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -21,9 +17,13 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "tests/sandbox/sandbox_fixture.h"
+#include "tests/testing/loopback.h"
+#include "tests/testing/proc_stats.h"
 
 namespace jumio::sandbox::testing {
 namespace {
+
+using jumio::testing::ReadProcStats;
 
 constexpr int kIdleConnections = 500;
 constexpr int kSlowConnections = 50;
@@ -35,20 +35,8 @@ constexpr int kMaxThreads = 32;
 // destruction.
 class RawConnection {
  public:
-  explicit RawConnection(int port) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd_ < 0) return;
-    timeval tv{2, 0};  // bounds connect() and every send()
-    setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-      close(fd_);
-      fd_ = -1;
-    }
-  }
+  explicit RawConnection(int port)
+      : fd_(jumio::testing::ConnectLoopback(port)) {}
   ~RawConnection() {
     if (fd_ >= 0) close(fd_);
   }
@@ -62,38 +50,14 @@ class RawConnection {
   int fd_ = -1;
 };
 
-// A field of /proc/<pid>/status ("Threads"), or -1.
-int64_t ProcStatus(pid_t pid, const std::string& field) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!absl::StartsWith(line, field + ":")) continue;
-    int64_t value = -1;
-    std::string rest = line.substr(field.size() + 1);
-    rest = rest.substr(0, rest.find(" kB"));
-    if (absl::SimpleAtoi(rest, &value)) return value;
-  }
-  return -1;
-}
-
-// Open descriptors of process `pid`.
-int OpenDescriptors(pid_t pid) {
-  DIR* dir = opendir(absl::StrCat("/proc/", pid, "/fd").c_str());
-  if (dir == nullptr) return -1;
-  int n = 0;
-  while (readdir(dir) != nullptr) ++n;
-  closedir(dir);
-  return n - 2;  // "." and ".."
-}
-
 TEST(SandboxFloodTest, IdleAndSlowHeaderConnectionsDoNotStopRequests) {
   Sandbox sb({"--rate_limits=false"});
   ASSERT_TRUE(sb.ok()) << sb.error();
   const std::string url = sb.Url("emea-1", "status", "/");
   const Headers ua = {{"User-Agent", "flood-test"}};
   ASSERT_EQ(sb.http().Get(url, ua).status, 200);
-  const int baseline_fds = OpenDescriptors(sb.pid());
-  const int64_t idle_threads = ProcStatus(sb.pid(), "Threads");
+  const int baseline_fds = ReadProcStats(sb.pid()).open_fds;
+  const int idle_threads = ReadProcStats(sb.pid()).threads;
 
   std::vector<std::unique_ptr<RawConnection>> idle;
   for (int i = 0; i < kIdleConnections; ++i) {
@@ -109,11 +73,11 @@ TEST(SandboxFloodTest, IdleAndSlowHeaderConnectionsDoNotStopRequests) {
   // the kernel's accept queue.
   ASSERT_TRUE(jumio::testing::WaitFor(
       [&] {
-        return OpenDescriptors(sb.pid()) >=
+        return ReadProcStats(sb.pid()).open_fds >=
                baseline_fds + kIdleConnections + kSlowConnections;
       },
       absl::Seconds(5)))
-      << OpenDescriptors(sb.pid()) << " descriptors, " << baseline_fds
+      << ReadProcStats(sb.pid()).open_fds << " descriptors, " << baseline_fds
       << " before";
 
   // Drip the slow heads one byte per connection every 100 ms for ~3 s, and
@@ -124,7 +88,7 @@ TEST(SandboxFloodTest, IdleAndSlowHeaderConnectionsDoNotStopRequests) {
       std::string(200, 'p');
   absl::Duration worst = absl::ZeroDuration();
   int answered = 0;
-  int64_t busy_threads = 0;
+  int busy_threads = 0;
   for (size_t step = 0; step < 30; ++step) {
     for (auto& c : slow) c->Send(head[step % head.size()]);
     if (step % 5 == 4) {
@@ -135,7 +99,7 @@ TEST(SandboxFloodTest, IdleAndSlowHeaderConnectionsDoNotStopRequests) {
       worst = std::max(worst, took);
       EXPECT_EQ(r.status, 200) << r.error;
       if (r.status == 200) ++answered;
-      busy_threads = std::max(busy_threads, ProcStatus(sb.pid(), "Threads"));
+      busy_threads = std::max(busy_threads, ReadProcStats(sb.pid()).threads);
     }
     absl::SleepFor(absl::Milliseconds(100));
   }
@@ -146,10 +110,10 @@ TEST(SandboxFloodTest, IdleAndSlowHeaderConnectionsDoNotStopRequests) {
       << "idle: " << idle_threads << " threads";
   std::cout << "sandbox threads idle " << idle_threads << ", with "
             << kIdleConnections + kSlowConnections << " connections "
-            << busy_threads << "; RSS " << ProcStatus(sb.pid(), "VmRSS")
+            << busy_threads << "; RSS " << ReadProcStats(sb.pid()).rss_kb
             << " kB; slowest request " << worst << "\n";
   // The connections are still held: nothing was refused or reset on the way.
-  EXPECT_GE(OpenDescriptors(sb.pid()),
+  EXPECT_GE(ReadProcStats(sb.pid()).open_fds,
             baseline_fds + kIdleConnections + kSlowConnections);
 }
 

@@ -28,7 +28,6 @@
 #include <atomic>
 #include <cstdio>
 #include <fstream>
-#include <iterator>
 #include <set>
 #include <string>
 #include <thread>
@@ -38,7 +37,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -47,6 +45,7 @@
 #include "server/callbacks/token.h"
 #include "tests/integration/callbacks/node_fixture.h"
 #include "tests/testing/http_client.h"
+#include "tests/testing/proc_stats.h"
 #include "tests/testing/subprocess.h"
 
 namespace jumio_gateway::callbacks::testing {
@@ -54,6 +53,8 @@ namespace {
 
 using jumio::testing::HttpClient;
 using jumio::testing::MakeTempDir;
+using jumio::testing::ProcStats;
+using jumio::testing::ReadProcStats;
 using jumio::testing::Subprocess;
 
 constexpr int kIdlePerPort = 2000;
@@ -68,45 +69,6 @@ constexpr absl::Duration kProbeBaseline = absl::Seconds(5);
 constexpr absl::Duration kCallbackEvery = absl::Milliseconds(25);
 constexpr int kBaselineCallbacks = 200;  // 5 s at kCallbackEvery
 constexpr int kMaxReconnects = 40000;
-
-struct ProcStatus {
-  int threads = 0;
-  int64_t rss_kb = 0;
-};
-
-// User plus system CPU time of `pid` so far (/proc/<pid>/stat fields 14, 15).
-absl::Duration CpuTime(pid_t pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
-  std::string stat((std::istreambuf_iterator<char>(in)),
-                   std::istreambuf_iterator<char>());
-  const size_t close = stat.rfind(')');
-  if (close == std::string::npos) return absl::ZeroDuration();
-  std::vector<std::string> fields =
-      absl::StrSplit(stat.substr(close + 2), ' ', absl::SkipEmpty());
-  int64_t utime = 0, stime = 0;
-  if (fields.size() < 13 || !absl::SimpleAtoi(fields[11], &utime) ||
-      !absl::SimpleAtoi(fields[12], &stime)) {
-    return absl::ZeroDuration();
-  }
-  return absl::Seconds(static_cast<double>(utime + stime) /
-                       static_cast<double>(sysconf(_SC_CLK_TCK)));
-}
-
-ProcStatus ReadStatus(pid_t pid) {
-  ProcStatus s;
-  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(in, line)) {
-    absl::string_view v = line;
-    if (absl::ConsumePrefix(&v, "Threads:")) {
-      absl::SimpleAtoi(absl::StripAsciiWhitespace(v), &s.threads);
-    } else if (absl::ConsumePrefix(&v, "VmRSS:")) {
-      absl::ConsumeSuffix(&v, "kB");
-      absl::SimpleAtoi(absl::StripAsciiWhitespace(v), &s.rss_kb);
-    }
-  }
-  return s;
-}
 
 int ReadPortFile(const std::string& path) {
   std::ifstream in(path);
@@ -365,7 +327,7 @@ TEST_F(FloodTest, CallbacksAndScrapesGetThroughIdleAndSlowlorisFloods) {
   // Warm up, then the baseline: the same probes beside the same genuine
   // callback traffic, without the flood, so that the comparison isolates it.
   HealthChecks(50);
-  const absl::Duration cpu_at_baseline = CpuTime(pid);
+  const absl::Duration cpu_at_baseline = ReadProcStats(pid).cpu;
   const absl::Time baseline_start = absl::Now();
   std::vector<absl::Duration> baseline_probes;
   std::thread baseline_prober([&] {
@@ -377,14 +339,14 @@ TEST_F(FloodTest, CallbacksAndScrapesGetThroughIdleAndSlowlorisFloods) {
   baseline_prober.join();
   const absl::Duration p99_before = Percentile(baseline_probes, 0.99);
   const double baseline_cores = absl::FDivDuration(
-      CpuTime(pid) - cpu_at_baseline, absl::Now() - baseline_start);
-  const ProcStatus idle = ReadStatus(pid);
+      ReadProcStats(pid).cpu - cpu_at_baseline, absl::Now() - baseline_start);
+  const ProcStats idle = ReadProcStats(pid);
   std::printf("gateway idle: threads=%d rss=%lld kB; gRPC health p99=%s\n",
               idle.threads, static_cast<long long>(idle.rss_kb),
               absl::FormatDuration(p99_before).c_str());
 
   Attackers attackers({callback_port_, admin_port_});
-  const absl::Duration cpu_at_flood = CpuTime(pid);
+  const absl::Duration cpu_at_flood = ReadProcStats(pid).cpu;
   attackers.Start();
   const absl::Time flood_start = absl::Now();
   const absl::Time flood_end = flood_start + kFlood;
@@ -433,9 +395,9 @@ TEST_F(FloodTest, CallbacksAndScrapesGetThroughIdleAndSlowlorisFloods) {
   // shape, not a synchronisation).
   std::vector<absl::Duration> callback_times;
   const int not_stored = PostCallbacks("flood", kCallbacks, &callback_times);
-  const ProcStatus flooded = ReadStatus(pid);
+  const ProcStats flooded = ReadProcStats(pid);
   const int open_during = attackers.open_now();
-  const absl::Duration flood_cpu = CpuTime(pid) - cpu_at_flood;
+  const absl::Duration flood_cpu = ReadProcStats(pid).cpu - cpu_at_flood;
   const absl::Duration flood_wall = absl::Now() - flood_start;
   scraper.join();
   prober.join();
@@ -534,9 +496,9 @@ TEST_F(FloodTest, CallbacksAndScrapesGetThroughIdleAndSlowlorisFloods) {
   EXPECT_EQ(seen.size(), static_cast<size_t>(kBaselineCallbacks + kCallbacks));
 
   EXPECT_TRUE(jumio::testing::WaitFor(
-      [&] { return ReadStatus(pid).threads <= flooded.threads; },
+      [&] { return ReadProcStats(pid).threads <= flooded.threads; },
       absl::Seconds(5)));
-  const ProcStatus after = ReadStatus(pid);
+  const ProcStats after = ReadProcStats(pid);
   std::printf("gateway after: threads=%d rss=%lld kB\n", after.threads,
               static_cast<long long>(after.rss_kb));
   EXPECT_TRUE(gateway_->Running());

@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "tests/integration/callbacks/node_fixture.h"
 #include "tests/testing/http_client.h"
+#include "tests/testing/loopback.h"
 
 namespace jumio_gateway::callbacks::testing {
 namespace {
@@ -129,24 +130,10 @@ TEST_F(RejectionTest, ForwardedForFromUntrustedPeerIsIgnored) {
   EXPECT_EQ(Stored(), 0);
 }
 
-// Opens a TCP connection to the node.
-int Connect(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 TEST_F(RejectionTest, SlowDripBodyIsCutOffInBoundedTime) {
   Start({"--body_timeout=1s", "--read_timeout=1s"});
   const std::string body = CallbackBody("we-slow", "acct-1");
-  const int fd = Connect(node_.http_port);
+  const int fd = ::jumio::testing::ConnectLoopback(node_.http_port);
   ASSERT_GE(fd, 0);
   const std::string head = absl::StrCat(
       "POST ", CallbackPath("acct-1"),
@@ -225,7 +212,7 @@ TEST_F(RejectionTest, DeepJsonWithAValidTokenGetsA4xxAndTheNodeSurvives) {
 // callback: it must be neither answered nor stored.
 TEST_F(RejectionTest, ChunkedBodyOverTheLimitGets413AndTheRestIsNeverServed) {
   Start({"--max_body_bytes=2048"});
-  const int fd = Connect(node_.http_port);
+  const int fd = ::jumio::testing::ConnectLoopback(node_.http_port);
   ASSERT_GE(fd, 0);
   const std::string smuggled_body = CallbackBody("we-smuggled", "acct-1");
   const std::string smuggled = absl::StrCat(

@@ -25,6 +25,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/loopback.h"
 
 namespace jumio_gateway::http {
 namespace {
@@ -44,33 +45,16 @@ bool WaitFor(const std::function<bool()>& predicate,
 // 127.0.0.x source address.
 class RawClient {
  public:
-  explicit RawClient(int port, const std::string& source = "127.0.0.1") {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in local{};
-    local.sin_family = AF_INET;
-    inet_pton(AF_INET, source.c_str(), &local.sin_addr);
-    bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ =
-        connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  }
+  explicit RawClient(int port, const std::string& source = "127.0.0.1")
+      : fd_(::jumio::testing::ConnectLoopback(port, source, absl::Seconds(30))),
+        connected_(fd_ >= 0) {}
   ~RawClient() {
     if (fd_ >= 0) close(fd_);
   }
   bool connected() const { return connected_; }
 
   bool Send(absl::string_view data) {
-    size_t sent = 0;
-    while (sent < data.size()) {
-      const ssize_t n =
-          send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      sent += static_cast<size_t>(n);
-    }
-    return true;
+    return ::jumio::testing::SendAll(fd_, data);
   }
 
   // Waits up to `timeout` for readable data or EOF. Returns false on timeout.
