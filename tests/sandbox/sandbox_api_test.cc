@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "tests/sandbox/sandbox_fixture.h"
+#include "tests/testing/loopback.h"
 
 namespace jumio::sandbox::testing {
 namespace {
@@ -686,18 +687,11 @@ TEST_F(SandboxApiTest, JournalRecordsRequestsWithoutSecrets) {
 
 // Sends raw bytes on a fresh connection and returns what came back.
 std::string RawExchange(int port, const std::string& bytes) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return "<connect failed>";
-  }
+  const int fd = ::jumio::testing::ConnectLoopback(port);
+  if (fd < 0) return "<connect failed>";
   timeval tv{5, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  (void)!write(fd, bytes.data(), bytes.size());
+  (void)::jumio::testing::SendAll(fd, bytes);
   shutdown(fd, SHUT_WR);
   std::string out;
   char buf[4096];
