@@ -105,8 +105,10 @@ jumio::JumioApi::Handle FakeJumioApi::Record(
   return handle;
 }
 
-template <typename T>
-jumio::JumioApi::Handle FakeJumioApi::Start(Call call, Done<T> done) {
+// `Answer` is what the script holds for the operation: absl::StatusOr<T>, or
+// absl::Status for the deletes; `done` takes it.
+template <typename Answer, typename DoneT>
+jumio::JumioApi::Handle FakeJumioApi::StartWith(Call call, DoneT done) {
   return Record(
       std::move(call),
       [done = std::move(done)](std::any answer) mutable -> Deliver {
@@ -117,28 +119,19 @@ jumio::JumioApi::Handle FakeJumioApi::Start(Call call, Done<T> done) {
           } else if (!answer.has_value()) {
             std::move(done)(absl::UnimplementedError("no scripted answer"));
           } else {
-            std::move(done)(
-                std::any_cast<absl::StatusOr<T>>(std::move(answer)));
+            std::move(done)(std::any_cast<Answer>(std::move(answer)));
           }
         };
       });
 }
 
+template <typename T>
+jumio::JumioApi::Handle FakeJumioApi::Start(Call call, Done<T> done) {
+  return StartWith<absl::StatusOr<T>>(std::move(call), std::move(done));
+}
+
 jumio::JumioApi::Handle FakeJumioApi::StartStatus(Call call, DoneStatus done) {
-  return Record(
-      std::move(call),
-      [done = std::move(done)](std::any answer) mutable -> Deliver {
-        return [done = std::move(done),
-                answer = std::move(answer)](absl::Status cancelled) mutable {
-          if (!cancelled.ok()) {
-            std::move(done)(std::move(cancelled));
-          } else if (!answer.has_value()) {
-            std::move(done)(absl::UnimplementedError("no scripted answer"));
-          } else {
-            std::move(done)(std::any_cast<absl::Status>(std::move(answer)));
-          }
-        };
-      });
+  return StartWith<absl::Status>(std::move(call), std::move(done));
 }
 
 namespace {

@@ -125,6 +125,8 @@ class FakeJumioApi : public jumio::JumioApi {
     Deliver deliver;  // empty once answered
   };
 
+  template <typename Answer, typename DoneT>
+  Handle StartWith(Call call, DoneT done);
   template <typename T>
   Handle Start(Call call, Done<T> done);
   Handle StartStatus(Call call, DoneStatus done);

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <thread>
 
 #include "jumio/gateway/v1/account.grpc.pb.h"
 #include "tests/server/api/service_fixture.h"
@@ -237,16 +236,11 @@ TEST_F(AccountServiceTest, ClientCancelReachesTheUpstreamCall) {
   fake_.Hold("GetAccount");
   v1::GetAccountRequest request;
   request.set_name("regions/amer-1/accounts/a-1");
-  grpc::ClientContext context;
-  grpc::Status status;
-  std::thread caller([&] {
-    v1::GetAccountResponse response;
-    status = stub_->GetAccount(&context, request, &response);
-  });
-  ASSERT_TRUE(fake_.WaitForCalls(1));
-  context.TryCancel();
-  EXPECT_TRUE(fake_.WaitForCancel(0));
-  caller.join();
+  const grpc::Status status =
+      CancelWhileUpstream([&](grpc::ClientContext* context) {
+        v1::GetAccountResponse response;
+        return stub_->GetAccount(context, request, &response);
+      });
   EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
 }
 

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <string>
-#include <thread>
 
 #include "jumio/gateway/v1/platform.grpc.pb.h"
 #include "server/errors/errors.h"
@@ -93,18 +92,13 @@ TEST_F(PlatformServiceTest,
 
 TEST_F(PlatformServiceTest, ClientCancelReachesEveryUpstreamCall) {
   fake_.Hold("GetPlatformStatus");
-  grpc::ClientContext context;
-  grpc::Status status;
-  std::thread caller([&] {
-    v1::GetPlatformStatusResponse response;
-    status = stub_->GetPlatformStatus(&context, v1::GetPlatformStatusRequest(),
-                                      &response);
-  });
-  ASSERT_TRUE(fake_.WaitForCalls(2));
-  context.TryCancel();
-  EXPECT_TRUE(fake_.WaitForCancel(0));
-  EXPECT_TRUE(fake_.WaitForCancel(1));
-  caller.join();
+  const grpc::Status status = CancelWhileUpstream(
+      [&](grpc::ClientContext* context) {
+        v1::GetPlatformStatusResponse response;
+        return stub_->GetPlatformStatus(context, v1::GetPlatformStatusRequest(),
+                                        &response);
+      },
+      /*upstream_calls=*/2);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
 }
 

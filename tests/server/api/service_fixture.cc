@@ -1,5 +1,7 @@
 #include "tests/server/api/service_fixture.h"
 
+#include <thread>
+
 #include "absl/strings/str_cat.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -34,6 +36,21 @@ void ServiceFixture::SetUp() {
 
 void ServiceFixture::TearDown() {
   if (server_ != nullptr) server_->Shutdown();
+}
+
+grpc::Status ServiceFixture::CancelWhileUpstream(
+    std::function<grpc::Status(grpc::ClientContext*)> call,
+    size_t upstream_calls) {
+  grpc::ClientContext context;
+  grpc::Status status;
+  std::thread caller([&] { status = call(&context); });
+  EXPECT_TRUE(fake_.WaitForCalls(upstream_calls));
+  context.TryCancel();
+  for (size_t i = 0; i < upstream_calls; ++i) {
+    EXPECT_TRUE(fake_.WaitForCancel(i)) << "upstream call " << i;
+  }
+  caller.join();
+  return status;
 }
 
 std::vector<std::string> ServiceFixture::ViolationFields(

@@ -6,6 +6,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,28 @@ class ServiceFixture : public ::testing::Test {
   virtual void Configure(ServiceContext& context) {}
 
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+
+  // Starts `call` on another thread with a context the test then cancels,
+  // once the fake has seen `upstream_calls` calls (held by the test with
+  // fake_.Hold). Returns the RPC's status after checking that every one of
+  // those calls saw the cancel.
+  grpc::Status CancelWhileUpstream(
+      std::function<grpc::Status(grpc::ClientContext*)> call,
+      size_t upstream_calls = 1);
+
+  // One unary call of `method` with a fresh context.
+  template <typename Stub, typename Request, typename Response>
+  static grpc::Status Unary(Stub& stub,
+                            grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                                         const Request&,
+                                                         Response*),
+                            const Request& request,
+                            Response* response = nullptr) {
+    grpc::ClientContext context;
+    Response ignored;
+    return (stub.*method)(&context, request,
+                          response != nullptr ? response : &ignored);
+  }
 
   // The BadRequest field violations of a gRPC error, in order.
   static std::vector<std::string> ViolationFields(const grpc::Status& status);

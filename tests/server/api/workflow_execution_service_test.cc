@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -62,54 +61,39 @@ class WorkflowExecutionServiceTest : public ServiceFixture {
 };
 
 TEST_F(WorkflowExecutionServiceTest, InvalidNamesAndPagesAreRefusedByField) {
-  {
-    v1::GetWorkflowExecutionRequest request;
-    request.set_name("regions/emea-1/accounts/a-1");
-    grpc::ClientContext context;
-    v1::GetWorkflowExecutionResponse response;
-    const grpc::Status status =
-        stub_->GetWorkflowExecution(&context, request, &response);
+  using Stub = v1::WorkflowExecutionService::Stub;
+  auto refused_field = [](const grpc::Status& status) {
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-    EXPECT_THAT(ViolationFields(status), ElementsAre("name"));
-  }
-  {
-    v1::ListWorkflowExecutionStepsRequest request;
-    request.set_parent("regions/emea-1/accounts/a 1/workflowExecutions/w");
-    grpc::ClientContext context;
-    v1::ListWorkflowExecutionStepsResponse response;
-    const grpc::Status status =
-        stub_->ListWorkflowExecutionSteps(&context, request, &response);
-    EXPECT_THAT(ViolationFields(status), ElementsAre("parent"));
-  }
-  {
-    v1::ListWorkflowExecutionsRequest request;
-    request.set_parent("regions/emea-1/accounts/a-1");
-    request.set_page_size(-1);
-    grpc::ClientContext context;
-    v1::ListWorkflowExecutionsResponse response;
-    const grpc::Status status =
-        stub_->ListWorkflowExecutions(&context, request, &response);
-    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-    EXPECT_THAT(ViolationFields(status), ElementsAre("page_size"));
-  }
-  {
-    v1::ListWorkflowExecutionsRequest request;
-    request.set_parent("regions/emea-1/accounts/a-1");
-    request.set_page_token("not-a-token");
-    grpc::ClientContext context;
-    v1::ListWorkflowExecutionsResponse response;
-    const grpc::Status status =
-        stub_->ListWorkflowExecutions(&context, request, &response);
-    EXPECT_THAT(ViolationFields(status), ElementsAre("page_token"));
-  }
-  {
-    v1::FinalizeWorkflowExecutionRequest request;
-    grpc::ClientContext context;
-    v1::FinalizeWorkflowExecutionResponse response;
-    const grpc::Status status =
-        stub_->FinalizeWorkflowExecution(&context, request, &response);
-    EXPECT_THAT(ViolationFields(status), ElementsAre("name"));
-  }
+    const std::vector<std::string> fields = ViolationFields(status);
+    return fields.size() == 1 ? fields[0] : "";
+  };
+  v1::GetWorkflowExecutionRequest get;
+  get.set_name("regions/emea-1/accounts/a-1");
+  EXPECT_EQ(refused_field(Unary(*stub_, &Stub::GetWorkflowExecution, get)),
+            "name");
+
+  v1::ListWorkflowExecutionStepsRequest steps;
+  steps.set_parent("regions/emea-1/accounts/a 1/workflowExecutions/w");
+  EXPECT_EQ(
+      refused_field(Unary(*stub_, &Stub::ListWorkflowExecutionSteps, steps)),
+      "parent");
+
+  v1::ListWorkflowExecutionsRequest list;
+  list.set_parent("regions/emea-1/accounts/a-1");
+  list.set_page_size(-1);
+  EXPECT_EQ(refused_field(Unary(*stub_, &Stub::ListWorkflowExecutions, list)),
+            "page_size");
+  list.set_page_size(0);
+  list.set_page_token("not-a-token");
+  EXPECT_EQ(refused_field(Unary(*stub_, &Stub::ListWorkflowExecutions, list)),
+            "page_token");
+
+  EXPECT_EQ(refused_field(Unary(*stub_, &Stub::FinalizeWorkflowExecution,
+                                v1::FinalizeWorkflowExecutionRequest())),
+            "name");
+  EXPECT_EQ(refused_field(Unary(*stub_, &Stub::DeleteWorkflowExecution,
+                                v1::DeleteWorkflowExecutionRequest())),
+            "name");
   EXPECT_EQ(fake_.CallCount(), 0u);
 }
 
@@ -234,16 +218,11 @@ TEST_F(WorkflowExecutionServiceTest, ClientCancelReachesTheUpstreamCall) {
   fake_.Hold("ListWorkflowExecutionSteps");
   v1::ListWorkflowExecutionStepsRequest request;
   request.set_parent(kExecution);
-  grpc::ClientContext context;
-  grpc::Status status;
-  std::thread caller([&] {
-    v1::ListWorkflowExecutionStepsResponse response;
-    status = stub_->ListWorkflowExecutionSteps(&context, request, &response);
-  });
-  ASSERT_TRUE(fake_.WaitForCalls(1));
-  context.TryCancel();
-  EXPECT_TRUE(fake_.WaitForCancel(0));
-  caller.join();
+  const grpc::Status status =
+      CancelWhileUpstream([&](grpc::ClientContext* context) {
+        v1::ListWorkflowExecutionStepsResponse response;
+        return stub_->ListWorkflowExecutionSteps(context, request, &response);
+      });
   EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
 }
 
