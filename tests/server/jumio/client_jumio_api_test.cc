@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/server/jumio/fake_transport.h"
+#include "tests/testing/fake_transport.h"
 
 namespace jumio_gateway::jumio {
 namespace {
