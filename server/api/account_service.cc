@@ -9,7 +9,6 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "server/api/grpc_status.h"
 #include "server/api/reactors.h"
 #include "server/api/resource_names.h"
 #include "server/errors/errors.h"

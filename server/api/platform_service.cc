@@ -9,7 +9,6 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/util/time_util.h"
-#include "server/api/grpc_status.h"
 #include "server/api/reactors.h"
 #include "server/api/resource_names.h"
 #include "server/errors/errors.h"

@@ -1,12 +1,10 @@
 #include "server/api/workflow_execution_service.h"
 
-#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
-#include "server/api/grpc_status.h"
 #include "server/api/pagination.h"
 #include "server/api/reactors.h"
 #include "server/api/resource_names.h"
