@@ -4,11 +4,7 @@
 // success or error URL; the callback arrives on WatchCallbacks and the
 // decision in GetWorkflowExecution, as for the API channel. Each step's
 // screenshot is kept in the test's undeclared outputs.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -34,20 +30,6 @@ using ::jumio::testing::Subprocess;
 using ::jumio::testing::WaitFor;
 using testing::Context;
 
-// A loopback port nobody listens on right now: the gateway's callback
-// receiver must know its public URL before it starts.
-int FreeLoopbackPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 std::string Get(const rapidjson::Value& object, const char* name) {
   if (!object.IsObject() || !object.HasMember(name) ||
       !object[name].IsString()) {
@@ -59,18 +41,7 @@ std::string Get(const rapidjson::Value& object, const char* name) {
 class WebJourneyTest : public testing::GatewayFixture {
  protected:
   std::vector<std::string> ExtraGatewayArgs() override {
-    const int port = FreeLoopbackPort();
-    std::ofstream(dir_ + "/hmac") << std::string(48, 'k') << "\n";
-    return {
-        "--callback_listen_host=127.0.0.1",
-        absl::StrCat("--callback_listen_port=", port),
-        absl::StrCat("--callback_public_base_url=http://127.0.0.1:", port),
-        "--callback_hmac_key_files=" + dir_ + "/hmac",
-        "--callback_sqlite_path=" + dir_ + "/callbacks.db",
-        "--callback_allowed_cidrs=127.0.0.1/32",
-        "--callback_resolve_jumio_hosts=false",
-        "--allow_loopback_http_callbacks=true",
-    };
+    return CallbackReceiverArgs();
   }
 
   // The sandbox's landing page stands for the customer's success and error
@@ -179,16 +150,6 @@ class WebJourneyTest : public testing::GatewayFixture {
         },
         absl::Seconds(20));
     return received;
-  }
-
-  v1::WorkflowExecution Details(const std::string& workflow) {
-    v1::GetWorkflowExecutionRequest request;
-    request.set_name(workflow);
-    v1::GetWorkflowExecutionResponse response;
-    grpc::Status status =
-        workflows_->GetWorkflowExecution(Context().get(), request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return response.workflow_execution();
   }
 
   // An ID image file for the file inputs.
