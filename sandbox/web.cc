@@ -5,7 +5,6 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "rapidjson/document.h"
@@ -41,8 +40,8 @@ bool InJourney(const Workflow& w, const Credential& c) {
 void WritePage(http::Response& res, std::string body,
                const std::string& content_type) {
   res.SetContent(200, std::move(body), content_type);
-  // The pages load nothing from elsewhere; the demo page may frame the
-  // journey, anyone else's page may too (doc 002 embeds it in an iframe).
+  // Each page carries one journey's state. No X-Frame-Options: customers
+  // embed the journey in their own pages (doc 002's iframe).
   res.headers.emplace_back("Cache-Control", "no-store");
   res.headers.emplace_back("X-Content-Type-Options", "nosniff");
 }

@@ -60,8 +60,8 @@ class WebClient {
   // PUT /web/v4/api/finalize?authorizationToken= {"outcome": directive}
   void Finalize(const Route& r, const jumio_gateway::http::Request& req,
                 jumio_gateway::http::Response& res);
-  // The page's configuration (JSON) for a journey, or for its end with
-  // `error_code`.
+  // The page's configuration (JSON): the journey's ids, URLs, steps and
+  // outcomes, or its `errorCode` when the token cannot start one.
   std::string ConfigJson(const std::string& region, const std::string& token,
                          const std::string& locale);
 
