@@ -30,15 +30,17 @@ bool JumioAcceptsBase(absl::string_view base) {
 
 absl::StatusOr<std::unique_ptr<CallbackComponent>> CallbackComponent::Create(
     CallbackOptions options, observability::Logger* logger, Enricher* enricher,
-    HostResolver* resolver) {
+    HostResolver* resolver, const core::Clock& clock) {
   std::unique_ptr<CallbackComponent> c(new CallbackComponent());
   c->options_ = std::move(options);
   c->logger_ = logger;
+  c->clock_ = &clock;
   const CallbackOptions& o = c->options_;
 
   if (o.store == "sqlite") {
     SqliteCallbackLog::Options so;
     so.path = o.sqlite_path;
+    so.clock = &clock;
     absl::StatusOr<std::unique_ptr<SqliteCallbackLog>> log =
         SqliteCallbackLog::Open(so);
     if (!log.ok()) return log.status();
@@ -47,6 +49,7 @@ absl::StatusOr<std::unique_ptr<CallbackComponent>> CallbackComponent::Create(
     RedisCallbackLog::Options ro;
     ro.address = o.redis_address;
     ro.prefix = o.redis_prefix;
+    ro.clock = &clock;
     absl::StatusOr<std::unique_ptr<RedisCallbackLog>> log =
         RedisCallbackLog::Open(ro);
     if (!log.ok()) return log.status();
@@ -93,10 +96,10 @@ absl::StatusOr<std::unique_ptr<CallbackComponent>> CallbackComponent::Create(
   FeedService::Options feed = o.feed;
   feed.logger = logger;
   c->feed_ = std::make_unique<FeedService>(c->log_.get(), c->hub_.get(),
-                                           &c->stats_, feed);
+                                           &c->stats_, feed, clock);
   if (enricher != nullptr) {
     c->enrichment_ = std::make_unique<EnrichmentQueue>(
-        enricher, c->log_.get(), &c->stats_, o.enrichment);
+        enricher, c->log_.get(), &c->stats_, o.enrichment, clock);
   }
   Receiver::Options ro;
   ro.host = o.listen_host;
@@ -115,7 +118,8 @@ absl::StatusOr<std::unique_ptr<CallbackComponent>> CallbackComponent::Create(
       ro, c->policy_.get(), c->issuer_.get(), c->log_.get(), &c->stats_, logger,
       [eq](const ::jumio::gateway::v1::Callback& cb) {
         if (eq != nullptr) eq->Add(cb);
-      });
+      },
+      clock);
   return c;
 }
 
@@ -170,17 +174,17 @@ void CallbackComponent::Stop() {
 }
 
 void CallbackComponent::ChoresLoop() {
-  absl::Time next_resolve = absl::Now() + options_.resolve_interval;
-  absl::Time next_retention = absl::Now();
+  absl::Time next_resolve = clock_->Now() + options_.resolve_interval;
+  absl::Time next_retention = clock_->Now();
   absl::MutexLock l(&mu_);
   while (!stopping_) {
     const absl::Time next = std::min(
         options_.resolve_jumio_hosts ? next_resolve : absl::InfiniteFuture(),
         next_retention);
-    mu_.AwaitWithDeadline(absl::Condition(&stopping_), next);
+    clock_->AwaitWithDeadline(mu_, absl::Condition(&stopping_), next);
     if (stopping_) break;
     mu_.Unlock();
-    const absl::Time now = absl::Now();
+    const absl::Time now = clock_->Now();
     if (options_.resolve_jumio_hosts && now >= next_resolve) {
       absl::Status s = policy_->Refresh();
       if (!s.ok() && logger_ != nullptr) {

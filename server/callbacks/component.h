@@ -25,6 +25,7 @@
 #include "server/callbacks/source_policy.h"
 #include "server/callbacks/stats.h"
 #include "server/callbacks/token.h"
+#include "server/core/clock.h"
 #include "server/observability/logger.h"
 
 namespace jumio_gateway::callbacks {
@@ -77,11 +78,12 @@ struct CallbackOptions {
 
 class CallbackComponent {
  public:
-  // `logger` must outlive the component; `enricher` and `resolver` may be
-  // null (no enrichment; getaddrinfo).
+  // `logger` and `clock` must outlive the component; `enricher` and
+  // `resolver` may be null (no enrichment; getaddrinfo).
   static absl::StatusOr<std::unique_ptr<CallbackComponent>> Create(
       CallbackOptions options, observability::Logger* logger,
-      Enricher* enricher = nullptr, HostResolver* resolver = nullptr);
+      Enricher* enricher = nullptr, HostResolver* resolver = nullptr,
+      const core::Clock& clock = core::SystemClock());
   ~CallbackComponent();  // Stop()
 
   // Starts the receiver (writes port_file once listening), the hub and the
@@ -106,6 +108,7 @@ class CallbackComponent {
 
   CallbackOptions options_;
   observability::Logger* logger_ = nullptr;
+  const core::Clock* clock_ = nullptr;
   CallbackStats stats_;
   std::unique_ptr<HostResolver> own_resolver_;
   HostResolver* resolver_ = nullptr;

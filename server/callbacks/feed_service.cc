@@ -148,16 +148,15 @@ class WatchStream final : public Hub::Subscriber {
  public:
   WatchStream(StreamConfig config, CallbackLog* log, Hub* hub,
               CallbackStats* stats, const FeedService::Options& options,
-              std::function<absl::Time()> clock,
-              const std::atomic<uint64_t>* acks)
+              const core::Clock& clock, const std::atomic<uint64_t>* acks)
       : config_(std::move(config)),
         log_(log),
         hub_(hub),
         stats_(stats),
         options_(options),
-        clock_(std::move(clock)),
+        clock_(clock),
         acks_(acks),
-        last_send_(clock_()) {}
+        last_send_(clock_.Now()) {}
 
   void Attach(grpc::ServerWriteReactor<v1::WatchCallbacksResponse>* r) {
     absl::MutexLock l(&mu_);
@@ -173,7 +172,7 @@ class WatchStream final : public Hub::Subscriber {
       }
       last_send = last_send_;
     }
-    const absl::Time now = clock_();
+    const absl::Time now = clock_.Now();
     if (!initialized_) {
       absl::Status s = Init();
       if (!s.ok()) return FinishWith(s);
@@ -291,7 +290,7 @@ class WatchStream final : public Hub::Subscriber {
     current_ = std::move(queue_.front());
     queue_.pop_front();
     writing_ = true;
-    last_send_ = clock_();
+    last_send_ = clock_.Now();
     reactor_->StartWrite(&current_);
   }
 
@@ -306,7 +305,7 @@ class WatchStream final : public Hub::Subscriber {
   Hub* const hub_;
   CallbackStats* const stats_;
   const FeedService::Options options_;
-  const std::function<absl::Time()> clock_;
+  const core::Clock& clock_;
   const std::atomic<uint64_t>* const acks_;
 
   // Pull side: only Pump touches these (the hub never runs two Pumps of one
@@ -358,14 +357,14 @@ class WatchReactor final
 }  // namespace
 
 FeedService::FeedService(CallbackLog* log, Hub* hub, CallbackStats* stats,
-                         Options options, std::function<absl::Time()> clock)
+                         Options options, const core::Clock& clock)
     : log_(log),
       hub_(hub),
       stats_(stats),
       options_(std::move(options)),
-      clock_(std::move(clock)),
+      clock_(clock),
       instance_id_(
-          absl::StrCat(getpid(), "-", absl::ToUnixMicros(absl::Now()))) {}
+          absl::StrCat(getpid(), "-", absl::ToUnixMicros(clock.Now()))) {}
 
 grpc::ServerWriteReactor<v1::WatchCallbacksResponse>*
 FeedService::WatchCallbacks(grpc::CallbackServerContext* context,

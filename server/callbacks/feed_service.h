@@ -15,6 +15,7 @@
 #include "server/callbacks/callback_log.h"
 #include "server/callbacks/hub.h"
 #include "server/callbacks/stats.h"
+#include "server/core/clock.h"
 #include "server/observability/logger.h"
 
 namespace jumio_gateway::callbacks {
@@ -44,7 +45,7 @@ class FeedService final
 
   // All must outlive the service (and the grpc::Server it is registered on).
   FeedService(CallbackLog* log, Hub* hub, CallbackStats* stats, Options options,
-              std::function<absl::Time()> clock = absl::Now);
+              const core::Clock& clock = core::SystemClock());
 
   grpc::ServerWriteReactor<::jumio::gateway::v1::WatchCallbacksResponse>*
   WatchCallbacks(
@@ -64,7 +65,7 @@ class FeedService final
   Hub* const hub_;
   CallbackStats* const stats_;
   const Options options_;
-  const std::function<absl::Time()> clock_;
+  const core::Clock& clock_;
   std::atomic<uint64_t> acks_{0};       // bumps let streams claim again
   std::atomic<uint64_t> consumers_{0};  // consumer ids of this instance
   const std::string instance_id_;
