@@ -33,6 +33,7 @@
 #include "server/callbacks/settings.h"
 #include "server/callbacks/stats.h"
 #include "server/config/config.h"
+#include "server/core/clock.h"
 #include "server/http/server.h"
 #include "server/jumio/credentials.h"
 #include "server/jumio/curl_transport.h"
@@ -313,6 +314,7 @@ absl::Status WritePortFile(const std::string& path, int port) {
 }
 
 int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
+  const core::RealClock clock;
   observability::Registry registry;
   std::vector<std::string> regions;
   for (const auto& [region, endpoints] : config.regions)
@@ -360,10 +362,10 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
       }
     };
     tokens = std::make_unique<jumio::OAuth2TokenSource>(
-        config, &credentials, transport->get(), absl::Now, token_options);
+        config, &credentials, transport->get(), clock, token_options);
   }
   jumio::JumioClient client(
-      config, transport->get(), tokens.get(), absl::Now,
+      config, transport->get(), tokens.get(), clock,
       [&metrics, &logger](const jumio::JumioCall& call, int http_status,
                           absl::Duration elapsed,
                           const absl::Status& transport_error) {
@@ -387,7 +389,7 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
         }
         logger.Info("upstream", fields);
       });
-  api::IdempotencyStore idempotency(absl::Now, absl::Hours(24),
+  api::IdempotencyStore idempotency(clock, absl::Hours(24),
                                     /*max_entries=*/100000);
   api::BufferBudget::Options budget_options;
   budget_options.max_bytes = config.upload_buffer_budget_bytes;
@@ -399,7 +401,7 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
   context.jumio = &client;
   context.idempotency = &idempotency;
   context.budget = &budget;
-  context.clock = absl::Now;
+  context.clock = &clock;
   // The callback receiver, log and feed, when configured.
   std::unique_ptr<api::JumioEnricher> enricher;
   std::unique_ptr<callbacks::CallbackComponent> callback_component;
@@ -413,10 +415,10 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
                    {{"error", std::string(options.status().message())}});
       return 2;
     }
-    enricher = std::make_unique<api::JumioEnricher>(config, &client, absl::Now);
+    enricher = std::make_unique<api::JumioEnricher>(config, &client, clock);
     absl::StatusOr<std::unique_ptr<callbacks::CallbackComponent>> component =
         callbacks::CallbackComponent::Create(*std::move(options), &logger,
-                                             enricher.get());
+                                             enricher.get(), nullptr, clock);
     if (!component.ok()) {
       logger.Error("cannot start the callback path",
                    {{"error", std::string(component.status().message())}});
@@ -565,8 +567,7 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
   // The receiver stops taking callbacks and the feed ends its streams, which
   // would otherwise hold the gRPC server for the whole grace period.
   if (callback_component != nullptr) callback_component->Stop();
-  server->Shutdown(std::chrono::system_clock::now() +
-                   absl::ToChronoSeconds(config.shutdown_grace));
+  server->Shutdown(absl::ToChronoTime(clock.Now() + config.shutdown_grace));
   // In-flight upstream transfers end (CANCELLED) before the objects they call
   // back into.
   transport->reset();

@@ -129,7 +129,7 @@ grpc::ServerUnaryReactor* RunAccountWrite(
   call.endpoint = write.endpoint;
   call.body = *std::move(body);
   call.content_type = "application/json";
-  call.deadline = UpstreamDeadline(*context, services.clock(),
+  call.deadline = UpstreamDeadline(*context, services.clock->Now(),
                                    services.config->upstream_timeout);
 
   auto read = write.read;
@@ -220,7 +220,7 @@ grpc::ServerUnaryReactor* AccountService::GetAccount(
   call.host = config::HostKind::kRetrieval;
   call.path = absl::StrCat("/api/v1/accounts/", name->account);
   call.endpoint = "retrieval_account";
-  call.deadline = UpstreamDeadline(*context, context_.clock(),
+  call.deadline = UpstreamDeadline(*context, context_.clock->Now(),
                                    context_.config->upstream_timeout);
   return UnaryJumioRpc::Start(
       context, *context_.jumio, std::move(call),
@@ -245,7 +245,7 @@ grpc::ServerUnaryReactor* AccountService::DeleteAccount(
   call.method = "DELETE";
   call.path = absl::StrCat("/api/v1/accounts/", name->account);
   call.endpoint = "account_delete";
-  call.deadline = UpstreamDeadline(*context, context_.clock(),
+  call.deadline = UpstreamDeadline(*context, context_.clock->Now(),
                                    context_.config->upstream_timeout);
   const std::string formatted = name->Format();
   response->set_name(formatted);

@@ -12,6 +12,7 @@
 #include "server/callbacks/enricher.h"
 #include "server/callbacks/token.h"
 #include "server/config/config.h"
+#include "server/core/clock.h"
 #include "server/jumio/jumio_client.h"
 
 namespace jumio_gateway::api {
@@ -36,15 +37,15 @@ class IssuerCallbackUrls : public CallbackUrlProvider {
 class JumioEnricher : public callbacks::Enricher {
  public:
   JumioEnricher(const config::GatewayConfig& config, jumio::JumioClient* jumio,
-                std::function<absl::Time()> clock)
-      : config_(config), jumio_(jumio), clock_(std::move(clock)) {}
+                const core::Clock& clock)
+      : config_(config), jumio_(jumio), clock_(clock) {}
   absl::StatusOr<::jumio::gateway::v1::CallbackEnrichment> Enrich(
       const ::jumio::gateway::v1::Callback& callback) override;
 
  private:
   const config::GatewayConfig& config_;
   jumio::JumioClient* const jumio_;
-  const std::function<absl::Time()> clock_;
+  const core::Clock& clock_;
 };
 
 }  // namespace jumio_gateway::api

@@ -270,7 +270,7 @@ class UploadRpc : public grpc::ServerReadReactor<grpc::ByteBuffer> {
                              "/workflow-executions/", name_.workflow_execution,
                              "/credentials/", name_.credential, "/parts/",
                              name_.classifier);
-    call.deadline = UpstreamDeadline(*context_, services_.clock(),
+    call.deadline = UpstreamDeadline(*context_, services_.clock->Now(),
                                      services_.config->upstream_timeout);
     call.request_id = observability::RequestId(*context_);
     if (!metadata_.credential_token().empty()) {
@@ -432,7 +432,7 @@ class DownloadRpc
                      name_.credential, "/parts/", name_.classifier);
     call.endpoint = "retrieval_part";
     call.accept = "image/jpeg, image/png, application/pdf, */*";
-    call.deadline = UpstreamDeadline(*context, services.clock(),
+    call.deadline = UpstreamDeadline(*context, services.clock->Now(),
                                      services.config->upstream_timeout);
     call.request_id = observability::RequestId(*context);
     std::shared_ptr<jumio::CallHandle> handle = services.jumio->Call(

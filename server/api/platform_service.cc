@@ -113,7 +113,7 @@ grpc::ServerUnaryReactor* PlatformService::GetPlatformStatus(
 
   auto* rpc = new PlatformStatusRpc(response, regions.size());
   const absl::Time deadline = UpstreamDeadline(
-      *context, context_.clock(), context_.config->upstream_timeout);
+      *context, context_.clock->Now(), context_.config->upstream_timeout);
   for (size_t i = 0; i < regions.size(); ++i) {
     jumio::JumioCall call;
     call.region = regions[i];
@@ -145,7 +145,7 @@ grpc::ServerUnaryReactor* PlatformService::GetPlatformStatus(
           }
           *result.mutable_check_time() =
               google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-                  absl::ToUnixNanos(clock()));
+                  absl::ToUnixNanos(clock->Now()));
           rpc->Record(i, std::move(result));
         }));
   }

@@ -10,6 +10,7 @@
 #include "server/api/buffer_budget.h"
 #include "server/api/idempotency.h"
 #include "server/config/config.h"
+#include "server/core/clock.h"
 #include "server/jumio/jumio_client.h"
 
 namespace jumio_gateway::api {
@@ -40,7 +41,8 @@ struct ServiceContext {
   IdempotencyStore* idempotency = nullptr;
   // Bounds the part bytes uploads and downloads hold; required.
   BufferBudget* budget = nullptr;
-  std::function<absl::Time()> clock;
+  // Must outlive the services.
+  const core::Clock* clock = &core::SystemClock();
   // May be null: then callbackUrl is whatever the caller sent (or Jumio's
   // portal setting).
   CallbackUrlProvider* callback_urls = nullptr;

@@ -32,7 +32,7 @@ jumio::JumioCall Retrieval(const ServiceContext& services,
   call.host = config::HostKind::kRetrieval;
   call.path = std::move(path);
   call.endpoint = std::move(endpoint);
-  call.deadline = UpstreamDeadline(context, services.clock(),
+  call.deadline = UpstreamDeadline(context, services.clock->Now(),
                                    services.config->upstream_timeout);
   return call;
 }
@@ -80,7 +80,7 @@ grpc::ServerUnaryReactor* WorkflowExecutionService::FinalizeWorkflowExecution(
   call.method = "PUT";
   call.path = WorkflowPath(*name);
   call.endpoint = "workflow_finalize";
-  call.deadline = UpstreamDeadline(*context, context_.clock(),
+  call.deadline = UpstreamDeadline(*context, context_.clock->Now(),
                                    context_.config->upstream_timeout);
   return UnaryJumioRpc::Start(
       context, *context_.jumio, std::move(call),
