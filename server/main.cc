@@ -25,6 +25,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "server/api/buffer_budget.h"
+#include "server/api/callback_feed_service.h"
 #include "server/api/callback_integration.h"
 #include "server/api/idempotency.h"
 #include "server/api/request_guard.h"
@@ -405,6 +406,7 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
   // The callback receiver, log and feed, when configured.
   std::unique_ptr<api::JumioEnricher> enricher;
   std::unique_ptr<callbacks::CallbackComponent> callback_component;
+  std::unique_ptr<api::CallbackFeedService> callback_feed;
   std::unique_ptr<api::IssuerCallbackUrls> callback_urls;
   if (callbacks::CallbacksEnabled(config.extensions)) {
     absl::StatusOr<callbacks::CallbackOptions> options =
@@ -425,6 +427,10 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
       return 1;
     }
     callback_component = *std::move(component);
+    callback_feed = std::make_unique<api::CallbackFeedService>(
+        callback_component->log(), callback_component->hub(),
+        &callback_component->stats(), callback_component->feed_options(),
+        clock);
     callback_urls =
         std::make_unique<api::IssuerCallbackUrls>(callback_component->issuer());
     context.callback_urls = callback_urls.get();
@@ -433,9 +439,7 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
         "callback receiver off: set callback_public_base_url and "
         "callback_hmac_key_files to receive Jumio callbacks");
   }
-  api::Services services(context, callback_component == nullptr
-                                      ? nullptr
-                                      : callback_component->feed_service());
+  api::Services services(context, callback_feed.get());
   grpc::ServerBuilder builder;
   {
     // The request guard first: it runs first on the status being sent, so the

@@ -9,10 +9,10 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "server/api/grpc_status.h"
 #include "server/api/jumio_rpc.h"
 #include "server/api/resource_names.h"
 #include "server/errors/errors.h"
+#include "server/errors/grpc_status.h"
 #include "server/jumio/codec/account_codec.h"
 
 namespace jumio_gateway::api {

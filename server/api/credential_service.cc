@@ -12,13 +12,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "server/api/buffer_budget.h"
-#include "server/api/grpc_status.h"
 #include "server/api/header_values.h"
 #include "server/api/jumio_rpc.h"
 #include "server/api/media.h"
 #include "server/api/request_guard.h"
 #include "server/api/resource_names.h"
 #include "server/errors/errors.h"
+#include "server/errors/grpc_status.h"
 #include "server/jumio/codec/credential_codec.h"
 #include "server/jumio/multipart.h"
 #include "server/observability/grpc_server_metrics.h"
@@ -113,7 +113,7 @@ class UploadRpc : public grpc::ServerReadReactor<grpc::ByteBuffer> {
   void Fail(const absl::Status& status) {
     content_.Clear();
     lease_.Release();
-    Finish(ToGrpcStatus(status));
+    Finish(errors::ToGrpcStatus(status));
   }
 
   absl::Status Accept() {
@@ -356,7 +356,7 @@ class UploadRpc : public grpc::ServerReadReactor<grpc::ByteBuffer> {
               }
             }
           }
-          Finish(ToGrpcStatus(status));
+          Finish(errors::ToGrpcStatus(status));
         });
     bool cancel_now;
     {
@@ -400,13 +400,13 @@ class DownloadRpc
     absl::StatusOr<PartName> name =
         ParsePartName(request.name(), "name", /*allow_short_form=*/true);
     if (!name.ok()) {
-      Finish(ToGrpcStatus(name.status()));
+      Finish(errors::ToGrpcStatus(name.status()));
       return;
     }
     chunk_size_ = request.chunk_size_bytes() == 0 ? 256 * 1024
                                                   : request.chunk_size_bytes();
     if (chunk_size_ < 4 * 1024 || chunk_size_ > 1024 * 1024) {
-      Finish(ToGrpcStatus(errors::InvalidField(
+      Finish(errors::ToGrpcStatus(errors::InvalidField(
           "chunk_size_bytes", "must be 0 or from 4 KiB to 1 MiB")));
       return;
     }
@@ -419,7 +419,7 @@ class DownloadRpc
     absl::StatusOr<BufferBudget::Lease> lease =
         services.budget->Acquire(largest, BufferBudget::Kind::kDownload);
     if (!lease.ok()) {
-      Finish(ToGrpcStatus(lease.status()));
+      Finish(errors::ToGrpcStatus(lease.status()));
       return;
     }
     lease_ = *std::move(lease);
@@ -471,7 +471,7 @@ class DownloadRpc
  private:
   void OnFetched(absl::StatusOr<jumio::HttpResponse> http) {
     if (!http.ok()) {
-      Finish(ToGrpcStatus(http.status()));
+      Finish(errors::ToGrpcStatus(http.status()));
       return;
     }
     body_ = std::move(http->body);

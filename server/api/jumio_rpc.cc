@@ -3,7 +3,7 @@
 #include <chrono>
 #include <utility>
 
-#include "server/api/grpc_status.h"
+#include "server/errors/grpc_status.h"
 #include "server/observability/grpc_server_metrics.h"
 
 namespace jumio_gateway::api {
@@ -19,7 +19,7 @@ absl::Time UpstreamDeadline(const grpc::CallbackServerContext& context,
 grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* context,
                                     const absl::Status& status) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(status));
+  reactor->Finish(errors::ToGrpcStatus(status));
   return reactor;
 }
 
@@ -28,7 +28,7 @@ grpc::ServerUnaryReactor* UnaryJumioRpc::Start(
     absl::StatusOr<jumio::JumioCall> call, Parse parse, OnError on_error) {
   auto* rpc = new UnaryJumioRpc(std::move(parse), std::move(on_error));
   if (!call.ok()) {
-    rpc->Finish(ToGrpcStatus(call.status()));
+    rpc->Finish(errors::ToGrpcStatus(call.status()));
     return rpc;
   }
   call->request_id = observability::RequestId(*context);
@@ -61,7 +61,7 @@ void UnaryJumioRpc::Complete(absl::StatusOr<jumio::HttpResponse> response) {
   absl::Status status = response.ok() ? std::move(parse_)(*response)
                                       : std::move(response).status();
   if (!status.ok() && on_error_) status = std::move(on_error_)(status);
-  Finish(ToGrpcStatus(status));
+  Finish(errors::ToGrpcStatus(status));
 }
 
 }  // namespace jumio_gateway::api

@@ -8,10 +8,10 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/util/time_util.h"
-#include "server/api/grpc_status.h"
 #include "server/api/jumio_rpc.h"
 #include "server/api/resource_names.h"
 #include "server/errors/errors.h"
+#include "server/errors/grpc_status.h"
 #include "server/jumio/codec/platform_codec.h"
 #include "server/observability/grpc_server_metrics.h"
 

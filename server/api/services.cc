@@ -8,10 +8,10 @@
 #include "jumio/gateway/v1/callback.grpc.pb.h"
 #include "server/api/account_service.h"
 #include "server/api/credential_service.h"
-#include "server/api/grpc_status.h"
 #include "server/api/platform_service.h"
 #include "server/api/workflow_execution_service.h"
 #include "server/errors/errors.h"
+#include "server/errors/grpc_status.h"
 
 namespace jumio_gateway::api {
 namespace {
@@ -29,7 +29,7 @@ constexpr char kCallbackFeed[] =
     "the durable callback feed (receive, store, stream)";
 
 grpc::Status NotImplemented(const char* rpc, const char* capability) {
-  return ToGrpcStatus(errors::Error(
+  return errors::ToGrpcStatus(errors::Error(
       absl::StatusCode::kUnimplemented, v1::ERROR_REASON_NOT_IMPLEMENTED,
       absl::StrCat(rpc, " is not implemented in this build: it needs ",
                    capability)));

@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "server/api/grpc_status.h"
 #include "server/api/jumio_rpc.h"
 #include "server/api/pagination.h"
 #include "server/api/resource_names.h"
+#include "server/errors/grpc_status.h"
 #include "server/jumio/codec/account_codec.h"
 #include "server/jumio/codec/retrieval_codec.h"
 

@@ -93,10 +93,6 @@ absl::StatusOr<std::unique_ptr<CallbackComponent>> CallbackComponent::Create(
       o.public_base_url, *std::move(keys), c->log_.get());
 
   c->hub_ = std::make_unique<Hub>(c->log_.get(), Hub::Options());
-  FeedService::Options feed = o.feed;
-  feed.logger = logger;
-  c->feed_ = std::make_unique<FeedService>(c->log_.get(), c->hub_.get(),
-                                           &c->stats_, feed, clock);
   if (enricher != nullptr) {
     c->enrichment_ = std::make_unique<EnrichmentQueue>(
         enricher, c->log_.get(), &c->stats_, o.enrichment, clock);
@@ -124,6 +120,12 @@ absl::StatusOr<std::unique_ptr<CallbackComponent>> CallbackComponent::Create(
 }
 
 CallbackComponent::~CallbackComponent() { Stop(); }
+
+FeedOptions CallbackComponent::feed_options() const {
+  FeedOptions feed = options_.feed;
+  feed.logger = logger_;
+  return feed;
+}
 
 absl::Status CallbackComponent::Start() {
   if (options_.resolve_jumio_hosts) {

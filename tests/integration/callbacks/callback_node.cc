@@ -22,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "server/api/callback_feed_service.h"
 #include "server/callbacks/component.h"
 #include "server/callbacks/parse.h"
 #include "server/jumio/codec/json_util.h"
@@ -116,7 +117,10 @@ int main(int argc, char** argv) {
   int grpc_port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
                            &grpc_port);
-  builder.RegisterService((*component)->feed_service());
+  jumio_gateway::api::CallbackFeedService feed(
+      (*component)->log(), (*component)->hub(), &(*component)->stats(),
+      (*component)->feed_options());
+  builder.RegisterService(&feed);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || grpc_port == 0 ||
       !WritePortFile(absl::GetFlag(FLAGS_grpc_port_file), grpc_port)) {

@@ -1,8 +1,9 @@
-#include "server/callbacks/feed_service.h"
+#include "server/api/callback_feed_service.h"
 
 #include <google/protobuf/util/time_util.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <deque>
 #include <memory>
 #include <utility>
@@ -13,15 +14,22 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
-#include "server/api/grpc_status.h"
 #include "server/callbacks/filter.h"
 #include "server/errors/errors.h"
+#include "server/errors/grpc_status.h"
 
-namespace jumio_gateway::callbacks {
+namespace jumio_gateway::api {
 
 namespace {
 
 namespace v1 = ::jumio::gateway::v1;
+using callbacks::Batch;
+using callbacks::CallbackLog;
+using callbacks::CallbackStats;
+using callbacks::Filter;
+using callbacks::Hub;
+using callbacks::ReadResult;
+using callbacks::UnreadableEntry;
 using google::protobuf::util::TimeUtil;
 
 constexpr int kMaxPageSize = 1000;
@@ -124,7 +132,7 @@ class FailedWriter final
     : public grpc::ServerWriteReactor<v1::WatchCallbacksResponse> {
  public:
   explicit FailedWriter(const absl::Status& status) {
-    Finish(api::ToGrpcStatus(status));
+    Finish(errors::ToGrpcStatus(status));
   }
   void OnDone() override { delete this; }
 };
@@ -147,7 +155,7 @@ class WatchReactor;
 class WatchStream final : public Hub::Subscriber {
  public:
   WatchStream(StreamConfig config, CallbackLog* log, Hub* hub,
-              CallbackStats* stats, const FeedService::Options& options,
+              CallbackStats* stats, const CallbackFeedService::Options& options,
               const core::Clock& clock, const std::atomic<uint64_t>* acks)
       : config_(std::move(config)),
         log_(log),
@@ -280,7 +288,7 @@ class WatchStream final : public Hub::Subscriber {
     absl::MutexLock l(&mu_);
     if (finishing_) return;
     finishing_ = true;
-    status_ = api::ToGrpcStatus(status);
+    status_ = errors::ToGrpcStatus(status);
     queue_.clear();
     if (!writing_) FinishLocked();
   }
@@ -304,7 +312,7 @@ class WatchStream final : public Hub::Subscriber {
   CallbackLog* const log_;
   Hub* const hub_;
   CallbackStats* const stats_;
-  const FeedService::Options options_;
+  const CallbackFeedService::Options options_;
   const core::Clock& clock_;
   const std::atomic<uint64_t>* const acks_;
 
@@ -356,19 +364,22 @@ class WatchReactor final
 
 }  // namespace
 
-FeedService::FeedService(CallbackLog* log, Hub* hub, CallbackStats* stats,
-                         Options options, const core::Clock& clock)
+CallbackFeedService::CallbackFeedService(CallbackLog* log, Hub* hub,
+                                         CallbackStats* stats, Options options,
+                                         const core::Clock& clock)
     : log_(log),
       hub_(hub),
       stats_(stats),
       options_(std::move(options)),
       clock_(clock),
       instance_id_(
-          absl::StrCat(getpid(), "-", absl::ToUnixMicros(clock.Now()))) {}
+          absl::StrCat(getpid(), "-", absl::ToUnixMicros(clock.Now()))),
+      store_calls_(std::max(1, options_.store_threads),
+                   options_.max_queued_store_calls) {}
 
 grpc::ServerWriteReactor<v1::WatchCallbacksResponse>*
-FeedService::WatchCallbacks(grpc::CallbackServerContext* context,
-                            const v1::WatchCallbacksRequest* request) {
+CallbackFeedService::WatchCallbacks(grpc::CallbackServerContext* context,
+                                    const v1::WatchCallbacksRequest* request) {
   StreamConfig config;
   absl::StatusOr<Filter> filter = Filter::FromProto(request->filter());
   if (!filter.ok()) return new FailedWriter(filter.status());
@@ -422,39 +433,45 @@ FeedService::WatchCallbacks(grpc::CallbackServerContext* context,
   return new WatchReactor(std::move(stream), hub_, stats_);
 }
 
-grpc::ServerUnaryReactor* FeedService::AcknowledgeCallbacks(
+grpc::ServerUnaryReactor* CallbackFeedService::AcknowledgeCallbacks(
     grpc::CallbackServerContext* context,
     const v1::AcknowledgeCallbacksRequest* request,
     v1::AcknowledgeCallbacksResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::Status status;
+  absl::Status invalid;
   if (!ValidSubscriptionName(request->subscription())) {
-    status = errors::InvalidField(
+    invalid = errors::InvalidField(
         "subscription",
         "1 to 63 characters of [a-z0-9-], starting with a letter");
   } else if (request->cursors_size() < 1 ||
              request->cursors_size() > kMaxAckCursors) {
-    status = errors::InvalidField("cursors", "1 to 1000 cursors");
-  } else {
+    invalid = errors::InvalidField("cursors", "1 to 1000 cursors");
+  }
+  if (!invalid.ok()) {
+    reactor->Finish(errors::ToGrpcStatus(invalid));
+    return reactor;
+  }
+  // `request` lives until Finish.
+  RunOnStore(reactor, [this, request]() -> absl::Status {
     std::vector<std::string> cursors(request->cursors().begin(),
                                      request->cursors().end());
-    status = log_->Acknowledge(request->subscription(), cursors);
+    absl::Status status = log_->Acknowledge(request->subscription(), cursors);
     if (status.ok()) {
       acks_.fetch_add(1);
       hub_->Kick();
     }
-  }
-  reactor->Finish(api::ToGrpcStatus(status));
+    return status;
+  });
   return reactor;
 }
 
-grpc::ServerUnaryReactor* FeedService::ListCallbacks(
+grpc::ServerUnaryReactor* CallbackFeedService::ListCallbacks(
     grpc::CallbackServerContext* context,
     const v1::ListCallbacksRequest* request,
     v1::ListCallbacksResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto finish = [&](const absl::Status& s) {
-    reactor->Finish(api::ToGrpcStatus(s));
+    reactor->Finish(errors::ToGrpcStatus(s));
     return reactor;
   };
   absl::StatusOr<Filter> filter = Filter::FromProto(request->filter());
@@ -483,6 +500,16 @@ grpc::ServerUnaryReactor* FeedService::ListCallbacks(
     if (!c.ok()) return finish(c.status());
     cursor = *c;
   }
+  RunOnStore(reactor, [this, response, page_size, fp, cursor,
+                       filter = *std::move(filter)]() mutable {
+    return ListPage(filter, fp, page_size, std::move(cursor), response);
+  });
+  return reactor;
+}
+
+absl::Status CallbackFeedService::ListPage(
+    const Filter& filter, const std::string& fingerprint, int page_size,
+    std::string cursor, v1::ListCallbacksResponse* response) {
   // Scan a bounded amount of the log per call: a selective filter over a
   // long log returns short (even empty) pages with a token rather than
   // holding the call.
@@ -494,8 +521,8 @@ grpc::ServerUnaryReactor* FeedService::ListCallbacks(
     return response->callbacks_size() + response->unreadable_callbacks_size();
   };
   for (int i = 0; i < kMaxScans && listed() < page_size; ++i) {
-    absl::StatusOr<ReadResult> r = log_->Read(cursor, kScanBatch, *filter);
-    if (!r.ok()) return finish(r.status());
+    absl::StatusOr<ReadResult> r = log_->Read(cursor, kScanBatch, filter);
+    if (!r.ok()) return r.status();
     ReportUnreadable(*r, stats_, options_.logger, "ListCallbacks");
     // Walk the batch in log order so that a full page ends at one cursor.
     size_t next_unreadable = 0;
@@ -519,8 +546,27 @@ grpc::ServerUnaryReactor* FeedService::ListCallbacks(
       break;
     }
   }
-  if (!at_end) response->set_next_page_token(MakePageToken(cursor, fp));
-  return finish(absl::OkStatus());
+  if (!at_end) {
+    response->set_next_page_token(MakePageToken(cursor, fingerprint));
+  }
+  return absl::OkStatus();
 }
 
-}  // namespace jumio_gateway::callbacks
+void CallbackFeedService::RunOnStore(
+    grpc::ServerUnaryReactor* reactor,
+    absl::AnyInvocable<absl::Status() &&> store_call) {
+  const bool queued = store_calls_.TrySubmit(
+      [reactor, store_call = std::move(store_call)]() mutable {
+        reactor->Finish(errors::ToGrpcStatus(std::move(store_call)()));
+      });
+  if (!queued) {
+    absl::Status busy = errors::Error(
+        absl::StatusCode::kUnavailable,
+        v1::ERROR_REASON_CALLBACK_LOG_UNAVAILABLE,
+        "too many callback log calls waiting on this gateway instance");
+    errors::SetRetryDelay(busy, absl::Seconds(1));
+    reactor->Finish(errors::ToGrpcStatus(busy));
+  }
+}
+
+}  // namespace jumio_gateway::api
