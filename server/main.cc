@@ -35,6 +35,7 @@
 #include "server/callbacks/stats.h"
 #include "server/config/config.h"
 #include "server/core/clock.h"
+#include "server/core/port_file.h"
 #include "server/http/server.h"
 #include "server/jumio/credentials.h"
 #include "server/jumio/curl_transport.h"
@@ -300,20 +301,6 @@ absl::StatusOr<ConfigSources> ReadSources() {
   return sources;
 }
 
-absl::Status WritePortFile(const std::string& path, int port) {
-  // Write then rename, so that a reader never sees a half-written file.
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << port << "\n";
-    if (!out) return absl::InternalError("cannot write " + tmp);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return absl::InternalError("cannot rename " + tmp + " to " + path);
-  }
-  return absl::OkStatus();
-}
-
 int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
   const core::RealClock clock;
   observability::Registry registry;
@@ -531,7 +518,8 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
     return 1;
   }
   if (!config.admin_port_file.empty()) {
-    if (absl::Status s = WritePortFile(config.admin_port_file, admin.port());
+    if (absl::Status s =
+            core::WritePortFile(config.admin_port_file, admin.port());
         !s.ok()) {
       logger.Error("cannot write admin port file",
                    {{"error", std::string(s.message())}});
@@ -549,7 +537,7 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
     }
   }
   if (!config.port_file.empty()) {
-    if (absl::Status s = WritePortFile(config.port_file, port); !s.ok()) {
+    if (absl::Status s = core::WritePortFile(config.port_file, port); !s.ok()) {
       logger.Error("cannot write port file",
                    {{"error", std::string(s.message())}});
       server->Shutdown();

@@ -1,6 +1,5 @@
 #include "server/callbacks/component.h"
 
-#include <fstream>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -8,6 +7,7 @@
 #include "absl/strings/strip.h"
 #include "server/callbacks/redis_log.h"
 #include "server/callbacks/sqlite_log.h"
+#include "server/core/port_file.h"
 
 namespace jumio_gateway::callbacks {
 
@@ -143,17 +143,9 @@ absl::Status CallbackComponent::Start() {
   started_ = true;
   chores_ = std::thread([this] { ChoresLoop(); });
   if (!options_.port_file.empty()) {
-    // Written whole under a temporary name, then renamed: a reader never
-    // sees a partial number.
-    const std::string tmp = options_.port_file + ".tmp";
-    {
-      std::ofstream out(tmp);
-      out << receiver_->port() << "\n";
-      if (!out) return absl::InternalError("cannot write the port file");
-    }
-    if (std::rename(tmp.c_str(), options_.port_file.c_str()) != 0) {
-      return absl::InternalError("cannot write the port file");
-    }
+    absl::Status written =
+        core::WritePortFile(options_.port_file, receiver_->port());
+    if (!written.ok()) return written;
   }
   if (logger_ != nullptr) {
     logger_->Info(

@@ -12,7 +12,6 @@
 #include <signal.h>
 
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +24,7 @@
 #include "server/api/callback_feed_service.h"
 #include "server/callbacks/component.h"
 #include "server/callbacks/parse.h"
+#include "server/core/port_file.h"
 #include "server/jumio/codec/json_util.h"
 #include "server/observability/logger.h"
 
@@ -56,17 +56,6 @@ namespace {
 
 std::vector<std::string> List(const std::string& s) {
   return absl::StrSplit(s, ',', absl::SkipEmpty());
-}
-
-bool WritePortFile(const std::string& path, int port) {
-  if (path.empty()) return true;
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << port << "\n";
-    if (!out) return false;
-  }
-  return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
 }  // namespace
@@ -122,8 +111,10 @@ int main(int argc, char** argv) {
       (*component)->feed_options());
   builder.RegisterService(&feed);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  const std::string grpc_port_file = absl::GetFlag(FLAGS_grpc_port_file);
   if (server == nullptr || grpc_port == 0 ||
-      !WritePortFile(absl::GetFlag(FLAGS_grpc_port_file), grpc_port)) {
+      (!grpc_port_file.empty() &&
+       !jumio_gateway::core::WritePortFile(grpc_port_file, grpc_port).ok())) {
     logger.Error("cannot start the gRPC server");
     return 1;
   }
