@@ -10,11 +10,11 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "server/callbacks/filter.h"
+#include "server/core/page_token.h"
 #include "server/errors/errors.h"
 #include "server/errors/grpc_status.h"
 
@@ -61,41 +61,6 @@ absl::StatusOr<absl::Duration> DurationField(
                             " and ", absl::FormatDuration(max)));
   }
   return v;
-}
-
-// FNV-1a: stable across processes and replicas (absl::Hash is seeded per
-// process), so a page token made by one replica works on another.
-uint64_t Fnv1a(absl::string_view s) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
-std::string MakePageToken(absl::string_view cursor, absl::string_view fp) {
-  std::string out;
-  absl::WebSafeBase64Escape(
-      absl::StrCat("v1\n", cursor, "\n", absl::Hex(Fnv1a(fp))), &out);
-  return out;
-}
-
-absl::StatusOr<std::string> ParsePageToken(absl::string_view token,
-                                           absl::string_view fp) {
-  std::string raw;
-  if (!absl::WebSafeBase64Unescape(token, &raw)) {
-    return errors::InvalidField("page_token", "not a page token");
-  }
-  std::vector<std::string> parts = absl::StrSplit(raw, '\n');
-  if (parts.size() != 3 || parts[0] != "v1") {
-    return errors::InvalidField("page_token", "not a page token");
-  }
-  if (parts[2] != absl::StrCat(absl::Hex(Fnv1a(fp)))) {
-    return errors::InvalidField("page_token",
-                                "filter or times changed between pages");
-  }
-  return parts[1];
 }
 
 // Counts and logs the unreadable entries of `batch`: never skipped silently.
@@ -496,7 +461,8 @@ grpc::ServerUnaryReactor* CallbackFeedService::ListCallbacks(
   const std::string fp = filter->Fingerprint();
   std::string cursor;
   if (!request->page_token().empty()) {
-    absl::StatusOr<std::string> c = ParsePageToken(request->page_token(), fp);
+    absl::StatusOr<std::string> c = core::DecodePageToken(
+        request->page_token(), fp, "filter or times changed between pages");
     if (!c.ok()) return finish(c.status());
     cursor = *c;
   }
@@ -547,7 +513,7 @@ absl::Status CallbackFeedService::ListPage(
     }
   }
   if (!at_end) {
-    response->set_next_page_token(MakePageToken(cursor, fingerprint));
+    response->set_next_page_token(core::EncodePageToken(cursor, fingerprint));
   }
   return absl::OkStatus();
 }
