@@ -28,6 +28,20 @@ using callbacks::Hub;
 using callbacks::SqliteCallbackLog;
 using jumio::testing::WaitFor;
 
+// Serves `service` on a loopback port and connects `*stub` to it.
+std::unique_ptr<grpc::Server> Serve(
+    grpc::Service* service,
+    std::unique_ptr<v1::CallbackFeedService::Stub>* stub) {
+  grpc::ServerBuilder b;
+  int port = 0;
+  b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  b.RegisterService(service);
+  std::unique_ptr<grpc::Server> server = b.BuildAndStart();
+  *stub = v1::CallbackFeedService::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  return server;
+}
+
 class FeedServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -42,13 +56,7 @@ class FeedServiceTest : public ::testing::Test {
     fo.min_ack_deadline = absl::Milliseconds(100);
     service_ = std::make_unique<CallbackFeedService>(log_.get(), hub_.get(),
                                                      &stats_, fo);
-    grpc::ServerBuilder b;
-    int port = 0;
-    b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    b.RegisterService(service_.get());
-    server_ = b.BuildAndStart();
-    stub_ = v1::CallbackFeedService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+    server_ = Serve(service_.get(), &stub_);
   }
   void TearDown() override {
     server_->Shutdown(std::chrono::system_clock::now());
@@ -295,13 +303,7 @@ class SlowStoreTest : public ::testing::Test {
     fo.max_queued_store_calls = 1;
     service_ = std::make_unique<CallbackFeedService>(log_.get(), hub_.get(),
                                                      &stats_, fo);
-    grpc::ServerBuilder b;
-    int port = 0;
-    b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    b.RegisterService(service_.get());
-    server_ = b.BuildAndStart();
-    stub_ = v1::CallbackFeedService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+    server_ = Serve(service_.get(), &stub_);
   }
   void TearDown() override {
     log_->Open();
