@@ -37,6 +37,7 @@
 #include "server/core/clock.h"
 #include "server/core/port_file.h"
 #include "server/http/server.h"
+#include "server/jumio/client_jumio_api.h"
 #include "server/jumio/credentials.h"
 #include "server/jumio/curl_transport.h"
 #include "server/jumio/jumio_client.h"
@@ -384,9 +385,18 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
   budget_options.max_uploads = config.max_concurrent_uploads;
   api::BufferBudget budget(budget_options);
 
+  jumio::ClientJumioApi jumio_api(&client);
   api::ServiceContext context;
-  context.config = &config;
-  context.jumio = &client;
+  context.options.default_region = config.default_region;
+  for (const auto& [id, endpoints] : config.regions) {
+    context.options.regions.push_back(id);
+  }
+  context.options.upstream_timeout = config.upstream_timeout;
+  context.options.max_image_bytes = config.max_image_bytes;
+  context.options.max_pdf_bytes = config.max_pdf_bytes;
+  context.options.allow_loopback_http_callbacks =
+      config.allow_loopback_http_callbacks;
+  context.jumio = &jumio_api;
   context.idempotency = &idempotency;
   context.budget = &budget;
   context.clock = &clock;
@@ -404,7 +414,8 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
                    {{"error", std::string(options.status().message())}});
       return 2;
     }
-    enricher = std::make_unique<api::JumioEnricher>(config, &client, clock);
+    enricher = std::make_unique<api::JumioEnricher>(
+        &jumio_api, config.upstream_timeout, clock);
     absl::StatusOr<std::unique_ptr<callbacks::CallbackComponent>> component =
         callbacks::CallbackComponent::Create(*std::move(options), &logger,
                                              enricher.get(), nullptr, clock);

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "server/api/reactors.h"
 #include "server/callbacks/filter.h"
 #include "server/core/page_token.h"
 #include "server/errors/errors.h"
@@ -92,15 +93,12 @@ void AppendEvents(Batch batch, std::vector<v1::WatchCallbacksResponse>* out) {
   }
 }
 
-// A WatchCallbacks call that failed validation.
-class FailedWriter final
-    : public grpc::ServerWriteReactor<v1::WatchCallbacksResponse> {
- public:
-  explicit FailedWriter(const absl::Status& status) {
-    Finish(errors::ToGrpcStatus(status));
-  }
-  void OnDone() override { delete this; }
-};
+// Ends a WatchCallbacks call that failed validation.
+grpc::ServerWriteReactor<v1::WatchCallbacksResponse>* FailWatch(
+    const absl::Status& status) {
+  return new FinishedWriter<v1::WatchCallbacksResponse>(
+      errors::ToGrpcStatus(status));
+}
 
 struct StreamConfig {
   Filter filter;
@@ -347,23 +345,22 @@ CallbackFeedService::WatchCallbacks(grpc::CallbackServerContext* context,
                                     const v1::WatchCallbacksRequest* request) {
   StreamConfig config;
   absl::StatusOr<Filter> filter = Filter::FromProto(request->filter());
-  if (!filter.ok()) return new FailedWriter(filter.status());
+  if (!filter.ok()) return FailWatch(filter.status());
   config.filter = *std::move(filter);
   if (request->after_cursor().size() > kMaxCursorLength) {
-    return new FailedWriter(
+    return FailWatch(
         errors::InvalidField("after_cursor", "not a cursor of this gateway"));
   }
   config.after_cursor = request->after_cursor();
   if (!v1::StartPosition_IsValid(request->start_position())) {
-    return new FailedWriter(
-        errors::InvalidField("start_position", "unknown value"));
+    return FailWatch(errors::InvalidField("start_position", "unknown value"));
   }
   if (request->start_position() == v1::START_POSITION_EARLIEST) {
     config.start = v1::START_POSITION_EARLIEST;
   }
   if (!request->subscription().empty()) {
     if (!ValidSubscriptionName(request->subscription())) {
-      return new FailedWriter(errors::InvalidField(
+      return FailWatch(errors::InvalidField(
           "subscription",
           "1 to 63 characters of [a-z0-9-], starting with a letter"));
     }
@@ -373,12 +370,12 @@ CallbackFeedService::WatchCallbacks(grpc::CallbackServerContext* context,
         DurationField(request->ack_deadline(), request->has_ack_deadline(),
                       options_.default_ack_deadline, options_.min_ack_deadline,
                       options_.max_ack_deadline, "ack_deadline");
-    if (!ack.ok()) return new FailedWriter(ack.status());
+    if (!ack.ok()) return FailWatch(ack.status());
     config.ack_deadline = *ack;
     const int max = request->max_outstanding_callbacks();
     if (max < 0 || max > 1000) {
-      return new FailedWriter(errors::InvalidField(
-          "max_outstanding_callbacks", "must be between 0 and 1000"));
+      return FailWatch(errors::InvalidField("max_outstanding_callbacks",
+                                            "must be between 0 and 1000"));
     }
     config.max_outstanding = max == 0 ? 100 : max;
   }
@@ -386,10 +383,10 @@ CallbackFeedService::WatchCallbacks(grpc::CallbackServerContext* context,
       request->heartbeat_interval(), request->has_heartbeat_interval(),
       options_.default_heartbeat, options_.min_heartbeat,
       options_.max_heartbeat, "heartbeat_interval");
-  if (!hb.ok()) return new FailedWriter(hb.status());
+  if (!hb.ok()) return FailWatch(hb.status());
   config.heartbeat = *hb;
   if (stats_->subscribers.load() >= options_.max_streams) {
-    return new FailedWriter(errors::Error(
+    return FailWatch(errors::Error(
         absl::StatusCode::kResourceExhausted, v1::ERROR_REASON_TOO_MANY_STREAMS,
         "too many callback streams on this gateway instance"));
   }

@@ -6,8 +6,8 @@
 #include <string>
 
 #include "server/errors/errors.h"
-#include "tests/server/jumio/fake_transport.h"
 #include "tests/testing/fake_clock.h"
+#include "tests/testing/fake_transport.h"
 
 namespace jumio_gateway::jumio {
 namespace {
