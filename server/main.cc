@@ -25,6 +25,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "server/api/buffer_budget.h"
+#include "server/api/callback_feed_service.h"
 #include "server/api/callback_integration.h"
 #include "server/api/idempotency.h"
 #include "server/api/request_guard.h"
@@ -33,6 +34,8 @@
 #include "server/callbacks/settings.h"
 #include "server/callbacks/stats.h"
 #include "server/config/config.h"
+#include "server/core/clock.h"
+#include "server/core/port_file.h"
 #include "server/http/server.h"
 #include "server/jumio/client_jumio_api.h"
 #include "server/jumio/credentials.h"
@@ -299,21 +302,8 @@ absl::StatusOr<ConfigSources> ReadSources() {
   return sources;
 }
 
-absl::Status WritePortFile(const std::string& path, int port) {
-  // Write then rename, so that a reader never sees a half-written file.
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << port << "\n";
-    if (!out) return absl::InternalError("cannot write " + tmp);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return absl::InternalError("cannot rename " + tmp + " to " + path);
-  }
-  return absl::OkStatus();
-}
-
 int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
+  const core::RealClock clock;
   observability::Registry registry;
   std::vector<std::string> regions;
   for (const auto& [region, endpoints] : config.regions)
@@ -361,10 +351,10 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
       }
     };
     tokens = std::make_unique<jumio::OAuth2TokenSource>(
-        config, &credentials, transport->get(), absl::Now, token_options);
+        config, &credentials, transport->get(), clock, token_options);
   }
   jumio::JumioClient client(
-      config, transport->get(), tokens.get(), absl::Now,
+      config, transport->get(), tokens.get(), clock,
       [&metrics, &logger](const jumio::JumioCall& call, int http_status,
                           absl::Duration elapsed,
                           const absl::Status& transport_error) {
@@ -388,7 +378,7 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
         }
         logger.Info("upstream", fields);
       });
-  api::IdempotencyStore idempotency(absl::Now, absl::Hours(24),
+  api::IdempotencyStore idempotency(clock, absl::Hours(24),
                                     /*max_entries=*/100000);
   api::BufferBudget::Options budget_options;
   budget_options.max_bytes = config.upload_buffer_budget_bytes;
@@ -409,10 +399,11 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
   context.jumio = &jumio_api;
   context.idempotency = &idempotency;
   context.budget = &budget;
-  context.clock = absl::Now;
+  context.clock = &clock;
   // The callback receiver, log and feed, when configured.
   std::unique_ptr<api::JumioEnricher> enricher;
   std::unique_ptr<callbacks::CallbackComponent> callback_component;
+  std::unique_ptr<api::CallbackFeedService> callback_feed;
   std::unique_ptr<api::IssuerCallbackUrls> callback_urls;
   if (callbacks::CallbacksEnabled(config.extensions)) {
     absl::StatusOr<callbacks::CallbackOptions> options =
@@ -424,16 +415,20 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
       return 2;
     }
     enricher = std::make_unique<api::JumioEnricher>(
-        &jumio_api, config.upstream_timeout, absl::Now);
+        &jumio_api, config.upstream_timeout, clock);
     absl::StatusOr<std::unique_ptr<callbacks::CallbackComponent>> component =
         callbacks::CallbackComponent::Create(*std::move(options), &logger,
-                                             enricher.get());
+                                             enricher.get(), nullptr, clock);
     if (!component.ok()) {
       logger.Error("cannot start the callback path",
                    {{"error", std::string(component.status().message())}});
       return 1;
     }
     callback_component = *std::move(component);
+    callback_feed = std::make_unique<api::CallbackFeedService>(
+        callback_component->log(), callback_component->hub(),
+        &callback_component->stats(), callback_component->feed_options(),
+        clock);
     callback_urls =
         std::make_unique<api::IssuerCallbackUrls>(callback_component->issuer());
     context.callback_urls = callback_urls.get();
@@ -442,9 +437,7 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
         "callback receiver off: set callback_public_base_url and "
         "callback_hmac_key_files to receive Jumio callbacks");
   }
-  api::Services services(context, callback_component == nullptr
-                                      ? nullptr
-                                      : callback_component->feed_service());
+  api::Services services(context, callback_feed.get());
   grpc::ServerBuilder builder;
   {
     // The request guard first: it runs first on the status being sent, so the
@@ -536,7 +529,8 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
     return 1;
   }
   if (!config.admin_port_file.empty()) {
-    if (absl::Status s = WritePortFile(config.admin_port_file, admin.port());
+    if (absl::Status s =
+            core::WritePortFile(config.admin_port_file, admin.port());
         !s.ok()) {
       logger.Error("cannot write admin port file",
                    {{"error", std::string(s.message())}});
@@ -554,7 +548,7 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
     }
   }
   if (!config.port_file.empty()) {
-    if (absl::Status s = WritePortFile(config.port_file, port); !s.ok()) {
+    if (absl::Status s = core::WritePortFile(config.port_file, port); !s.ok()) {
       logger.Error("cannot write port file",
                    {{"error", std::string(s.message())}});
       server->Shutdown();
@@ -576,8 +570,7 @@ int Run(const GatewayConfig& config, Logger& logger, const sigset_t& signals) {
   // The receiver stops taking callbacks and the feed ends its streams, which
   // would otherwise hold the gRPC server for the whole grace period.
   if (callback_component != nullptr) callback_component->Stop();
-  server->Shutdown(std::chrono::system_clock::now() +
-                   absl::ToChronoSeconds(config.shutdown_grace));
+  server->Shutdown(absl::ToChronoTime(clock.Now() + config.shutdown_grace));
   // In-flight upstream transfers end (CANCELLED) before the objects they call
   // back into.
   transport->reset();

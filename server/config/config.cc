@@ -13,6 +13,7 @@
 #include "absl/strings/str_replace.h"
 #include "rapidjson/document.h"
 #include "server/core/json.h"
+#include "server/core/regions.h"
 
 namespace jumio_gateway::config {
 namespace {
@@ -96,9 +97,10 @@ const std::map<std::string, Setter>& Setters() {
       {"default_region",
        [](const std::string& v, GatewayConfig& c) {
          c.default_region = v;
-         return IsKnownRegion(v) ? absl::OkStatus()
-                                 : absl::InvalidArgumentError(
-                                       "must be amer-1, emea-1 or apac-1");
+         return core::IsKnownRegion(v)
+                    ? absl::OkStatus()
+                    : absl::InvalidArgumentError(absl::StrCat(
+                          "must be one of ", core::KnownRegionList()));
        }},
       {"user_agent",
        [](const std::string& v, GatewayConfig& c) {
@@ -239,7 +241,7 @@ absl::Status ParseConfigFile(
       }
       for (const auto& region : member.value.GetObject()) {
         const std::string region_id = region.name.GetString();
-        if (!IsKnownRegion(region_id)) {
+        if (!core::IsKnownRegion(region_id)) {
           return Invalid("regions." + region_id, origin, "unknown region");
         }
         if (!region.value.IsObject()) {
@@ -278,11 +280,6 @@ RegionEndpoints Expand(const std::string& url_template,
 }
 
 }  // namespace
-
-bool IsKnownRegion(const std::string& region) {
-  return std::find(std::begin(kRegions), std::end(kRegions), region) !=
-         std::end(kRegions);
-}
 
 const char* HostKindName(HostKind kind) {
   switch (kind) {
@@ -361,7 +358,8 @@ absl::StatusOr<GatewayConfig> LoadConfig(
     return s;
   }
 
-  for (const char* region : kRegions) {
+  for (const core::RegionEntry& entry : core::kRegions) {
+    const std::string region(entry.id);
     RegionEndpoints endpoints = Expand(config.jumio_url_template, region);
     for (const auto& [kind_name, url] : overrides[region]) {
       const auto kind = std::find_if(

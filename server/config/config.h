@@ -16,13 +16,6 @@
 
 namespace jumio_gateway::config {
 
-// The Jumio data centres the docs define. Resource names and config keys use
-// these ids.
-inline constexpr const char* kRegions[] = {"amer-1", "emea-1", "apac-1"};
-
-// Whether `region` is one of kRegions.
-bool IsKnownRegion(const std::string& region);
-
 // The kinds of Jumio host every region has (auth.<region>.jumio.ai and so on).
 enum class HostKind { kAuth, kAccount, kApi, kRetrieval, kStatus };
 

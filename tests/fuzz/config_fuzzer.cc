@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "server/callbacks/settings.h"
 #include "server/config/config.h"
+#include "server/core/regions.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace config = ::jumio_gateway::config;
@@ -24,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                   loaded.status().ToString());
     return 0;
   }
-  JG_FUZZ_CHECK(config::IsKnownRegion(loaded->default_region),
+  JG_FUZZ_CHECK(jumio_gateway::core::IsKnownRegion(loaded->default_region),
                 loaded->default_region);
   if (callbacks::CallbacksEnabled(loaded->extensions)) {
     const absl::StatusOr<callbacks::CallbackOptions> options =
