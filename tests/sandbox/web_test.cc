@@ -18,6 +18,7 @@
 #include "sandbox/service.h"
 #include "server/http/message.h"
 #include "tests/sandbox/sandbox_fixture.h"
+#include "tests/testing/fake_clock.h"
 
 namespace jumio::sandbox {
 namespace {
@@ -121,7 +122,7 @@ class WebClientTest : public ::testing::Test {
     return d;
   }
 
-  FakeClock clock_;
+  jumio_gateway::testing::FakeClock clock_;
   IdSource ids_;
   Authenticator auth_;
   CallbackSender callbacks_;
