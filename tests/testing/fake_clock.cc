@@ -59,6 +59,22 @@ absl::Time FakeClock::AwaitWaiter() const {
   return earliest;
 }
 
+absl::Time FakeClock::AwaitWaiterUntil(absl::Time limit) const {
+  absl::MutexLock lock(&mu_);
+  auto earliest = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    absl::Time result = absl::InfiniteFuture();
+    for (const auto& [mu, deadline] : waiters_) {
+      result = std::min(result, deadline);
+    }
+    return result;
+  };
+  auto due = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !waiters_.empty() && earliest() <= limit;
+  };
+  mu_.Await(absl::Condition(&due));
+  return earliest();
+}
+
 void FakeClock::WakeWaiters() {
   std::vector<absl::Mutex*> mutexes;
   {

@@ -31,6 +31,10 @@ class FakeClock final : public core::Clock {
   // earliest deadline waited for (InfiniteFuture for "no deadline"): how a
   // test learns when the code under test next wants to run, without sleeping.
   absl::Time AwaitWaiter() const;
+  // Blocks until some thread waits with a deadline at or before `limit`, and
+  // returns the earliest deadline: how a test waits for a timer it expects
+  // without catching the waiter still on its previous deadline.
+  absl::Time AwaitWaiterUntil(absl::Time limit) const;
 
  private:
   void WakeWaiters();
