@@ -140,6 +140,11 @@ absl::Status ValidateRequest(const HttpRequest& request) {
   return absl::OkStatus();
 }
 
+absl::Status NotSent(absl::Status status) {
+  MarkRequestNotSent(status);
+  return status;
+}
+
 // One request from Send to its callback; lives on the heap so that the
 // pointers handed to libcurl (body, error buffer, this) stay put.
 struct Transfer {
@@ -205,8 +210,8 @@ struct Transfer {
               absl::StrCat(what, " did not complete before its deadline"));
         }
         // Only the connect timeout can fire before the deadline.
-        return absl::UnavailableError(
-            absl::StrCat(what, " failed: connect timed out: ", Detail(code)));
+        return NotSent(absl::UnavailableError(
+            absl::StrCat(what, " failed: connect timed out: ", Detail(code))));
       case CURLE_WRITE_ERROR:
         if (body_too_large) {
           return absl::InternalError(
@@ -218,6 +223,8 @@ struct Transfer {
       case CURLE_COULDNT_RESOLVE_PROXY:
       case CURLE_COULDNT_RESOLVE_HOST:
       case CURLE_COULDNT_CONNECT:
+        return NotSent(absl::UnavailableError(
+            absl::StrCat(what, " failed: ", Detail(code))));
       case CURLE_WEIRD_SERVER_REPLY:
       case CURLE_HTTP2:
       case CURLE_PARTIAL_FILE:

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/cord.h"
 #include "absl/time/time.h"
@@ -48,13 +49,27 @@ struct HttpResponse {
 // cancelled).
 using TransferId = uint64_t;
 
+// A transport error for a transfer of which no byte can have reached the
+// server (the name did not resolve, the connection was refused or never
+// established) carries this payload, so that a request that is not idempotent
+// may still be sent again. Internal: never among the details a caller gets.
+inline constexpr char kRequestNotSentPayload[] =
+    "type.jumio-gateway.internal/request-not-sent";
+
+inline void MarkRequestNotSent(absl::Status& status) {
+  status.SetPayload(kRequestNotSentPayload, absl::Cord("1"));
+}
+inline bool RequestNotSent(const absl::Status& status) {
+  return status.GetPayload(kRequestNotSentPayload).has_value();
+}
+
 class HttpTransport {
  public:
   // Called exactly once per Send, on one of the transport's I/O threads (or
   // inline when Send fails at once). Errors: DEADLINE_EXCEEDED (deadline
   // passed), CANCELLED (Cancel was called), UNAVAILABLE (connect failure,
-  // reset, TLS error, DNS), never an HTTP status: any HTTP answer, 4xx and 5xx
-  // included, is an OK HttpResponse.
+  // reset, TLS error, DNS; MarkRequestNotSent when nothing was sent), never an
+  // HTTP status: any HTTP answer, 4xx and 5xx included, is an OK HttpResponse.
   using Callback = absl::AnyInvocable<void(absl::StatusOr<HttpResponse>) &&>;
 
   virtual ~HttpTransport() = default;

@@ -111,6 +111,7 @@ absl::Status StatusFromTransport(const absl::Status& transport_error,
                        endpoint, ")"),
           metadata);
       errors::SetRetryDelay(status, kDefaultRetryDelay);
+      if (RequestNotSent(transport_error)) MarkRequestNotSent(status);
       return status;
     }
   }

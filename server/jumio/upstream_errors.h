@@ -22,6 +22,7 @@ absl::Status StatusFromHttp(const HttpResponse& response,
 // A transfer that ended without an HTTP answer (see HttpTransport::Callback).
 // The message names the region and endpoint only: the transport's text (host,
 // port, OS and TLS reasons) goes to the log, never to the caller.
+// A transport error marked RequestNotSent (http_transport.h) stays marked.
 absl::Status StatusFromTransport(const absl::Status& transport_error,
                                  const std::string& region,
                                  const std::string& endpoint);

@@ -503,6 +503,8 @@ TEST_F(CurlTransportTest, ConnectionRefusedIsUnavailableAndLeaksNoSecrets) {
   ASSERT_FALSE(response.ok());
   EXPECT_EQ(response.status().code(), absl::StatusCode::kUnavailable)
       << response.status();
+  // Nothing reached a server: even a POST may be sent again.
+  EXPECT_TRUE(RequestNotSent(response.status()));
   const std::string message(response.status().message());
   EXPECT_THAT(message, HasSubstr(absl::StrCat("127.0.0.1:", port)));
   EXPECT_THAT(message, Not(HasSubstr("secret")));
@@ -754,6 +756,8 @@ TEST_F(CurlTransportTlsTest, UntrustedCertificateIsUnavailableByDefault) {
   ASSERT_FALSE(response.ok());
   EXPECT_EQ(response.status().code(), absl::StatusCode::kUnavailable)
       << response.status();
+  // A connection was made: the gateway cannot know what the peer saw.
+  EXPECT_FALSE(RequestNotSent(response.status()));
   EXPECT_THAT(response.status().message(),
               HasSubstr(absl::StrCat("127.0.0.1:", port_)));
   EXPECT_THAT(response.status().message(), Not(HasSubstr("secret")));

@@ -66,5 +66,16 @@ TEST(StatusFromHttpTest, DeeplyNestedErrorBodyIsMappedNotACrash) {
   EXPECT_THAT(status.message(), Not(HasSubstr("{{")));
 }
 
+TEST(StatusFromTransportTest, KeepsTheMarkThatNothingWasSent) {
+  absl::Status refused = absl::UnavailableError("connect refused");
+  MarkRequestNotSent(refused);
+  const absl::Status status =
+      StatusFromTransport(refused, "amer-1", "account_create");
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(RequestNotSent(status));
+  EXPECT_FALSE(RequestNotSent(StatusFromTransport(
+      absl::UnavailableError("connection reset"), "amer-1", "account_create")));
+}
+
 }  // namespace
 }  // namespace jumio_gateway::jumio
