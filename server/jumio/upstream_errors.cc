@@ -16,16 +16,30 @@ namespace v1 = ::jumio::gateway::v1;
 constexpr absl::Duration kDefaultRetryDelay = absl::Seconds(1);
 constexpr absl::Duration kMaxRetryDelay = absl::Minutes(5);
 
+constexpr char kRetryAfterPayload[] =
+    "type.jumio-gateway.internal/retry-after-ms";
+
 // Retry-After in seconds (Jumio documents none, but proxies in front of it send
 // them).
-absl::Duration RetryAfter(const HttpResponse& response) {
+absl::optional<absl::Duration> SentRetryAfter(const HttpResponse& response) {
   auto header = response.headers.find("retry-after");
   int64_t seconds = 0;
   if (header != response.headers.end() &&
       absl::SimpleAtoi(header->second, &seconds) && seconds >= 0) {
     return std::min(absl::Seconds(seconds), kMaxRetryDelay);
   }
-  return kDefaultRetryDelay;
+  return absl::nullopt;
+}
+
+// Sets the RetryInfo, and remembers whether the delay was Jumio's own.
+void SetRetryAfter(absl::Status& status, const HttpResponse& response) {
+  const absl::optional<absl::Duration> sent = SentRetryAfter(response);
+  errors::SetRetryDelay(status, sent.value_or(kDefaultRetryDelay));
+  if (sent.has_value()) {
+    status.SetPayload(
+        kRetryAfterPayload,
+        absl::Cord(absl::StrCat(absl::ToInt64Milliseconds(*sent))));
+  }
 }
 
 }  // namespace
@@ -73,18 +87,28 @@ absl::Status StatusFromHttp(const HttpResponse& response,
     status = errors::Error(absl::StatusCode::kResourceExhausted,
                            v1::ERROR_REASON_UPSTREAM_RATE_LIMITED,
                            "Jumio rate limit reached", metadata);
-    errors::SetRetryDelay(status, RetryAfter(response));
+    SetRetryAfter(status, response);
   } else if (code >= 500) {
     status = errors::Error(
         absl::StatusCode::kUnavailable, v1::ERROR_REASON_UPSTREAM_UNAVAILABLE,
         absl::StrCat("Jumio answered HTTP ", code), metadata);
-    errors::SetRetryDelay(status, RetryAfter(response));
+    SetRetryAfter(status, response);
   } else {
     status = errors::Error(
         absl::StatusCode::kInternal, v1::ERROR_REASON_INTERNAL,
         absl::StrCat("unexpected Jumio answer HTTP ", code), metadata);
   }
   return status;
+}
+
+absl::optional<absl::Duration> UpstreamRetryAfter(const absl::Status& status) {
+  const absl::optional<absl::Cord> payload =
+      status.GetPayload(kRetryAfterPayload);
+  int64_t ms = 0;
+  if (!payload.has_value() || !absl::SimpleAtoi(std::string(*payload), &ms)) {
+    return absl::nullopt;
+  }
+  return absl::Milliseconds(ms);
 }
 
 absl::Status StatusFromTransport(const absl::Status& transport_error,

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "absl/types/optional.h"
 #include "server/jumio/http_transport.h"
 
 namespace jumio_gateway::jumio {
@@ -18,6 +20,11 @@ namespace jumio_gateway::jumio {
 absl::Status StatusFromHttp(const HttpResponse& response,
                             const std::string& region,
                             const std::string& endpoint);
+
+// The delay Jumio (or a proxy in front of it) asked for in Retry-After, when
+// the answer behind `status` carried one; the RetryInfo of a 5xx without it is
+// only the gateway's default. For the retry layer; never sent to callers.
+absl::optional<absl::Duration> UpstreamRetryAfter(const absl::Status& status);
 
 // A transfer that ended without an HTTP answer (see HttpTransport::Callback).
 // The message names the region and endpoint only: the transport's text (host,

@@ -66,6 +66,20 @@ TEST(StatusFromHttpTest, DeeplyNestedErrorBodyIsMappedNotACrash) {
   EXPECT_THAT(status.message(), Not(HasSubstr("{{")));
 }
 
+TEST(StatusFromHttpTest, TellsJumiosRetryAfterFromTheDefaultDelay) {
+  HttpResponse told = Response(503, "");
+  told.headers["retry-after"] = "7";
+  const absl::Status with_header =
+      StatusFromHttp(told, "amer-1", "account_get");
+  EXPECT_EQ(UpstreamRetryAfter(with_header), absl::Seconds(7));
+  EXPECT_EQ(errors::GetRetryInfo(with_header)->retry_delay().seconds(), 7);
+
+  const absl::Status without =
+      StatusFromHttp(Response(503, ""), "amer-1", "account_get");
+  EXPECT_EQ(UpstreamRetryAfter(without), absl::nullopt);
+  EXPECT_TRUE(errors::GetRetryInfo(without).has_value());
+}
+
 TEST(StatusFromTransportTest, KeepsTheMarkThatNothingWasSent) {
   absl::Status refused = absl::UnavailableError("connect refused");
   MarkRequestNotSent(refused);
