@@ -108,11 +108,32 @@ GatewayMetrics::GatewayMetrics(Registry& registry, const BuildInfo& build,
                                 "result (success or failure).")
                           .LabelNames({"region", "result"})
                           .Register(registry)),
+      upstream_attempts(
+          BuildCounter()
+              .Name("jumio_upstream_attempts_total")
+              .Help("Attempts of the gateway's calls to Jumio, the first one "
+                    "and every retry, by region and route template.")
+              .LabelNames({"region", "endpoint"})
+              .Register(registry)),
+      upstream_retry_budget_exhausted(
+          BuildCounter()
+              .Name("jumio_upstream_retry_budget_exhausted_total")
+              .Help("Retryable failures not retried because the region's "
+                    "retry budget was spent.")
+              .LabelNames({"region"})
+              .Register(registry)),
+      upstream_shed(
+          BuildCounter()
+              .Name("jumio_upstream_shed_total")
+              .Help("Calls to Jumio refused at once because as many were "
+                    "already in flight to the region's host as allowed.")
+              .LabelNames({"region", "host_kind"})
+              .Register(registry)),
       circuit_state(BuildGauge()
                         .Name("jumio_circuit_state")
-                        .Help("Circuit breaker state per region: 0 closed, 1 "
-                              "half-open, 2 open.")
-                        .LabelNames({"region"})
+                        .Help("Circuit breaker state per region and Jumio "
+                              "host kind: 0 closed, 1 half-open, 2 open.")
+                        .LabelNames({"region", "host_kind"})
                         .Register(registry)),
       callbacks_received(BuildCounter()
                              .Name("jumio_callbacks_received_total")
@@ -212,7 +233,11 @@ GatewayMetrics::GatewayMetrics(Registry& registry, const BuildInfo& build,
   for (const std::string& region : regions) {
     token_refreshes.WithLabelValues({region, kTokenRefreshSuccess});
     token_refreshes.WithLabelValues({region, kTokenRefreshFailure});
-    circuit_state.WithLabelValues({region}).Set(0);
+    upstream_retry_budget_exhausted.WithLabelValues({region});
+    for (const char* host : kUpstreamHostKinds) {
+      circuit_state.WithLabelValues({region, host}).Set(0);
+      upstream_shed.WithLabelValues({region, host});
+    }
   }
   for (const char* reason :
        {kCallbackRejectSourceNotAllowed, kCallbackRejectTooLarge,
@@ -278,8 +303,10 @@ void GatewayMetrics::RecordTokenRefresh(const std::string& region,
 }
 
 void GatewayMetrics::SetCircuitState(const std::string& region,
+                                     const std::string& host_kind,
                                      CircuitState state) {
-  circuit_state.WithLabelValues({region}).Set(static_cast<double>(state));
+  circuit_state.WithLabelValues({region, host_kind})
+      .Set(static_cast<double>(state));
 }
 
 }  // namespace jumio_gateway::observability

@@ -23,6 +23,11 @@ namespace jumio_gateway::observability {
 
 // Values of jumio_circuit_state.
 enum class CircuitState { kClosed = 0, kHalfOpen = 1, kOpen = 2 };
+// Values of the `host_kind` label of the per-host upstream series
+// (config::HostKindName of the hosts the API calls; the auth host has no
+// breaker: its token source retries on its own).
+inline constexpr const char* kUpstreamHostKinds[] = {"account", "api",
+                                                     "retrieval", "status"};
 
 // Values of the `reason` label of jumio_callbacks_rejected_total. They are
 // pre-created at zero so that alerts see a series before the first rejection.
@@ -100,7 +105,8 @@ class GatewayMetrics {
                              const std::string& http_method, int status_code,
                              absl::Duration duration);
   void RecordTokenRefresh(const std::string& region, bool success);
-  void SetCircuitState(const std::string& region, CircuitState state);
+  void SetCircuitState(const std::string& region, const std::string& host_kind,
+                       CircuitState state);
 
   Registry& registry() { return registry_; }
 
@@ -121,7 +127,12 @@ class GatewayMetrics {
   Family<Histogram>& upstream_request_duration;  // region,endpoint
   Family<Counter>& upstream_retries;             // region,endpoint
   Family<Counter>& token_refreshes;              // region,result
-  Family<Gauge>& circuit_state;                  // region
+  // server/resilience: attempts per call (first ones and retries), retries
+  // refused by the region's budget, calls shed, breaker state.
+  Family<Counter>& upstream_attempts;                // region,endpoint
+  Family<Counter>& upstream_retry_budget_exhausted;  // region
+  Family<Counter>& upstream_shed;                    // region,host_kind
+  Family<Gauge>& circuit_state;                      // region,host_kind
 
   // Callbacks.
   Family<Counter>& callbacks_received;

@@ -38,7 +38,12 @@ int main() {
   metrics.upstream_retries.WithLabelValues({"emea-1", "account_get"})
       .Increment();
   metrics.RecordTokenRefresh("amer-1", true);
-  metrics.SetCircuitState("emea-1", CircuitState::kHalfOpen);
+  metrics.SetCircuitState("emea-1", "retrieval", CircuitState::kHalfOpen);
+  metrics.upstream_attempts.WithLabelValues({"emea-1", "account_get"})
+      .Increment(2);
+  metrics.upstream_retry_budget_exhausted.WithLabelValues({"emea-1"})
+      .Increment();
+  metrics.upstream_shed.WithLabelValues({"emea-1", "retrieval"}).Increment();
   metrics.callbacks_received.Add({}).Increment(5);
   metrics.callbacks_rejected.WithLabelValues({kCallbackRejectTooLarge})
       .Increment();
