@@ -15,8 +15,10 @@
 namespace jumio_gateway::resilience {
 
 struct CircuitBreakerOptions {
-  // Opens after this many failures in a row ...
-  int consecutive_failures = 5;
+  // Opens after this many failures in a row (at a 25% fault rate, 10 in a
+  // row happen about once in a million attempts; a dead host fails 10 in a
+  // row at once) ...
+  int consecutive_failures = 10;
   // ... or when at least this share of the window's outcomes failed, once
   // the window holds `ratio_min_outcomes` of them.
   double failure_ratio = 0.5;

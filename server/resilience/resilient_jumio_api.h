@@ -38,8 +38,10 @@
 namespace jumio_gateway::resilience {
 
 struct ResilienceOptions {
-  // Attempts per call, the first one included.
-  int max_attempts = 4;
+  // Attempts per call, the first one included. High, because the budget and
+  // the caller's deadline are what bound retries; this only stops one call
+  // from spending the budget alone.
+  int max_attempts = 8;
   // Full jitter: the n-th retry waits uniformly in
   // [0, min(max_backoff, initial_backoff * 2^(n-1))).
   absl::Duration initial_backoff = absl::Milliseconds(50);
