@@ -9,18 +9,17 @@
 
 namespace jumio_gateway::api {
 
-absl::Time UpstreamDeadline(const grpc::CallbackServerContext& context,
-                            absl::Time now, absl::Duration cap) {
-  const auto deadline = context.deadline();
-  const absl::Time capped = now + cap;
-  if (deadline == std::chrono::system_clock::time_point::max()) return capped;
-  return std::min(absl::FromChrono(deadline), capped);
-}
-
 jumio::CallOptions UpstreamOptions(const grpc::CallbackServerContext& context,
                                    absl::Time now, absl::Duration cap) {
   jumio::CallOptions options;
-  options.deadline = UpstreamDeadline(context, now, cap);
+  // The caller's deadline bounds the call, the cap each attempt: a cap that
+  // fires while the caller still has time is retryable (UNAVAILABLE), not
+  // the caller's DEADLINE_EXCEEDED.
+  const auto deadline = context.deadline();
+  if (deadline != std::chrono::system_clock::time_point::max()) {
+    options.deadline = absl::FromChrono(deadline);
+  }
+  options.attempt_timeout = cap;
   options.request_id = observability::RequestId(context);
   return options;
 }

@@ -18,12 +18,8 @@
 
 namespace jumio_gateway::api {
 
-// The upstream deadline of an RPC: the caller's deadline, but never later than
-// now + `cap`.
-absl::Time UpstreamDeadline(const grpc::CallbackServerContext& context,
-                            absl::Time now, absl::Duration cap);
-
-// The CallOptions of an upstream call made for `context`.
+// The CallOptions of an upstream call made for `context`: the caller's
+// deadline, and `cap` as the timeout of each attempt.
 jumio::CallOptions UpstreamOptions(const grpc::CallbackServerContext& context,
                                    absl::Time now, absl::Duration cap);
 

@@ -33,6 +33,7 @@ JumioCall NewCall(const std::string& region, config::HostKind host,
   call.path = std::move(path);
   call.endpoint = std::move(endpoint);
   call.deadline = options.deadline;
+  call.attempt_timeout = options.attempt_timeout;
   call.request_id = options.request_id;
   return call;
 }

@@ -32,7 +32,13 @@ namespace jumio_gateway::jumio {
 
 // What every operation carries besides its own request.
 struct CallOptions {
+  // The caller's deadline: nothing is sent or waited for past it.
   absl::Time deadline = absl::InfiniteFuture();
+  // The gateway's own bound on one attempt (--upstream_timeout). When it ends
+  // an attempt before `deadline`, the error is UNAVAILABLE / UPSTREAM_TIMEOUT
+  // with RetryInfo: the caller still has time to retry, so it is not the
+  // caller's DEADLINE_EXCEEDED.
+  absl::Duration attempt_timeout = absl::InfiniteDuration();
   // The caller's request id, passed on as X-Request-ID.
   std::string request_id;
 };

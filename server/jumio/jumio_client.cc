@@ -1,5 +1,6 @@
 #include "server/jumio/jumio_client.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
@@ -67,7 +68,12 @@ class JumioClient::Operation
     HttpRequest request;
     request.method = call_.method;
     request.url = endpoints->second.For(call_.host) + call_.path;
-    request.deadline = call_.deadline;
+    const absl::Time now = client_->clock_.Now();
+    attempt_deadline_ =
+        call_.attempt_timeout == absl::InfiniteDuration()
+            ? call_.deadline
+            : std::min(call_.deadline, now + call_.attempt_timeout);
+    request.deadline = attempt_deadline_;
     request.headers = {{"Accept", call_.accept},
                        {"User-Agent", client_->config_.user_agent}};
     if (!authorization.empty()) {
@@ -131,6 +137,11 @@ class JumioClient::Operation
                          response.ok() ? absl::OkStatus() : response.status());
     }
     if (!response.ok()) {
+      if (response.status().code() == absl::StatusCode::kDeadlineExceeded &&
+          attempt_deadline_ < call_.deadline) {
+        Finish(StatusFromAttemptTimeout(call_.region, call_.endpoint));
+        return;
+      }
       Finish(
           StatusFromTransport(response.status(), call_.region, call_.endpoint));
       return;
@@ -178,6 +189,7 @@ class JumioClient::Operation
   // Only touched by the attempt in progress, one at a time.
   bool retried_ = false;
   std::string authorization_;
+  absl::Time attempt_deadline_ = absl::InfiniteFuture();
   absl::Time started_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -35,6 +35,9 @@ struct JumioCall {
   std::string content_type;  // for bodies; empty when there is none
   std::string accept = "application/json";
   absl::Time deadline = absl::InfiniteFuture();
+  // Each HTTP attempt ends at the earlier of `deadline` and this long after
+  // it started (CallOptions::attempt_timeout).
+  absl::Duration attempt_timeout = absl::InfiniteDuration();
   // When set, sent instead of the token source's header (a credential's own
   // api.token).
   std::string authorization;

@@ -111,6 +111,16 @@ absl::optional<absl::Duration> UpstreamRetryAfter(const absl::Status& status) {
   return absl::Milliseconds(ms);
 }
 
+absl::Status StatusFromAttemptTimeout(const std::string& region,
+                                      const std::string& endpoint) {
+  absl::Status status = errors::Error(
+      absl::StatusCode::kUnavailable, v1::ERROR_REASON_UPSTREAM_TIMEOUT,
+      "Jumio did not answer within the gateway's upstream timeout",
+      {{"region", region}, {"jumioEndpoint", endpoint}});
+  errors::SetRetryDelay(status, kDefaultRetryDelay);
+  return status;
+}
+
 absl::Status StatusFromTransport(const absl::Status& transport_error,
                                  const std::string& region,
                                  const std::string& endpoint) {

@@ -26,6 +26,11 @@ absl::Status StatusFromHttp(const HttpResponse& response,
 // only the gateway's default. For the retry layer; never sent to callers.
 absl::optional<absl::Duration> UpstreamRetryAfter(const absl::Status& status);
 
+// The gateway's per-attempt timeout ended an attempt while the caller's
+// deadline was still ahead: UNAVAILABLE / UPSTREAM_TIMEOUT with RetryInfo.
+absl::Status StatusFromAttemptTimeout(const std::string& region,
+                                      const std::string& endpoint);
+
 // A transfer that ended without an HTTP answer (see HttpTransport::Callback).
 // The message names the region and endpoint only: the transport's text (host,
 // port, OS and TLS reasons) goes to the log, never to the caller.

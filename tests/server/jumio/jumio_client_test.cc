@@ -170,6 +170,38 @@ TEST_F(JumioClientTest, PassedDeadlineSendsNothing) {
   EXPECT_EQ((*result)->status().code(), absl::StatusCode::kDeadlineExceeded);
 }
 
+// The gateway's own per-attempt timeout is not the caller's deadline: the
+// caller still has time, so it gets a retryable UNAVAILABLE.
+TEST_F(JumioClientTest, AttemptTimeoutBeforeTheDeadlineIsUnavailable) {
+  JumioCall call = Details("amer-1");
+  call.deadline = clock_.Now() + absl::Seconds(60);
+  call.attempt_timeout = absl::Seconds(30);
+  Result result = Call(call);
+  ASSERT_EQ(transport_.requests().size(), 1u);
+  EXPECT_EQ(transport_.requests()[0].deadline,
+            clock_.Now() + absl::Seconds(30));
+  ASSERT_TRUE(transport_.Answer(
+      "/w", absl::DeadlineExceededError("did not complete before deadline")));
+  const absl::Status status = (*result)->status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(errors::GetErrorInfo(status)->reason(), "UPSTREAM_TIMEOUT");
+  EXPECT_TRUE(errors::GetRetryInfo(status).has_value());
+}
+
+TEST_F(JumioClientTest, TheCallersDeadlineStaysDeadlineExceeded) {
+  JumioCall call = Details("amer-1");
+  call.deadline = clock_.Now() + absl::Seconds(10);
+  call.attempt_timeout = absl::Seconds(30);
+  Result result = Call(call);
+  ASSERT_EQ(transport_.requests().size(), 1u);
+  EXPECT_EQ(transport_.requests()[0].deadline, call.deadline);
+  ASSERT_TRUE(transport_.Answer(
+      "/w", absl::DeadlineExceededError("did not complete before deadline")));
+  const absl::Status status = (*result)->status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(errors::GetErrorInfo(status)->reason(), "UPSTREAM_TIMEOUT");
+}
+
 TEST_F(JumioClientTest, CancelAbortsTheTransfer) {
   Result result = Call(Details("amer-1"));
   handle_->Cancel();

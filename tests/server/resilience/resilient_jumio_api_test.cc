@@ -186,6 +186,18 @@ TEST_F(ResilientJumioApiTest, RetriesOnResetsGatewayErrorsAndRateLimits) {
   EXPECT_EQ(fake_.CallCount(), 6u);
 }
 
+// A frozen host: the gateway's per-attempt timeout ends the attempt while
+// the caller still has time, and the read is tried again.
+TEST_F(ResilientJumioApiTest, ReadRetriedAfterTheGatewaysAttemptTimeout) {
+  fake_.Script<v1::Account>("GetAccount", jumio::StatusFromAttemptTimeout(
+                                              "amer-1", "retrieval_account"));
+  fake_.Script<v1::Account>("GetAccount", v1::Account());
+  Result<v1::Account> result;
+  GetAccount(result);
+  RunNextRetry();
+  EXPECT_TRUE(result.Get().ok()) << result.Get().status();
+}
+
 TEST_F(ResilientJumioApiTest, AnswersThatRepeatAreNotRetried) {
   for (const absl::Status& answer :
        {Http(500), Http(404), Http(400), Http(401), Http(409)}) {
