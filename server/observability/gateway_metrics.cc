@@ -108,12 +108,6 @@ GatewayMetrics::GatewayMetrics(Registry& registry, const BuildInfo& build,
                                 "result (success or failure).")
                           .LabelNames({"region", "result"})
                           .Register(registry)),
-      circuit_state(BuildGauge()
-                        .Name("jumio_circuit_state")
-                        .Help("Circuit breaker state per region: 0 closed, 1 "
-                              "half-open, 2 open.")
-                        .LabelNames({"region"})
-                        .Register(registry)),
       callbacks_received(BuildCounter()
                              .Name("jumio_callbacks_received_total")
                              .Help("Callback POSTs received from Jumio.")
@@ -212,7 +206,6 @@ GatewayMetrics::GatewayMetrics(Registry& registry, const BuildInfo& build,
   for (const std::string& region : regions) {
     token_refreshes.WithLabelValues({region, kTokenRefreshSuccess});
     token_refreshes.WithLabelValues({region, kTokenRefreshFailure});
-    circuit_state.WithLabelValues({region}).Set(0);
   }
   for (const char* reason :
        {kCallbackRejectSourceNotAllowed, kCallbackRejectTooLarge,
@@ -275,11 +268,6 @@ void GatewayMetrics::RecordTokenRefresh(const std::string& region,
       .WithLabelValues(
           {region, success ? kTokenRefreshSuccess : kTokenRefreshFailure})
       .Increment();
-}
-
-void GatewayMetrics::SetCircuitState(const std::string& region,
-                                     CircuitState state) {
-  circuit_state.WithLabelValues({region}).Set(static_cast<double>(state));
 }
 
 }  // namespace jumio_gateway::observability

@@ -21,9 +21,6 @@
 
 namespace jumio_gateway::observability {
 
-// Values of jumio_circuit_state.
-enum class CircuitState { kClosed = 0, kHalfOpen = 1, kOpen = 2 };
-
 // Values of the `reason` label of jumio_callbacks_rejected_total. They are
 // pre-created at zero so that alerts see a series before the first rejection.
 // They are the names of server/callbacks/stats.h RejectReason (kept in step by
@@ -100,7 +97,6 @@ class GatewayMetrics {
                              const std::string& http_method, int status_code,
                              absl::Duration duration);
   void RecordTokenRefresh(const std::string& region, bool success);
-  void SetCircuitState(const std::string& region, CircuitState state);
 
   Registry& registry() { return registry_; }
 
@@ -121,7 +117,6 @@ class GatewayMetrics {
   Family<Histogram>& upstream_request_duration;  // region,endpoint
   Family<Counter>& upstream_retries;             // region,endpoint
   Family<Counter>& token_refreshes;              // region,result
-  Family<Gauge>& circuit_state;                  // region
 
   // Callbacks.
   Family<Counter>& callbacks_received;

@@ -38,7 +38,6 @@ int main() {
   metrics.upstream_retries.WithLabelValues({"emea-1", "account_get"})
       .Increment();
   metrics.RecordTokenRefresh("amer-1", true);
-  metrics.SetCircuitState("emea-1", CircuitState::kHalfOpen);
   metrics.callbacks_received.Add({}).Increment(5);
   metrics.callbacks_rejected.WithLabelValues({kCallbackRejectTooLarge})
       .Increment();

@@ -30,11 +30,10 @@ TEST(GatewayMetricsTest, RegistersEveryDesignMetric) {
         "jumio_upstream_requests_total",
         "jumio_upstream_request_duration_seconds",
         "jumio_upstream_retries_total", "jumio_token_refreshes_total",
-        "jumio_circuit_state", "jumio_callbacks_received_total",
-        "jumio_callbacks_rejected_total", "jumio_callbacks_stored_total",
-        "jumio_callbacks_delivered_total", "jumio_callbacks_unreadable_total",
-        "jumio_callback_subscribers", "jumio_callback_log_backlog",
-        "jumio_gateway_build_info"}) {
+        "jumio_callbacks_received_total", "jumio_callbacks_rejected_total",
+        "jumio_callbacks_stored_total", "jumio_callbacks_delivered_total",
+        "jumio_callbacks_unreadable_total", "jumio_callback_subscribers",
+        "jumio_callback_log_backlog", "jumio_gateway_build_info"}) {
     EXPECT_NE(Find(families, name), nullptr) << name;
   }
 }
@@ -105,7 +104,6 @@ TEST(GatewayMetricsTest, PerRegionAndReasonSeriesStartAtZero) {
   const std::string text = SerializeText(registry.Collect());
   EXPECT_THAT(text, HasSubstr("jumio_token_refreshes_total{region=\"emea-1\","
                               "result=\"failure\"} 0\n"));
-  EXPECT_THAT(text, HasSubstr("jumio_circuit_state{region=\"amer-1\"} 0\n"));
   EXPECT_THAT(text, HasSubstr("jumio_callbacks_rejected_total{reason=\""
                               "source_not_allowed\"} 0\n"));
   EXPECT_THAT(text, HasSubstr("jumio_callbacks_rejected_total{reason=\""
@@ -122,7 +120,6 @@ TEST(GatewayMetricsTest, Conveniences) {
   metrics.RecordUpstreamRequest("amer-1", "retrieval_workflow_details", "GET",
                                 503, absl::Milliseconds(5));
   metrics.RecordTokenRefresh("amer-1", false);
-  metrics.SetCircuitState("amer-1", CircuitState::kOpen);
   const std::string text = SerializeText(registry.Collect());
   EXPECT_THAT(text, HasSubstr("jumio_upstream_requests_total{region=\"amer-1\","
                               "endpoint=\"retrieval_workflow_details\","
@@ -132,7 +129,6 @@ TEST(GatewayMetricsTest, Conveniences) {
                               "workflow_details\"} 2\n"));
   EXPECT_THAT(text, HasSubstr("jumio_token_refreshes_total{region=\"amer-1\","
                               "result=\"failure\"} 1\n"));
-  EXPECT_THAT(text, HasSubstr("jumio_circuit_state{region=\"amer-1\"} 2\n"));
   EXPECT_THAT(text, Not(HasSubstr("status_code=\"200\"} 2")));
 }
 
