@@ -130,7 +130,7 @@ grpc::ServerUnaryReactor* RunAccountWrite(
   call.body = *std::move(body);
   call.content_type = "application/json";
   call.deadline = UpstreamDeadline(*context, services.clock(),
-                                   services.config->upstream_timeout);
+                                   services.config->jumio.upstream_timeout);
 
   auto read = write.read;
   const std::string region = write.region;
@@ -182,7 +182,7 @@ grpc::ServerUnaryReactor* AccountService::CreateAccount(
     const v1::CreateAccountRequest* request,
     v1::CreateAccountResponse* response) {
   absl::StatusOr<std::string> region = ResolveRegion(
-      request->region(), context_.config->default_region, "region");
+      request->region(), context_.config->jumio.default_region, "region");
   if (!region.ok()) return FinishNow(context, region.status());
   return RunAccountWrite<v1::CreateAccountRequest, v1::CreateAccountResponse>(
       context_, context, *request, response,
@@ -221,7 +221,7 @@ grpc::ServerUnaryReactor* AccountService::GetAccount(
   call.path = absl::StrCat("/api/v1/accounts/", name->account);
   call.endpoint = "retrieval_account";
   call.deadline = UpstreamDeadline(*context, context_.clock(),
-                                   context_.config->upstream_timeout);
+                                   context_.config->jumio.upstream_timeout);
   return UnaryJumioRpc::Start(
       context, *context_.jumio, std::move(call),
       [response, name = *name](const jumio::HttpResponse& http) {
@@ -246,7 +246,7 @@ grpc::ServerUnaryReactor* AccountService::DeleteAccount(
   call.path = absl::StrCat("/api/v1/accounts/", name->account);
   call.endpoint = "account_delete";
   call.deadline = UpstreamDeadline(*context, context_.clock(),
-                                   context_.config->upstream_timeout);
+                                   context_.config->jumio.upstream_timeout);
   const std::string formatted = name->Format();
   response->set_name(formatted);
   const bool allow_missing = request->allow_missing();

@@ -41,7 +41,7 @@ absl::StatusOr<v1::CallbackEnrichment> JumioEnricher::Enrich(
   call.path = absl::StrCat("/api/v1/accounts/", name->account,
                            "/workflow-executions/", name->workflow_execution);
   call.endpoint = "retrieval_workflow_details";
-  call.deadline = clock_() + config_.upstream_timeout;
+  call.deadline = clock_() + config_.jumio.upstream_timeout;
 
   absl::Notification done;
   absl::StatusOr<jumio::HttpResponse> result;

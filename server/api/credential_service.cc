@@ -169,8 +169,8 @@ class UploadRpc : public grpc::ServerReadReactor<grpc::ByteBuffer> {
                                       " but the bytes are ", mime));
     }
     const int64_t limit = type_ == MediaType::kPdf
-                              ? services_.config->max_pdf_bytes
-                              : services_.config->max_image_bytes;
+                              ? services_.config->uploads.max_pdf_bytes
+                              : services_.config->uploads.max_image_bytes;
     if (declared_ > limit) return TooLarge("metadata.size_bytes", limit);
     if (declared_ == 0 && limit + kMultipartSlack > lease_.bytes() &&
         !lease_.Resize(limit + kMultipartSlack)) {
@@ -223,8 +223,8 @@ class UploadRpc : public grpc::ServerReadReactor<grpc::ByteBuffer> {
     }
     // The largest file any accepted type may be; the exact limit follows from
     // the magic bytes.
-    const int64_t largest = std::max(services_.config->max_image_bytes,
-                                     services_.config->max_pdf_bytes);
+    const int64_t largest = std::max(services_.config->uploads.max_image_bytes,
+                                     services_.config->uploads.max_pdf_bytes);
     if (metadata_.size_bytes() > largest) {
       return TooLarge("metadata.size_bytes", largest);
     }
@@ -245,7 +245,7 @@ class UploadRpc : public grpc::ServerReadReactor<grpc::ByteBuffer> {
       bytes = declared_ + kMultipartSlack;
       limit_ = declared_;
     } else {
-      limit_ = services_.config->max_image_bytes;
+      limit_ = services_.config->uploads.max_image_bytes;
       bytes = limit_ + kMultipartSlack;
     }
     absl::StatusOr<BufferBudget::Lease> lease =
@@ -271,7 +271,7 @@ class UploadRpc : public grpc::ServerReadReactor<grpc::ByteBuffer> {
                              "/credentials/", name_.credential, "/parts/",
                              name_.classifier);
     call.deadline = UpstreamDeadline(*context_, services_.clock(),
-                                     services_.config->upstream_timeout);
+                                     services_.config->jumio.upstream_timeout);
     call.request_id = observability::RequestId(*context_);
     if (!metadata_.credential_token().empty()) {
       call.authorization = "Bearer " + metadata_.credential_token();
@@ -414,8 +414,8 @@ class DownloadRpc
     // The transport holds the whole part until it is written out, so a
     // download takes a lease of the largest part it may be, refused at once
     // when the budget has no room, and shrunk to the real size on arrival.
-    const int64_t largest = std::max(services.config->max_image_bytes,
-                                     services.config->max_pdf_bytes);
+    const int64_t largest = std::max(services.config->uploads.max_image_bytes,
+                                     services.config->uploads.max_pdf_bytes);
     absl::StatusOr<BufferBudget::Lease> lease =
         services.budget->Acquire(largest, BufferBudget::Kind::kDownload);
     if (!lease.ok()) {
@@ -433,7 +433,7 @@ class DownloadRpc
     call.endpoint = "retrieval_part";
     call.accept = "image/jpeg, image/png, application/pdf, */*";
     call.deadline = UpstreamDeadline(*context, services.clock(),
-                                     services.config->upstream_timeout);
+                                     services.config->jumio.upstream_timeout);
     call.request_id = observability::RequestId(*context);
     std::shared_ptr<jumio::CallHandle> handle = services.jumio->Call(
         std::move(call), [this](absl::StatusOr<jumio::HttpResponse> http) {

@@ -106,14 +106,14 @@ grpc::ServerUnaryReactor* PlatformService::GetPlatformStatus(
     }
   }
   if (regions.empty()) {
-    for (const auto& [id, endpoints] : context_.config->regions) {
+    for (const auto& [id, endpoints] : context_.config->jumio.hosts.regions) {
       regions.push_back(id);
     }
   }
 
   auto* rpc = new PlatformStatusRpc(response, regions.size());
   const absl::Time deadline = UpstreamDeadline(
-      *context, context_.clock(), context_.config->upstream_timeout);
+      *context, context_.clock(), context_.config->jumio.upstream_timeout);
   for (size_t i = 0; i < regions.size(); ++i) {
     jumio::JumioCall call;
     call.region = regions[i];

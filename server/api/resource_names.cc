@@ -5,7 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "server/config/config.h"
+#include "server/config/endpoints.h"
 #include "server/errors/errors.h"
 
 namespace jumio_gateway::api {

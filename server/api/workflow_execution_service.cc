@@ -33,7 +33,7 @@ jumio::JumioCall Retrieval(const ServiceContext& services,
   call.path = std::move(path);
   call.endpoint = std::move(endpoint);
   call.deadline = UpstreamDeadline(context, services.clock(),
-                                   services.config->upstream_timeout);
+                                   services.config->jumio.upstream_timeout);
   return call;
 }
 
@@ -81,7 +81,7 @@ grpc::ServerUnaryReactor* WorkflowExecutionService::FinalizeWorkflowExecution(
   call.path = WorkflowPath(*name);
   call.endpoint = "workflow_finalize";
   call.deadline = UpstreamDeadline(*context, context_.clock(),
-                                   context_.config->upstream_timeout);
+                                   context_.config->jumio.upstream_timeout);
   return UnaryJumioRpc::Start(
       context, *context_.jumio, std::move(call),
       [response, name = *name](const jumio::HttpResponse& http) {

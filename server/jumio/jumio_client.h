@@ -14,7 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/cord.h"
 #include "absl/time/time.h"
-#include "server/config/config.h"
+#include "server/config/endpoints.h"
 #include "server/jumio/http_transport.h"
 #include "server/jumio/token_source.h"
 
@@ -70,7 +70,7 @@ class JumioClient {
 
   // All pointers must outlive the client; the transport must be drained before
   // the client is destroyed.
-  JumioClient(const config::GatewayConfig& config, HttpTransport* transport,
+  JumioClient(const config::JumioHosts& config, HttpTransport* transport,
               TokenSource* tokens, Clock clock, Observer observer = nullptr);
 
   std::shared_ptr<CallHandle> Call(JumioCall call, Callback done);
@@ -78,7 +78,7 @@ class JumioClient {
  private:
   class Operation;
 
-  const config::GatewayConfig& config_;
+  const config::JumioHosts& config_;
   HttpTransport* const transport_;
   TokenSource* const tokens_;
   const Clock clock_;

@@ -15,7 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "server/config/config.h"
+#include "server/config/endpoints.h"
 #include "server/jumio/credentials.h"
 #include "server/jumio/http_transport.h"
 
@@ -74,7 +74,7 @@ class OAuth2TokenSource : public TokenSource {
   // `transport` completes every transfer before it is destroyed, and must be
   // destroyed (or drained) before this source, whose token requests it may
   // still be completing.
-  OAuth2TokenSource(const config::GatewayConfig& config,
+  OAuth2TokenSource(const config::JumioHosts& config,
                     CredentialsProvider* credentials, HttpTransport* transport,
                     Clock clock, Options options);
 
@@ -94,7 +94,7 @@ class OAuth2TokenSource : public TokenSource {
   void FinishFetch(const std::string& region,
                    absl::StatusOr<HttpResponse> response);
 
-  const config::GatewayConfig& config_;
+  const config::JumioHosts& config_;
   CredentialsProvider* const credentials_;
   HttpTransport* const transport_;
   const Clock clock_;

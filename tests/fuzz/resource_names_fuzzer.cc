@@ -7,7 +7,7 @@
 
 #include "absl/status/status.h"
 #include "server/api/resource_names.h"
-#include "server/config/config.h"
+#include "server/config/endpoints.h"
 #include "server/errors/errors.h"
 #include "tests/fuzz/fuzz_check.h"
 

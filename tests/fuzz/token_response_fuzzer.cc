@@ -10,7 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "server/config/config.h"
+#include "server/config/endpoints.h"
 #include "server/jumio/credentials.h"
 #include "server/jumio/http_transport.h"
 #include "server/jumio/token_source.h"
@@ -49,7 +49,7 @@ class AnsweringTransport : public gw::HttpTransport {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  jumio_gateway::config::GatewayConfig config;
+  jumio_gateway::config::JumioHosts config;
   config.regions["amer-1"].auth = "https://auth.amer-1.jumio.ai";
   FixedCredentials credentials;
   AnsweringTransport transport(

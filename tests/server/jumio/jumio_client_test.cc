@@ -39,7 +39,7 @@ class JumioClientTest : public ::testing::Test {
         {"user_agent", "gateway-test/1"}};
     config_ = *config::LoadConfig(sources);
     client_ = std::make_unique<JumioClient>(
-        config_, &transport_, &tokens_, [this] { return now_; },
+        config_.jumio.hosts, &transport_, &tokens_, [this] { return now_; },
         [this](const JumioCall& call, int status, absl::Duration,
                const absl::Status& transport_error) {
           observed_.push_back(call.endpoint + ":" + std::to_string(status));

@@ -31,7 +31,8 @@ class OAuth2TokenSourceTest : public ::testing::Test {
       refreshes_.push_back(region + (ok ? ":ok" : ":failed"));
     };
     source_ = std::make_unique<OAuth2TokenSource>(
-        config_, &credentials_, &transport_, [this] { return now_; }, options);
+        config_.jumio.hosts, &credentials_, &transport_,
+        [this] { return now_; }, options);
   }
 
   // Starts a GetAuthorization and returns where its result will land.

@@ -1,0 +1,57 @@
+// Where Jumio lives: its regions and the kinds of host each region has. Kept
+// apart from the gateway's configuration so that the Jumio client and the
+// resource names can use them without depending on every component's options.
+#ifndef JUMIO_GATEWAY_SERVER_CONFIG_ENDPOINTS_H_
+#define JUMIO_GATEWAY_SERVER_CONFIG_ENDPOINTS_H_
+
+#include <map>
+#include <string>
+
+namespace jumio_gateway::config {
+
+// The Jumio data centres the docs define. Resource names and config keys use
+// these ids.
+inline constexpr const char* kRegions[] = {"amer-1", "emea-1", "apac-1"};
+
+// Whether `region` is one of kRegions.
+bool IsKnownRegion(const std::string& region);
+
+// The kinds of Jumio host every region has (auth.<region>.jumio.ai and so on).
+enum class HostKind { kAuth, kAccount, kApi, kRetrieval, kStatus };
+
+inline constexpr HostKind kHostKinds[] = {HostKind::kAuth, HostKind::kAccount,
+                                          HostKind::kApi, HostKind::kRetrieval,
+                                          HostKind::kStatus};
+
+// "auth", "account", "api", "retrieval", "status": the words the URL template
+// uses.
+const char* HostKindName(HostKind kind);
+
+// Base URLs (scheme, host, optional port and path prefix; no trailing slash) of
+// one region's hosts. A request URL is the base URL plus the path Jumio
+// documents ("/oauth2/token").
+struct RegionEndpoints {
+  std::string auth;
+  std::string account;
+  std::string api;
+  std::string retrieval;
+  std::string status;
+
+  const std::string& For(HostKind kind) const;
+  std::string& For(HostKind kind);
+};
+
+// Region id to its endpoints.
+using RegionMap = std::map<std::string, RegionEndpoints>;
+
+// What every request to Jumio needs, whoever sends it (the client, the token
+// source).
+struct JumioHosts {
+  RegionMap regions;
+  // Jumio rejects calls without a User-Agent.
+  std::string user_agent = "jumio-gateway/0.1";
+};
+
+}  // namespace jumio_gateway::config
+
+#endif  // JUMIO_GATEWAY_SERVER_CONFIG_ENDPOINTS_H_
