@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "server/config/config.h"
 #include "server/errors/errors.h"
 #include "tests/server/jumio/fake_transport.h"
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "server/config/config.h"
 #include "server/errors/errors.h"
 #include "tests/server/jumio/fake_transport.h"
 #include "tests/testing/small_stack.h"
