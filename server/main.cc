@@ -13,9 +13,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -38,37 +35,6 @@ ABSL_FLAG(bool, check_config, false,
 
 namespace jumio_gateway {
 namespace {
-
-absl::StatusOr<config::GatewayConfig> ReadConfig(
-    const config::Settings& flags) {
-  config::ConfigSources sources;
-  sources.flags = flags;
-  std::vector<std::string> environment;
-  for (char** variable = environ; *variable != nullptr; ++variable) {
-    environment.emplace_back(*variable);
-  }
-  absl::StatusOr<config::Settings> from_environment =
-      config::SettingsFromEnvironment(environment);
-  if (!from_environment.ok()) return from_environment.status();
-  sources.environment = *std::move(from_environment);
-  std::string path = absl::GetFlag(FLAGS_config);
-  if (const char* env = std::getenv(config::kConfigFileVariable);
-      path.empty() && env != nullptr) {
-    path = env;
-  }
-  if (!path.empty()) {
-    std::ifstream in(path);
-    if (!in) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("cannot read config file ", path));
-    }
-    std::stringstream contents;
-    contents << in.rdbuf();
-    sources.config_file_json = contents.str();
-    sources.config_file_name = path;
-  }
-  return config::LoadConfig(sources);
-}
 
 int Run(int argc, char** argv) {
   observability::Logger logger(stderr);
@@ -112,7 +78,15 @@ int Run(int argc, char** argv) {
                    {{"error", std::string(nofile.status().message())}});
   }
 
-  absl::StatusOr<config::GatewayConfig> config = ReadConfig(*flags);
+  std::vector<std::string> environment;
+  for (char** variable = environ; *variable != nullptr; ++variable) {
+    environment.emplace_back(*variable);
+  }
+  absl::StatusOr<config::ConfigSources> sources = config::ReadSources(
+      *std::move(flags), environment, absl::GetFlag(FLAGS_config));
+  absl::StatusOr<config::GatewayConfig> config =
+      sources.ok() ? config::LoadConfig(*sources)
+                   : absl::StatusOr<config::GatewayConfig>(sources.status());
   if (!config.ok()) {
     logger.Error("invalid configuration",
                  {{"error", std::string(config.status().message())}});

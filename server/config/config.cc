@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <fstream>
+#include <sstream>
 #include <type_traits>
 #include <utility>
 
@@ -556,6 +558,33 @@ absl::StatusOr<Settings> TakeSettingFlags(std::vector<char*>& argv) {
   }
   argv = std::move(rest);
   return flags;
+}
+
+absl::StatusOr<ConfigSources> ReadSources(
+    Settings flags, const std::vector<std::string>& environ,
+    std::string config_file) {
+  ConfigSources sources;
+  sources.flags = std::move(flags);
+  absl::StatusOr<Settings> environment = SettingsFromEnvironment(environ);
+  if (!environment.ok()) return environment.status();
+  sources.environment = *std::move(environment);
+  const std::string prefix = absl::StrCat(kConfigFileVariable, "=");
+  for (const std::string& line : environ) {
+    if (config_file.empty() && absl::StartsWith(line, prefix)) {
+      config_file = line.substr(prefix.size());
+    }
+  }
+  if (config_file.empty()) return sources;
+  std::ifstream in(config_file);
+  if (!in) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot read config file ", config_file));
+  }
+  std::stringstream contents;
+  contents << in.rdbuf();
+  sources.config_file_json = contents.str();
+  sources.config_file_name = config_file;
+  return sources;
 }
 
 std::string SettingsHelp() {

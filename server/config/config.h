@@ -164,6 +164,13 @@ absl::StatusOr<Settings> SettingsFromEnvironment(
 // does.
 absl::StatusOr<Settings> TakeSettingFlags(std::vector<char*>& argv);
 
+// The sources of a running process: `flags` from TakeSettingFlags, the
+// settings among `environ`, and the JSON file at `config_file` (or, when that
+// is empty, at the path kConfigFileVariable names, if any).
+absl::StatusOr<ConfigSources> ReadSources(
+    Settings flags, const std::vector<std::string>& environ,
+    std::string config_file);
+
 // Usage text for every setting: flag, type, default, help and environment
 // variable.
 std::string SettingsHelp();

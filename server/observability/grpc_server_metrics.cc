@@ -255,13 +255,4 @@ MakeServerMetricsInterceptorFactory(GatewayMetrics& metrics, Logger* logger) {
   return std::make_unique<ServerMetricsInterceptorFactory>(metrics, logger);
 }
 
-void AddServerMetricsInterceptor(grpc::ServerBuilder& builder,
-                                 GatewayMetrics& metrics, Logger* logger) {
-  std::vector<
-      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
-      creators;
-  creators.push_back(MakeServerMetricsInterceptorFactory(metrics, logger));
-  builder.experimental().SetInterceptorCreators(std::move(creators));
-}
-
 }  // namespace jumio_gateway::observability

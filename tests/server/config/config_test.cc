@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -200,6 +201,33 @@ TEST(SettingsFromEnvironmentTest, MisspeltVariableIsRefusedByName) {
   EXPECT_THAT(settings.status().message(),
               HasSubstr("JUMIO_GATEWAY_DEFAULT_REGOIN"));
   EXPECT_THAT(settings.status().message(), Not(HasSubstr("emea-1")));
+}
+
+TEST(ReadSourcesTest, FileFromTheFlagOrElseFromTheEnvironment) {
+  const std::string dir = ::testing::TempDir();
+  const std::string flag_file = dir + "/flag.json";
+  const std::string env_file = dir + "/env.json";
+  std::ofstream(flag_file) << R"({"default_region": "apac-1"})";
+  std::ofstream(env_file) << R"({"default_region": "emea-1"})";
+  const std::vector<std::string> environ = {std::string(kConfigFileVariable) +
+                                            "=" + env_file};
+
+  absl::StatusOr<ConfigSources> sources =
+      ReadSources({{"user_agent", "ua/1"}}, environ, flag_file);
+  ASSERT_TRUE(sources.ok()) << sources.status();
+  EXPECT_EQ(sources->config_file_name, flag_file);
+  EXPECT_EQ(sources->flags.at("user_agent"), "ua/1");
+  absl::StatusOr<GatewayConfig> config = LoadConfig(*sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->jumio.default_region, "apac-1");
+
+  sources = ReadSources({}, environ, "");
+  ASSERT_TRUE(sources.ok()) << sources.status();
+  EXPECT_EQ(sources->config_file_name, env_file);
+
+  sources = ReadSources({}, {}, dir + "/missing.json");
+  ASSERT_FALSE(sources.ok());
+  EXPECT_THAT(sources.status().message(), HasSubstr("missing.json"));
 }
 
 std::vector<char*> Argv(std::vector<std::string>& args) {
