@@ -58,8 +58,9 @@ void TokenHealth::Record(const std::string& region, bool ok) {
 absl::Status TokenHealth::Check() const {
   absl::MutexLock lock(&mu_);
   for (const auto& [region, ok] : ok_) {
-    if (!ok)
+    if (!ok) {
       return absl::UnavailableError("token requests failing in " + region);
+    }
   }
   return absl::OkStatus();
 }

@@ -196,5 +196,17 @@ TEST_F(GatewayTest, CreateNamesThePartThatCannotBeBuilt) {
       << gateway.status();
 }
 
+TEST(TokenHealthTest, TheLastRequestPerRegionDecides) {
+  TokenHealth health;
+  EXPECT_TRUE(health.Check().ok()) << "no region asked yet";
+  health.Record("emea-1", true);
+  health.Record("apac-1", false);
+  absl::Status status = health.Check();
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(status.message().find("apac-1"), std::string::npos) << status;
+  health.Record("apac-1", true);
+  EXPECT_TRUE(health.Check().ok());
+}
+
 }  // namespace
 }  // namespace jumio_gateway
