@@ -4,7 +4,6 @@
 #include <cstdint>
 #include <fstream>
 #include <sstream>
-#include <type_traits>
 #include <utility>
 
 #include "absl/status/status.h"
