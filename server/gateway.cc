@@ -127,17 +127,24 @@ absl::Status Gateway::Build() {
   budget_options.max_uploads = config_.uploads.max_concurrent;
   budget_ = std::make_unique<api::BufferBudget>(budget_options);
 
+  jumio_api_ = std::make_unique<jumio::ClientJumioApi>(client_.get());
   api::ServiceContext context;
-  context.config = &config_;
-  context.jumio = client_.get();
+  context.options.default_region = jumio.default_region;
+  context.options.regions = RegionIds(config_);
+  context.options.upstream_timeout = jumio.upstream_timeout;
+  context.options.max_image_bytes = config_.uploads.max_image_bytes;
+  context.options.max_pdf_bytes = config_.uploads.max_pdf_bytes;
+  context.options.allow_loopback_http_callbacks =
+      config_.allow_loopback_http_callbacks;
+  context.jumio = jumio_api_.get();
   context.idempotency = idempotency_.get();
   context.budget = budget_.get();
   context.clock = absl::Now;
   if (config_.callbacks_enabled()) {
     callbacks::CallbackOptions options = config_.callbacks;
     options.default_region = codec::RegionFromId(jumio.default_region);
-    enricher_ =
-        std::make_unique<api::JumioEnricher>(config_, client_.get(), absl::Now);
+    enricher_ = std::make_unique<api::JumioEnricher>(
+        jumio_api_.get(), jumio.upstream_timeout, absl::Now);
     absl::StatusOr<std::unique_ptr<callbacks::CallbackComponent>> component =
         callbacks::CallbackComponent::Create(std::move(options), logger_,
                                              enricher_.get());

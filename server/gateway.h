@@ -28,6 +28,7 @@
 #include "server/api/services.h"
 #include "server/callbacks/component.h"
 #include "server/config/config.h"
+#include "server/jumio/client_jumio_api.h"
 #include "server/jumio/credentials.h"
 #include "server/jumio/curl_transport.h"
 #include "server/jumio/jumio_client.h"
@@ -105,6 +106,7 @@ class Gateway {
   std::unique_ptr<jumio::FileCredentialsProvider> credentials_;
   std::unique_ptr<jumio::TokenSource> tokens_;
   std::unique_ptr<jumio::JumioClient> client_;
+  std::unique_ptr<jumio::ClientJumioApi> jumio_api_;
   std::unique_ptr<api::IdempotencyStore> idempotency_;
   std::unique_ptr<api::BufferBudget> budget_;
   std::unique_ptr<api::JumioEnricher> enricher_;

@@ -9,8 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "server/api/grpc_status.h"
-#include "server/api/jumio_rpc.h"
+#include "server/api/reactors.h"
 #include "server/api/resource_names.h"
 #include "server/errors/errors.h"
 #include "server/jumio/codec/account_codec.h"
@@ -44,17 +43,17 @@ std::string DeterministicBytes(const google::protobuf::Message& message) {
 }
 
 // What CreateAccount and UpdateAccount share: the request_id protocol, the
-// gateway's own callbackUrl, the Jumio call and reading the answer.
+// gateway's own callbackUrl, and the Jumio call.
 template <typename Request, typename Response>
 struct AccountWrite {
   const char* rpc;
   std::string region;
   std::string account_id;  // empty for a create
-  std::string method;
-  std::string path;
-  std::string endpoint;
   std::function<absl::StatusOr<std::string>(const Request&)> write;
-  absl::StatusOr<Response> (*read)(absl::string_view, absl::string_view);
+  // CreateAccount or UpdateAccount of the JumioApi.
+  jumio::JumioApi::Handle (jumio::JumioApi::*send)(
+      jumio::AccountWrite, const jumio::CallOptions&,
+      jumio::JumioApi::Done<Response>);
 };
 
 template <typename Request, typename Response>
@@ -121,50 +120,39 @@ grpc::ServerUnaryReactor* RunAccountWrite(
     return FinishNow(context, body.status());
   }
 
-  jumio::JumioCall call;
-  call.region = write.region;
-  call.host = config::HostKind::kAccount;
-  call.method = write.method;
-  call.path = write.path;
-  call.endpoint = write.endpoint;
-  call.body = *std::move(body);
-  call.content_type = "application/json";
-  call.deadline = UpstreamDeadline(*context, services.clock(),
-                                   services.config->jumio.upstream_timeout);
-
-  auto read = write.read;
-  const std::string region = write.region;
-  return UnaryJumioRpc::Start(
-      context, *services.jumio, std::move(call),
-      [&services, response, read, region, idempotency_key,
-       binding](const jumio::HttpResponse& http) -> absl::Status {
-        absl::StatusOr<Response> parsed = read(http.body, region);
-        if (!parsed.ok()) {
-          if (!idempotency_key.empty()) {
-            services.idempotency->Abandon(idempotency_key);
-          }
-          return parsed.status();
-        }
-        *response = *std::move(parsed);
-        if (!binding.empty()) {
-          // The account exists at Jumio now; a failed binding only means its
-          // callbacks will be rejected, which the caller must hear about rather
-          // than a silent success.
-          absl::Status bound = services.callback_urls->Bind(
-              binding, region, response->account_id());
-          if (!bound.ok()) return bound;
-        }
-        if (!idempotency_key.empty()) {
-          services.idempotency->Complete(idempotency_key,
-                                         response->SerializeAsString());
-        }
-        return absl::OkStatus();
-      },
-      [&services, idempotency_key](absl::Status status) {
-        if (!idempotency_key.empty()) {
-          services.idempotency->Abandon(idempotency_key);
-        }
-        return status;
+  jumio::AccountWrite call{{write.region, write.account_id}, *std::move(body)};
+  const jumio::CallOptions options = UpstreamOptions(
+      *context, services.clock(), services.options.upstream_timeout);
+  return UnaryUpstreamRpc::Start(
+      [&services, call = std::move(call), options, send = write.send, response,
+       idempotency_key, binding](UnaryUpstreamRpc::Finisher finish) mutable {
+        const std::string region = call.account.region;
+        return (services.jumio->*send)(
+            std::move(call), options,
+            [&services, response, region, idempotency_key, binding,
+             finish =
+                 std::move(finish)](absl::StatusOr<Response> parsed) mutable {
+              absl::Status status = parsed.status();
+              if (parsed.ok()) {
+                *response = *std::move(parsed);
+                if (!binding.empty()) {
+                  // The account exists at Jumio now; a failed binding only
+                  // means its callbacks will be rejected, which the caller must
+                  // hear about rather than a silent success.
+                  status = services.callback_urls->Bind(binding, region,
+                                                        response->account_id());
+                }
+              }
+              if (!idempotency_key.empty()) {
+                if (status.ok()) {
+                  services.idempotency->Complete(idempotency_key,
+                                                 response->SerializeAsString());
+                } else {
+                  services.idempotency->Abandon(idempotency_key);
+                }
+              }
+              std::move(finish)(status);
+            });
       });
 }
 
@@ -173,7 +161,7 @@ grpc::ServerUnaryReactor* RunAccountWrite(
 codec::AccountBodyOptions AccountService::BodyOptions() const {
   codec::AccountBodyOptions options;
   options.allow_loopback_http_callback_url =
-      context_.config->allow_loopback_http_callbacks;
+      context_.options.allow_loopback_http_callbacks;
   return options;
 }
 
@@ -182,16 +170,15 @@ grpc::ServerUnaryReactor* AccountService::CreateAccount(
     const v1::CreateAccountRequest* request,
     v1::CreateAccountResponse* response) {
   absl::StatusOr<std::string> region = ResolveRegion(
-      request->region(), context_.config->jumio.default_region, "region");
+      request->region(), context_.options.default_region, "region");
   if (!region.ok()) return FinishNow(context, region.status());
   return RunAccountWrite<v1::CreateAccountRequest, v1::CreateAccountResponse>(
       context_, context, *request, response,
-      {"CreateAccount", *region, "", "POST", "/api/v1/accounts",
-       "account_create",
+      {"CreateAccount", *region, "",
        [options = BodyOptions()](const v1::CreateAccountRequest& r) {
          return codec::WriteCreateAccountBody(r, options);
        },
-       &codec::ReadCreateAccountResponse});
+       &jumio::JumioApi::CreateAccount});
 }
 
 grpc::ServerUnaryReactor* AccountService::UpdateAccount(
@@ -202,12 +189,11 @@ grpc::ServerUnaryReactor* AccountService::UpdateAccount(
   if (!name.ok()) return FinishNow(context, name.status());
   return RunAccountWrite<v1::UpdateAccountRequest, v1::UpdateAccountResponse>(
       context_, context, *request, response,
-      {"UpdateAccount", name->region, name->account, "PUT",
-       absl::StrCat("/api/v1/accounts/", name->account), "account_update",
+      {"UpdateAccount", name->region, name->account,
        [options = BodyOptions()](const v1::UpdateAccountRequest& r) {
          return codec::WriteUpdateAccountBody(r, options);
        },
-       &codec::ReadUpdateAccountResponse});
+       &jumio::JumioApi::UpdateAccount});
 }
 
 grpc::ServerUnaryReactor* AccountService::GetAccount(
@@ -215,21 +201,18 @@ grpc::ServerUnaryReactor* AccountService::GetAccount(
     v1::GetAccountResponse* response) {
   absl::StatusOr<AccountName> name = ParseAccountName(request->name(), "name");
   if (!name.ok()) return FinishNow(context, name.status());
-  jumio::JumioCall call;
-  call.region = name->region;
-  call.host = config::HostKind::kRetrieval;
-  call.path = absl::StrCat("/api/v1/accounts/", name->account);
-  call.endpoint = "retrieval_account";
-  call.deadline = UpstreamDeadline(*context, context_.clock(),
-                                   context_.config->jumio.upstream_timeout);
-  return UnaryJumioRpc::Start(
-      context, *context_.jumio, std::move(call),
-      [response, name = *name](const jumio::HttpResponse& http) {
-        absl::StatusOr<v1::Account> account =
-            codec::ReadAccount(http.body, name.region, name.account);
-        if (!account.ok()) return account.status();
-        *response->mutable_account() = *std::move(account);
-        return absl::OkStatus();
+  const jumio::CallOptions options = UpstreamOptions(
+      *context, context_.clock(), context_.options.upstream_timeout);
+  return UnaryUpstreamRpc::Start(
+      [this, account = jumio::AccountRef{name->region, name->account}, options,
+       response](UnaryUpstreamRpc::Finisher finish) {
+        return context_.jumio->GetAccount(
+            account, options,
+            [response, finish = std::move(finish)](
+                absl::StatusOr<v1::Account> found) mutable {
+              if (found.ok()) *response->mutable_account() = *std::move(found);
+              std::move(finish)(found.status());
+            });
       });
 }
 
@@ -239,25 +222,19 @@ grpc::ServerUnaryReactor* AccountService::DeleteAccount(
     v1::DeleteAccountResponse* response) {
   absl::StatusOr<AccountName> name = ParseAccountName(request->name(), "name");
   if (!name.ok()) return FinishNow(context, name.status());
-  jumio::JumioCall call;
-  call.region = name->region;
-  call.host = config::HostKind::kRetrieval;
-  call.method = "DELETE";
-  call.path = absl::StrCat("/api/v1/accounts/", name->account);
-  call.endpoint = "account_delete";
-  call.deadline = UpstreamDeadline(*context, context_.clock(),
-                                   context_.config->jumio.upstream_timeout);
-  const std::string formatted = name->Format();
-  response->set_name(formatted);
-  const bool allow_missing = request->allow_missing();
-  return UnaryJumioRpc::Start(
-      context, *context_.jumio, std::move(call),
-      [](const jumio::HttpResponse&) { return absl::OkStatus(); },
-      [allow_missing](absl::Status status) {
-        if (allow_missing && status.code() == absl::StatusCode::kNotFound) {
-          return absl::OkStatus();
-        }
-        return status;
+  response->set_name(name->Format());
+  const jumio::CallOptions options = UpstreamOptions(
+      *context, context_.clock(), context_.options.upstream_timeout);
+  return UnaryUpstreamRpc::Start(
+      [this, account = jumio::AccountRef{name->region, name->account}, options,
+       allow_missing =
+           request->allow_missing()](UnaryUpstreamRpc::Finisher finish) {
+        return context_.jumio->DeleteAccount(
+            account, options,
+            [allow_missing,
+             finish = std::move(finish)](absl::Status status) mutable {
+              std::move(finish)(AllowMissing(allow_missing, std::move(status)));
+            });
       });
 }
 

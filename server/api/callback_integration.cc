@@ -2,11 +2,9 @@
 
 #include <utility>
 
-#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "server/api/resource_names.h"
 #include "server/jumio/codec/callback_codec.h"
-#include "server/jumio/codec/retrieval_codec.h"
 
 namespace jumio_gateway::api {
 
@@ -35,25 +33,19 @@ absl::StatusOr<v1::CallbackEnrichment> JumioEnricher::Enrich(
   absl::StatusOr<WorkflowExecutionName> name = ParseWorkflowExecutionName(
       callback.workflow_execution().name(), "workflow_execution.name");
   if (!name.ok()) return name.status();
-  jumio::JumioCall call;
-  call.region = name->region;
-  call.host = config::HostKind::kRetrieval;
-  call.path = absl::StrCat("/api/v1/accounts/", name->account,
-                           "/workflow-executions/", name->workflow_execution);
-  call.endpoint = "retrieval_workflow_details";
-  call.deadline = clock_() + config_.jumio.upstream_timeout;
+  jumio::CallOptions options;
+  options.deadline = clock_() + upstream_timeout_;
 
   absl::Notification done;
-  absl::StatusOr<jumio::HttpResponse> result;
-  jumio_->Call(std::move(call),
-               [&done, &result](absl::StatusOr<jumio::HttpResponse> response) {
-                 result = std::move(response);
-                 done.Notify();
-               });
+  absl::StatusOr<v1::WorkflowExecution> details;
+  jumio_->GetWorkflowExecutionDetails(
+      {name->region, name->account, name->workflow_execution},
+      /*include_raw=*/false, options,
+      [&done, &details](absl::StatusOr<v1::WorkflowExecution> fetched) {
+        details = std::move(fetched);
+        done.Notify();
+      });
   done.WaitForNotification();
-  if (!result.ok()) return result.status();
-  absl::StatusOr<v1::WorkflowExecution> details =
-      codec::ReadWorkflowExecution(result->body, name->region, false);
   if (!details.ok()) return details.status();
   return codec::BuildCallbackEnrichment(*details);
 }

@@ -11,8 +11,7 @@
 #include "server/api/service_context.h"
 #include "server/callbacks/enricher.h"
 #include "server/callbacks/token.h"
-#include "server/config/config.h"
-#include "server/jumio/jumio_client.h"
+#include "server/jumio/jumio_api.h"
 
 namespace jumio_gateway::api {
 
@@ -35,15 +34,18 @@ class IssuerCallbackUrls : public CallbackUrlProvider {
 // other Jumio call.
 class JumioEnricher : public callbacks::Enricher {
  public:
-  JumioEnricher(const config::GatewayConfig& config, jumio::JumioClient* jumio,
+  // `jumio` must outlive this; `upstream_timeout` bounds each fetch.
+  JumioEnricher(jumio::JumioApi* jumio, absl::Duration upstream_timeout,
                 std::function<absl::Time()> clock)
-      : config_(config), jumio_(jumio), clock_(std::move(clock)) {}
+      : jumio_(jumio),
+        upstream_timeout_(upstream_timeout),
+        clock_(std::move(clock)) {}
   absl::StatusOr<::jumio::gateway::v1::CallbackEnrichment> Enrich(
       const ::jumio::gateway::v1::Callback& callback) override;
 
  private:
-  const config::GatewayConfig& config_;
-  jumio::JumioClient* const jumio_;
+  jumio::JumioApi* const jumio_;
+  const absl::Duration upstream_timeout_;
   const std::function<absl::Time()> clock_;
 };
 

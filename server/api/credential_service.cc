@@ -7,21 +7,17 @@
 #include <string>
 #include <utility>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "server/api/buffer_budget.h"
 #include "server/api/grpc_status.h"
 #include "server/api/header_values.h"
-#include "server/api/jumio_rpc.h"
 #include "server/api/media.h"
+#include "server/api/reactors.h"
 #include "server/api/request_guard.h"
 #include "server/api/resource_names.h"
 #include "server/errors/errors.h"
 #include "server/jumio/codec/credential_codec.h"
-#include "server/jumio/multipart.h"
-#include "server/observability/grpc_server_metrics.h"
 
 namespace jumio_gateway::api {
 namespace {
@@ -94,15 +90,7 @@ class UploadRpc : public grpc::ServerReadReactor<grpc::ByteBuffer> {
     StartRead(&message_);
   }
 
-  void OnCancel() override {
-    std::shared_ptr<jumio::CallHandle> handle;
-    {
-      absl::MutexLock lock(&mu_);
-      cancelled_ = true;
-      handle = handle_;
-    }
-    if (handle != nullptr) handle->Cancel();
-  }
+  void OnCancel() override { calls_.CancelAll(); }
 
   // The lease (a member) is given back here whatever ended the call: finish,
   // error or cancel.
@@ -169,8 +157,8 @@ class UploadRpc : public grpc::ServerReadReactor<grpc::ByteBuffer> {
                                       " but the bytes are ", mime));
     }
     const int64_t limit = type_ == MediaType::kPdf
-                              ? services_.config->uploads.max_pdf_bytes
-                              : services_.config->uploads.max_image_bytes;
+                              ? services_.options.max_pdf_bytes
+                              : services_.options.max_image_bytes;
     if (declared_ > limit) return TooLarge("metadata.size_bytes", limit);
     if (declared_ == 0 && limit + kMultipartSlack > lease_.bytes() &&
         !lease_.Resize(limit + kMultipartSlack)) {
@@ -223,8 +211,8 @@ class UploadRpc : public grpc::ServerReadReactor<grpc::ByteBuffer> {
     }
     // The largest file any accepted type may be; the exact limit follows from
     // the magic bytes.
-    const int64_t largest = std::max(services_.config->uploads.max_image_bytes,
-                                     services_.config->uploads.max_pdf_bytes);
+    const int64_t largest = std::max(services_.options.max_image_bytes,
+                                     services_.options.max_pdf_bytes);
     if (metadata_.size_bytes() > largest) {
       return TooLarge("metadata.size_bytes", largest);
     }
@@ -245,7 +233,7 @@ class UploadRpc : public grpc::ServerReadReactor<grpc::ByteBuffer> {
       bytes = declared_ + kMultipartSlack;
       limit_ = declared_;
     } else {
-      limit_ = services_.config->uploads.max_image_bytes;
+      limit_ = services_.options.max_image_bytes;
       bytes = limit_ + kMultipartSlack;
     }
     absl::StatusOr<BufferBudget::Lease> lease =
@@ -256,26 +244,15 @@ class UploadRpc : public grpc::ServerReadReactor<grpc::ByteBuffer> {
   }
 
   // The Jumio request for the collected upload, or why there must be none.
-  absl::StatusOr<jumio::JumioCall> BuildCall() {
+  absl::StatusOr<jumio::PartUpload> BuildUpload() {
     if (!have_metadata_) {
       return ProtocolViolation("the stream ended without metadata");
     }
-    jumio::JumioCall call;
-    call.region = name_.region;
-    call.host = config::HostKind::kApi;
-    const bool replace = metadata_.mode() == v1::UPLOAD_MODE_REPLACE;
-    call.method = replace ? "PUT" : "POST";
-    call.endpoint = replace ? "part_upload_replace" : "part_upload_add";
-    call.path = absl::StrCat("/api/v1/accounts/", name_.account,
-                             "/workflow-executions/", name_.workflow_execution,
-                             "/credentials/", name_.credential, "/parts/",
-                             name_.classifier);
-    call.deadline = UpstreamDeadline(*context_, services_.clock(),
-                                     services_.config->jumio.upstream_timeout);
-    call.request_id = observability::RequestId(*context_);
-    if (!metadata_.credential_token().empty()) {
-      call.authorization = "Bearer " + metadata_.credential_token();
-    }
+    jumio::PartUpload upload;
+    upload.part = {name_.region, name_.account, name_.workflow_execution,
+                   name_.credential, name_.classifier};
+    upload.replace = metadata_.mode() == v1::UPLOAD_MODE_REPLACE;
+    upload.credential_token = metadata_.credential_token();
 
     if (metadata_.has_prepared_data()) {
       absl::StatusOr<std::string> body =
@@ -284,10 +261,9 @@ class UploadRpc : public grpc::ServerReadReactor<grpc::ByteBuffer> {
       if (static_cast<int64_t>(body->size()) > kMaxPreparedDataBytes) {
         return TooLarge("metadata.prepared_data", kMaxPreparedDataBytes);
       }
-      call.body = *std::move(body);
-      call.content_type = "application/json";
+      upload.prepared_data_json = *std::move(body);
       content_type_ = "application/json";
-      return call;
+      return upload;
     }
 
     if (content_.empty()) {
@@ -305,66 +281,56 @@ class UploadRpc : public grpc::ServerReadReactor<grpc::ByteBuffer> {
       }
     }
     content_type_ = MimeType(type_);
-    const std::string filename =
-        metadata_.filename().empty()
-            ? absl::StrCat(name_.classifier, type_ == MediaType::kPng ? ".png"
-                                             : type_ == MediaType::kPdf
-                                                 ? ".pdf"
-                                                 : ".jpg")
-            : metadata_.filename();
-    jumio::MultipartCord multipart = jumio::BuildFileUploadCord(
-        "file", filename, content_type_, content_, jumio::RandomBoundaryToken);
-    call.body = std::move(multipart.body);
-    call.content_type = std::move(multipart.content_type);
-    return call;
+    upload.filename = metadata_.filename().empty()
+                          ? absl::StrCat(name_.classifier,
+                                         type_ == MediaType::kPng   ? ".png"
+                                         : type_ == MediaType::kPdf ? ".pdf"
+                                                                    : ".jpg")
+                          : metadata_.filename();
+    upload.content_type = content_type_;
+    upload.content = content_;
+    return upload;
   }
 
   void Upload() {
-    absl::StatusOr<jumio::JumioCall> call = BuildCall();
-    if (!call.ok()) {
-      Fail(call.status());
+    absl::StatusOr<jumio::PartUpload> upload = BuildUpload();
+    if (!upload.ok()) {
+      Fail(upload.status());
       return;
     }
-    const int64_t size = content_.empty()
-                             ? static_cast<int64_t>(call->body.size())
-                             : static_cast<int64_t>(content_.size());
-    // The body shares the chunks; from here it is the only holder, and the
-    // lease shrinks to what it really holds.
+    const int64_t size =
+        content_.empty()
+            ? static_cast<int64_t>(upload->prepared_data_json.size())
+            : static_cast<int64_t>(content_.size());
+    // The upload shares the chunks; from here it is the only holder, and the
+    // lease shrinks to what the request body will hold.
     content_.Clear();
-    lease_.Resize(
-        std::min(lease_.bytes(), static_cast<int64_t>(call->body.size())));
-    std::shared_ptr<jumio::CallHandle> handle = services_.jumio->Call(
-        *std::move(call),
-        [this, size](absl::StatusOr<jumio::HttpResponse> http) {
-          absl::Status status = http.status();
-          if (http.ok()) {
-            auto parsed = codec::ReadPartUploadResponse(
-                http->body, name_.region, name_.credential);
-            status = parsed.status();
-            if (parsed.ok()) {
-              v1::UploadCredentialPartResponse response = *std::move(parsed);
-              response.set_part(name_.Format());
-              response.set_size_bytes(size);
-              response.set_content_type(content_type_);
-              bool own_buffer = false;
-              grpc::Status serialized = grpc::SerializationTraits<
-                  v1::UploadCredentialPartResponse>::Serialize(response,
-                                                               response_,
-                                                               &own_buffer);
-              if (!serialized.ok()) {
-                status = absl::InternalError("cannot serialize the response");
-              }
+    lease_.Resize(std::min(lease_.bytes(), upload->prepared_data_json.empty()
+                                               ? size + kMultipartSlack
+                                               : size));
+    std::shared_ptr<jumio::CallHandle> handle = services_.jumio->UploadPart(
+        *std::move(upload),
+        UpstreamOptions(*context_, services_.clock(),
+                        services_.options.upstream_timeout),
+        [this, size](absl::StatusOr<v1::UploadCredentialPartResponse> parsed) {
+          absl::Status status = parsed.status();
+          if (parsed.ok()) {
+            v1::UploadCredentialPartResponse response = *std::move(parsed);
+            response.set_part(name_.Format());
+            response.set_size_bytes(size);
+            response.set_content_type(content_type_);
+            bool own_buffer = false;
+            grpc::Status serialized = grpc::SerializationTraits<
+                v1::UploadCredentialPartResponse>::Serialize(response,
+                                                             response_,
+                                                             &own_buffer);
+            if (!serialized.ok()) {
+              status = absl::InternalError("cannot serialize the response");
             }
           }
           Finish(ToGrpcStatus(status));
         });
-    bool cancel_now;
-    {
-      absl::MutexLock lock(&mu_);
-      handle_ = handle;
-      cancel_now = cancelled_;
-    }
-    if (cancel_now) handle->Cancel();
+    calls_.Add(std::move(handle));
   }
 
   const ServiceContext& services_;
@@ -384,9 +350,7 @@ class UploadRpc : public grpc::ServerReadReactor<grpc::ByteBuffer> {
   std::string head_;  // the first kMagicBytes bytes, for the type
   absl::Cord content_;
   std::string content_type_;
-  absl::Mutex mu_;
-  std::shared_ptr<jumio::CallHandle> handle_ ABSL_GUARDED_BY(mu_);
-  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  UpstreamCalls calls_;
 };
 
 // Fetches the part once, then writes it as metadata plus chunks, one write in
@@ -414,8 +378,8 @@ class DownloadRpc
     // The transport holds the whole part until it is written out, so a
     // download takes a lease of the largest part it may be, refused at once
     // when the budget has no room, and shrunk to the real size on arrival.
-    const int64_t largest = std::max(services.config->uploads.max_image_bytes,
-                                     services.config->uploads.max_pdf_bytes);
+    const int64_t largest = std::max(services.options.max_image_bytes,
+                                     services.options.max_pdf_bytes);
     absl::StatusOr<BufferBudget::Lease> lease =
         services.budget->Acquire(largest, BufferBudget::Kind::kDownload);
     if (!lease.ok()) {
@@ -423,29 +387,18 @@ class DownloadRpc
       return;
     }
     lease_ = *std::move(lease);
-    jumio::JumioCall call;
-    call.max_response_bytes = static_cast<size_t>(largest);
-    call.region = name_.region;
-    call.host = config::HostKind::kRetrieval;
-    call.path =
-        absl::StrCat("/api/v1/accounts/", name_.account, "/credentials/",
-                     name_.credential, "/parts/", name_.classifier);
-    call.endpoint = "retrieval_part";
-    call.accept = "image/jpeg, image/png, application/pdf, */*";
-    call.deadline = UpstreamDeadline(*context, services.clock(),
-                                     services.config->jumio.upstream_timeout);
-    call.request_id = observability::RequestId(*context);
-    std::shared_ptr<jumio::CallHandle> handle = services.jumio->Call(
-        std::move(call), [this](absl::StatusOr<jumio::HttpResponse> http) {
-          OnFetched(std::move(http));
+    jumio::PartDownload download;
+    download.part = {name_.region, name_.account, "", name_.credential,
+                     name_.classifier};
+    download.max_bytes = static_cast<size_t>(largest);
+    std::shared_ptr<jumio::CallHandle> handle = services.jumio->GetPart(
+        download,
+        UpstreamOptions(*context, services.clock(),
+                        services.options.upstream_timeout),
+        [this](absl::StatusOr<jumio::PartContent> part) {
+          OnFetched(std::move(part));
         });
-    bool cancel_now;
-    {
-      absl::MutexLock lock(&mu_);
-      handle_ = handle;
-      cancel_now = cancelled_;
-    }
-    if (cancel_now) handle->Cancel();
+    calls_.Add(std::move(handle));
   }
 
   void OnWriteDone(bool ok) override {
@@ -456,30 +409,21 @@ class DownloadRpc
     WriteNext();
   }
 
-  void OnCancel() override {
-    std::shared_ptr<jumio::CallHandle> handle;
-    {
-      absl::MutexLock lock(&mu_);
-      cancelled_ = true;
-      handle = handle_;
-    }
-    if (handle != nullptr) handle->Cancel();
-  }
+  void OnCancel() override { calls_.CancelAll(); }
 
   void OnDone() override { delete this; }
 
  private:
-  void OnFetched(absl::StatusOr<jumio::HttpResponse> http) {
-    if (!http.ok()) {
-      Finish(ToGrpcStatus(http.status()));
+  void OnFetched(absl::StatusOr<jumio::PartContent> part) {
+    if (!part.ok()) {
+      Finish(ToGrpcStatus(part.status()));
       return;
     }
-    body_ = std::move(http->body);
+    body_ = std::move(part->bytes);
     lease_.Resize(std::min(lease_.bytes(), static_cast<int64_t>(body_.size())));
-    auto content_type = http->headers.find("content-type");
-    std::string type = content_type == http->headers.end()
+    std::string type = part->content_type.empty()
                            ? MimeType(DetectMediaType(body_))
-                           : content_type->second;
+                           : part->content_type;
     v1::CredentialPartMetadata* metadata = message_.mutable_metadata();
     metadata->set_name(name_.Format());
     metadata->set_content_type(type);
@@ -511,9 +455,7 @@ class DownloadRpc
   std::string body_;
   size_t offset_ = 0;
   v1::GetCredentialPartResponse message_;
-  absl::Mutex mu_;
-  std::shared_ptr<jumio::CallHandle> handle_ ABSL_GUARDED_BY(mu_);
-  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  UpstreamCalls calls_;
 };
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "server/api/platform_service.h"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <utility>
@@ -8,12 +9,9 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/util/time_util.h"
-#include "server/api/grpc_status.h"
-#include "server/api/jumio_rpc.h"
+#include "server/api/reactors.h"
 #include "server/api/resource_names.h"
 #include "server/errors/errors.h"
-#include "server/jumio/codec/platform_codec.h"
-#include "server/observability/grpc_server_metrics.h"
 
 namespace jumio_gateway::api {
 namespace {
@@ -57,25 +55,11 @@ class PlatformStatusRpc : public grpc::ServerUnaryReactor {
   }
 
  public:
-  void AddHandle(std::shared_ptr<jumio::CallHandle> handle) {
-    bool cancel_now;
-    {
-      absl::MutexLock lock(&mu_);
-      handles_.push_back(handle);
-      cancel_now = cancelled_;
-    }
-    if (cancel_now) handle->Cancel();
+  void AddCall(jumio::JumioApi::Handle handle) {
+    calls_.Add(std::move(handle));
   }
 
-  void OnCancel() override {
-    std::vector<std::shared_ptr<jumio::CallHandle>> handles;
-    {
-      absl::MutexLock lock(&mu_);
-      cancelled_ = true;
-      handles = handles_;
-    }
-    for (auto& handle : handles) handle->Cancel();
-  }
+  void OnCancel() override { calls_.CancelAll(); }
   void OnDone() override { delete this; }
 
  private:
@@ -83,8 +67,7 @@ class PlatformStatusRpc : public grpc::ServerUnaryReactor {
   absl::Mutex mu_;
   size_t remaining_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::RegionPlatformStatus> results_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::shared_ptr<jumio::CallHandle>> handles_ ABSL_GUARDED_BY(mu_);
-  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  UpstreamCalls calls_;
 };
 
 }  // namespace
@@ -105,31 +88,17 @@ grpc::ServerUnaryReactor* PlatformService::GetPlatformStatus(
       regions.push_back(id);
     }
   }
-  if (regions.empty()) {
-    for (const auto& [id, endpoints] : context_.config->jumio.hosts.regions) {
-      regions.push_back(id);
-    }
-  }
+  if (regions.empty()) regions = context_.options.regions;
 
   auto* rpc = new PlatformStatusRpc(response, regions.size());
-  const absl::Time deadline = UpstreamDeadline(
-      *context, context_.clock(), context_.config->jumio.upstream_timeout);
+  const jumio::CallOptions options = UpstreamOptions(
+      *context, context_.clock(), context_.options.upstream_timeout);
   for (size_t i = 0; i < regions.size(); ++i) {
-    jumio::JumioCall call;
-    call.region = regions[i];
-    call.host = config::HostKind::kStatus;
-    call.endpoint = "health_status";
-    call.authenticate = false;
-    call.deadline = deadline;
-    call.request_id = observability::RequestId(*context);
     auto clock = context_.clock;
-    rpc->AddHandle(context_.jumio->Call(
-        std::move(call), [rpc, i, region = regions[i],
-                          clock](absl::StatusOr<jumio::HttpResponse> http) {
-          absl::StatusOr<v1::RegionPlatformStatus> status =
-              http.ok()
-                  ? codec::ReadPlatformStatus(http->body, region)
-                  : absl::StatusOr<v1::RegionPlatformStatus>(http.status());
+    rpc->AddCall(context_.jumio->GetPlatformStatus(
+        regions[i], options,
+        [rpc, i, region = regions[i],
+         clock](absl::StatusOr<v1::RegionPlatformStatus> status) {
           v1::RegionPlatformStatus result;
           if (status.ok()) {
             result = *std::move(status);

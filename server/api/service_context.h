@@ -2,15 +2,16 @@
 #ifndef JUMIO_GATEWAY_SERVER_API_SERVICE_CONTEXT_H_
 #define JUMIO_GATEWAY_SERVER_API_SERVICE_CONTEXT_H_
 
+#include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/api/buffer_budget.h"
 #include "server/api/idempotency.h"
-#include "server/config/config.h"
-#include "server/jumio/jumio_client.h"
+#include "server/jumio/jumio_api.h"
 
 namespace jumio_gateway::api {
 
@@ -34,9 +35,25 @@ class CallbackUrlProvider {
   virtual std::string UrlForAccount(const std::string& account_id) = 0;
 };
 
+// The parts of the gateway's configuration the services read.
+struct ServiceOptions {
+  // Region id used when a CreateAccount request names none.
+  std::string default_region;
+  // Every configured region id, in order: what GetPlatformStatus checks when
+  // the caller names none.
+  std::vector<std::string> regions;
+  // Bounds every upstream call, whatever the caller's deadline.
+  absl::Duration upstream_timeout = absl::Seconds(30);
+  int64_t max_image_bytes = 0;
+  int64_t max_pdf_bytes = 0;
+  // Accept an http:// callbackUrl on a loopback address (codec
+  // AccountBodyOptions).
+  bool allow_loopback_http_callbacks = false;
+};
+
 struct ServiceContext {
-  const config::GatewayConfig* config = nullptr;
-  jumio::JumioClient* jumio = nullptr;
+  ServiceOptions options;
+  jumio::JumioApi* jumio = nullptr;
   IdempotencyStore* idempotency = nullptr;
   // Bounds the part bytes uploads and downloads hold; required.
   BufferBudget* budget = nullptr;

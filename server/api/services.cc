@@ -10,6 +10,7 @@
 #include "server/api/credential_service.h"
 #include "server/api/grpc_status.h"
 #include "server/api/platform_service.h"
+#include "server/api/reactors.h"
 #include "server/api/workflow_execution_service.h"
 #include "server/errors/errors.h"
 
@@ -28,33 +29,18 @@ constexpr char kJumioCore[] =
 constexpr char kCallbackFeed[] =
     "the durable callback feed (receive, store, stream)";
 
-grpc::Status NotImplemented(const char* rpc, const char* capability) {
-  return ToGrpcStatus(errors::Error(
+absl::Status NotImplementedStatus(const char* rpc, const char* capability) {
+  return errors::Error(
       absl::StatusCode::kUnimplemented, v1::ERROR_REASON_NOT_IMPLEMENTED,
       absl::StrCat(rpc, " is not implemented in this build: it needs ",
-                   capability)));
+                   capability));
 }
-
-grpc::ServerUnaryReactor* FinishUnary(grpc::CallbackServerContext* context,
-                                      grpc::Status status) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(status);
-  return reactor;
-}
-
-// A server-streaming reactor that ends the call at once.
-template <typename Response>
-class FinishedWriter : public grpc::ServerWriteReactor<Response> {
- public:
-  explicit FinishedWriter(grpc::Status status) { this->Finish(status); }
-  void OnDone() override { delete this; }
-};
 
 #define JG_UNARY_NOT_IMPLEMENTED(Rpc, capability)                            \
   grpc::ServerUnaryReactor* Rpc(grpc::CallbackServerContext* context,        \
                                 const v1::Rpc##Request*, v1::Rpc##Response*) \
       override {                                                             \
-    return FinishUnary(context, NotImplemented(#Rpc, capability));           \
+    return FinishNow(context, NotImplementedStatus(#Rpc, capability));       \
   }
 
 class UnavailableCallbackFeed final
@@ -62,7 +48,7 @@ class UnavailableCallbackFeed final
   grpc::ServerWriteReactor<v1::WatchCallbacksResponse>* WatchCallbacks(
       grpc::CallbackServerContext*, const v1::WatchCallbacksRequest*) override {
     return new FinishedWriter<v1::WatchCallbacksResponse>(
-        NotImplemented("WatchCallbacks", kCallbackFeed));
+        ToGrpcStatus(NotImplementedStatus("WatchCallbacks", kCallbackFeed)));
   }
   JG_UNARY_NOT_IMPLEMENTED(AcknowledgeCallbacks, kCallbackFeed)
   JG_UNARY_NOT_IMPLEMENTED(ListCallbacks, kCallbackFeed)

@@ -43,6 +43,8 @@ class WorkflowExecutionService final
       ::jumio::gateway::v1::DeleteWorkflowExecutionResponse* response) override;
 
  private:
+  jumio::CallOptions Options(const grpc::CallbackServerContext& context) const;
+
   const ServiceContext context_;
 };
 

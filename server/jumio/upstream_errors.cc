@@ -1,12 +1,12 @@
 #include "server/jumio/upstream_errors.h"
 
-#include <cstdlib>
+#include <algorithm>
+#include <string>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "rapidjson/document.h"
-#include "server/core/json.h"
 #include "server/errors/errors.h"
+#include "server/jumio/codec/error_codec.h"
 
 namespace jumio_gateway::jumio {
 namespace {
@@ -28,26 +28,6 @@ absl::Duration RetryAfter(const HttpResponse& response) {
   return kDefaultRetryDelay;
 }
 
-// The name of the field Jumio rejected, when its body names one. Only a name
-// that looks like a JSON member name is used, so no submitted value can leak
-// into the message.
-std::string RejectedField(const std::string& body) {
-  rapidjson::Document doc;
-  if (!core::ParseJson(body, &doc).ok() || !doc.IsObject()) return "";
-  for (const char* key : {"field", "fieldName", "parameter"}) {
-    if (doc.HasMember(key) && doc[key].IsString()) {
-      std::string field = doc[key].GetString();
-      if (field.size() <= 64 &&
-          field.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"
-                                  "RSTUVWXYZ0123456789._[]") ==
-              std::string::npos) {
-        return field;
-      }
-    }
-  }
-  return "";
-}
-
 }  // namespace
 
 absl::Status StatusFromHttp(const HttpResponse& response,
@@ -60,7 +40,9 @@ absl::Status StatusFromHttp(const HttpResponse& response,
                                      {"jumioEndpoint", endpoint}};
   absl::Status status;
   if (code == 400 || code == 422) {
-    const std::string field = RejectedField(response.body);
+    // Only the field's name, which the codec restricts to name characters,
+    // so no submitted value can leak into the message.
+    const std::string field = codec::ReadUpstreamError(response.body).field;
     status = errors::Error(
         absl::StatusCode::kInvalidArgument, v1::ERROR_REASON_UPSTREAM_REJECTED,
         field.empty()

@@ -176,6 +176,16 @@ void ReadParts(const JsonValue& parts, const NameContext& ctx,
   }
 }
 
+// The top-level members of the details document that have typed fields.
+bool IsModeledDetailsMember(absl::string_view name) {
+  for (absl::string_view known :
+       {"workflow", "account", "createdAt", "startedAt", "completedAt",
+        "decision", "credentials", "steps", "capabilities"}) {
+    if (name == known) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 void ReadDecision(const JsonValue& decision, v1::Decision* out) {
@@ -349,6 +359,17 @@ absl::StatusOr<v1::WorkflowExecution> ReadWorkflowExecution(
       capabilities != nullptr && capabilities->IsObject()) {
     status =
         ReadCapabilities(*capabilities, kWhat, ctx, out.mutable_capabilities());
+    if (!status.ok()) return status;
+  }
+  // The promise is that nothing Jumio returns is dropped: a top-level member
+  // this reader does not know is kept as sent.
+  for (const auto& member : doc.GetObject()) {
+    const absl::string_view name(member.name.GetString(),
+                                 member.name.GetStringLength());
+    if (IsModeledDetailsMember(name)) continue;
+    status = JsonToValue(
+        member.value, kWhat,
+        &(*out.mutable_unmodeled_data()->mutable_fields())[std::string(name)]);
     if (!status.ok()) return status;
   }
   if (include_raw) {

@@ -32,7 +32,8 @@ ReadWorkflowExecutionStatus(absl::string_view body, absl::string_view region);
 
 // Jumio's workflow details (GET .../workflow-executions/{w}) -> the typed
 // WorkflowExecution: every documented capability typed, unknown capabilities
-// in `capabilities.other`, unknown data members in `unmodeled_data`,
+// in `capabilities.other`, unknown data members in `unmodeled_data`, unknown
+// top-level members in the WorkflowExecution's own `unmodeled_data`,
 // capability `credentials` as object or array, `category` or `categrory`.
 // `include_raw` (WORKFLOW_EXECUTION_VIEW_FULL) also keeps the whole document
 // in `raw`. MALFORMED when the body is not a JSON object, `workflow` is

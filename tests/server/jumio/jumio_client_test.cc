@@ -7,7 +7,7 @@
 
 #include "server/config/config.h"
 #include "server/errors/errors.h"
-#include "tests/server/jumio/fake_transport.h"
+#include "tests/testing/fake_transport.h"
 
 namespace jumio_gateway::jumio {
 namespace {

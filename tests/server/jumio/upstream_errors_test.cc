@@ -29,6 +29,25 @@ TEST(StatusFromHttpTest, NamesTheRejectedFieldFromTheBody) {
   EXPECT_THAT(status.message(), HasSubstr("field userReference"));
 }
 
+// Jumio's bodies name the field in several shapes; the one error codec reads
+// them all, and never the rejected value.
+TEST(StatusFromHttpTest, NamesTheFieldOfAnErrorsArrayButNotItsValue) {
+  const absl::Status status = StatusFromHttp(
+      Response(422, R"({"errors":[{"path":"workflowDefinition.key",)"
+                    R"("message":"'x@example.com' is invalid"}]})"),
+      "amer-1", "account_create");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("field workflowDefinition.key"));
+  EXPECT_THAT(status.message(), Not(HasSubstr("example.com")));
+}
+
+TEST(StatusFromHttpTest, AFieldValueThatIsNoNameIsNotEchoed) {
+  const absl::Status status =
+      StatusFromHttp(Response(400, R"({"field":"John Doe <x@example.com>"})"),
+                     "amer-1", "account_create");
+  EXPECT_EQ(status.message(), "Jumio rejected the request");
+}
+
 TEST(StatusFromHttpTest, DeeplyNestedErrorBodyIsMappedNotACrash) {
   absl::Status status;
   ASSERT_TRUE(jumio_gateway::testing::RunOnSmallStack([&] {

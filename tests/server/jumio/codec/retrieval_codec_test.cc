@@ -309,6 +309,41 @@ TEST(WorkflowDetailsTest, ToleratesTyposUnknownsAndOtherShapes) {
   EXPECT_TRUE(w->raw().fields().contains("capabilities"));
 }
 
+// The API promises that nothing Jumio returns is dropped: a top-level member
+// the reader does not model is kept verbatim, in the BASIC view too.
+TEST(WorkflowDetailsTest, UnknownTopLevelMembersAreKept) {
+  absl::StatusOr<v1::WorkflowExecution> w = ReadWorkflowExecution(
+      R"({"workflow":{"id":"w-1","status":"PROCESSED"},"account":{"id":"a-1"},
+          "riskSignals":{"level":"LOW","count":2},"tags":["a","b"],
+          "createdAt":"2022-02-22T16:35:44.303Z"})",
+      "amer-1", /*include_raw=*/false);
+  ASSERT_TRUE(w.ok()) << w.status();
+  const auto& fields = w->unmodeled_data().fields();
+  ASSERT_EQ(fields.size(), 2u);
+  EXPECT_EQ(fields.at("riskSignals")
+                .struct_value()
+                .fields()
+                .at("level")
+                .string_value(),
+            "LOW");
+  EXPECT_EQ(fields.at("tags").list_value().values_size(), 2);
+  // Modeled members stay in their typed fields only.
+  EXPECT_FALSE(fields.contains("workflow"));
+  EXPECT_FALSE(fields.contains("createdAt"));
+  EXPECT_FALSE(w->has_raw());
+}
+
+TEST(WorkflowDetailsTest, SamplesHaveNoUnmodeledTopLevelMembers) {
+  for (const char* sample :
+       {"retrieval_workflow_details_10010_screening_data_credential.json",
+        "retrieval_workflow_details_multi_capability.json"}) {
+    absl::StatusOr<v1::WorkflowExecution> w =
+        ReadWorkflowExecution(ReadTestdata(sample), "amer-1", false);
+    ASSERT_TRUE(w.ok()) << sample << ": " << w.status();
+    EXPECT_EQ(w->unmodeled_data().fields_size(), 0) << sample;
+  }
+}
+
 TEST(WorkflowDetailsTest, MissingOptionalsAndMalformedCases) {
   absl::StatusOr<v1::WorkflowExecution> minimal =
       ReadWorkflowExecution(R"({"workflow": {}})", "amer-1", false);

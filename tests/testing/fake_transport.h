@@ -1,8 +1,8 @@
 // An HttpTransport that keeps every request until the test answers it, so tests
 // decide exactly when and how each transfer completes (single-flight, refresh
 // timing, races with cancellation).
-#ifndef JUMIO_GATEWAY_TESTS_SERVER_JUMIO_FAKE_TRANSPORT_H_
-#define JUMIO_GATEWAY_TESTS_SERVER_JUMIO_FAKE_TRANSPORT_H_
+#ifndef JUMIO_GATEWAY_TESTS_TESTING_FAKE_TRANSPORT_H_
+#define JUMIO_GATEWAY_TESTS_TESTING_FAKE_TRANSPORT_H_
 
 #include <map>
 #include <string>
@@ -98,4 +98,4 @@ class FakeTransport : public HttpTransport {
 
 }  // namespace jumio_gateway::jumio
 
-#endif  // JUMIO_GATEWAY_TESTS_SERVER_JUMIO_FAKE_TRANSPORT_H_
+#endif  // JUMIO_GATEWAY_TESTS_TESTING_FAKE_TRANSPORT_H_
