@@ -103,6 +103,9 @@ Workflow Accounts::NewWorkflow(const std::string& account_id,
   w.user_reference = ar.user_reference;
   w.customer_internal_reference = ar.customer_internal_reference;
   w.callback_url = ar.callback_url;
+  w.success_url = ar.success_url;
+  w.error_url = ar.error_url;
+  w.locale = ar.locale;
   w.directive = directive;
   if (w.directive.kind == Directive::Kind::kTokenExpired ||
       w.directive.kind == Directive::Kind::kSessionExpired) {

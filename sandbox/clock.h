@@ -8,50 +8,38 @@
 #include <cstdint>
 #include <string>
 
-#include "absl/time/clock.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/core/clock.h"
 
 namespace jumio::sandbox {
 
-class Clock {
- public:
-  virtual ~Clock() = default;
-  virtual absl::Time Now() const = 0;
-};
+// The gateway's time source (server/core/clock.h); tests use
+// tests/testing/fake_clock.h.
+using Clock = ::jumio_gateway::core::Clock;
 
 // Wall-clock time plus an offset that only grows. The control endpoint advances
 // it so that an integration test can make a token or session expire without
 // waiting minutes.
-class OffsetClock : public Clock {
+class OffsetClock final : public Clock {
  public:
-  absl::Time Now() const override {
-    return absl::Now() +
-           absl::Nanoseconds(offset_ns_.load(std::memory_order_relaxed));
+  absl::Time Now() const override { return real_.Now() + offset(); }
+  bool AwaitWithDeadline(absl::Mutex& mu, const absl::Condition& condition,
+                         absl::Time deadline) const override {
+    // An Advance while waiting is seen at the next wake-up.
+    return real_.AwaitWithDeadline(mu, condition, deadline - offset());
   }
   void Advance(absl::Duration d) {
     offset_ns_.fetch_add(absl::ToInt64Nanoseconds(d),
                          std::memory_order_relaxed);
   }
-  absl::Duration offset() const { return absl::Nanoseconds(offset_ns_.load()); }
+  absl::Duration offset() const {
+    return absl::Nanoseconds(offset_ns_.load(std::memory_order_relaxed));
+  }
 
  private:
+  const ::jumio_gateway::core::RealClock real_;
   std::atomic<int64_t> offset_ns_{0};
-};
-
-// Fully manual time for unit tests.
-class FakeClock : public Clock {
- public:
-  explicit FakeClock(absl::Time start = absl::FromUnixSeconds(1700000000))
-      : now_ns_(absl::ToUnixNanos(start)) {}
-  absl::Time Now() const override {
-    return absl::FromUnixNanos(now_ns_.load());
-  }
-  void Advance(absl::Duration d) {
-    now_ns_.fetch_add(absl::ToInt64Nanoseconds(d));
-  }
-
- private:
-  std::atomic<int64_t> now_ns_;
 };
 
 // Jumio's timestamp form, UTC with milliseconds: 2024-05-01T12:00:00.000Z.

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 
 #include "absl/flags/flag.h"
@@ -14,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "sandbox/server.h"
+#include "server/core/port_file.h"
 #include "server/http/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:0",
@@ -112,18 +112,10 @@ int main(int argc, char** argv) {
   }
   const std::string port_file = absl::GetFlag(FLAGS_port_file);
   if (!port_file.empty()) {
-    const std::string tmp = absl::StrCat(port_file, ".tmp.", getpid());
-    {
-      std::ofstream out(tmp, std::ios::trunc);
-      out << *port << "\n";
-      if (!out) {
-        std::cerr << "jumio-sandbox: cannot write " << tmp << "\n";
-        return 1;
-      }
-    }
-    if (std::rename(tmp.c_str(), port_file.c_str()) != 0) {
-      std::cerr << "jumio-sandbox: cannot rename " << tmp << " to " << port_file
-                << "\n";
+    if (absl::Status written =
+            jumio_gateway::core::WritePortFile(port_file, *port);
+        !written.ok()) {
+      std::cerr << "jumio-sandbox: " << written.message() << "\n";
       return 1;
     }
   }

@@ -31,6 +31,7 @@ class Json {
   Json& Str(const char* k, const std::string& v) { return Key(k).Str(v); }
   Json& Int(const char* k, int64_t v) { return Key(k), w_.Int64(v), *this; }
   Json& Dbl(const char* k, double v) { return Key(k), w_.Double(v), *this; }
+  Json& Bool(const char* k, bool v) { return Key(k), w_.Bool(v), *this; }
   std::string Done() { return std::string(buf_.GetString(), buf_.GetSize()); }
 
  private:

@@ -18,7 +18,8 @@ Service::Service(const ServiceOptions& options, const Clock* clock,
       lifecycle_(options, clock, ids, callbacks, &state_, &links_),
       accounts_(options, clock, ids, &state_, &links_),
       uploads_(options, clock, &state_, &lifecycle_, &links_),
-      retrieval_(clock, &state_, &lifecycle_, &links_) {}
+      retrieval_(clock, &state_, &lifecycle_, &links_),
+      web_(clock, &state_, &lifecycle_, &uploads_) {}
 
 absl::Status Service::SetHealth(const std::string& region,
                                 const std::string& json) {
@@ -52,15 +53,7 @@ void Service::Handle(const Route& r, const http::Request& req,
     }
     return WriteProblem(res, 404, "no such resource");
   }
-  if (r.host_kind == "web") {
-    // The hosted web client cannot be emulated; a placeholder keeps web.href
-    // resolvable.
-    res.SetContent(200,
-                   "<!doctype html><title>jumio-sandbox</title><p>Web client "
-                   "placeholder</p>",
-                   "text/html");
-    return;
-  }
+  if (r.host_kind == "web") return web_.Handle(r, req, res, seg);
   const bool api_prefix = seg.size() >= 3 && seg[0] == "api" && seg[1] == "v1";
   if (!api_prefix) return WriteProblem(res, 404, "no such resource");
   if (r.host_kind == "account") {

@@ -1,9 +1,9 @@
 // The Jumio KYX API behaviour over per-region state. Service routes each
 // request to the handler of its resource: access (OAuth token, authorization),
 // accounts, uploads, lifecycle (finalize, processing, expiry, callbacks),
-// retrieval (and deletion) and the health status API; all of them share the
-// one State with its per-region locks. Transport concerns (addressing, faults,
-// journal, rate limits) live in server.h.
+// retrieval (and deletion), the web client (web.h) and the health status API;
+// all of them share the one State with its per-region locks. Transport concerns
+// (addressing, faults, journal, rate limits) live in server.h.
 #ifndef JUMIO_GATEWAY_SANDBOX_SERVICE_H_
 #define JUMIO_GATEWAY_SANDBOX_SERVICE_H_
 
@@ -22,6 +22,7 @@
 #include "sandbox/service_options.h"
 #include "sandbox/state.h"
 #include "sandbox/uploads.h"
+#include "sandbox/web.h"
 #include "server/http/message.h"
 
 namespace jumio::sandbox {
@@ -51,6 +52,7 @@ class Service {
   Accounts accounts_;
   Uploads uploads_;
   Retrieval retrieval_;
+  WebClient web_;
 };
 
 }  // namespace jumio::sandbox

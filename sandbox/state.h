@@ -60,6 +60,11 @@ struct Workflow {
   std::string callback_url;
   std::string sdk_token;
   std::string web_token;
+  // web.successUrl, web.errorUrl and web.locale of the request: where the web
+  // journey (web.h) sends the browser at its end, and in which language.
+  std::string success_url;
+  std::string error_url;
+  std::string locale;
   Directive directive;
   std::optional<Outcome> outcome;
 };

@@ -4,14 +4,13 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include <chrono>
-#include <cstdio>
-#include <fstream>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "server/api/request_guard.h"
+#include "server/core/port_file.h"
 #include "server/jumio/codec/json_util.h"
 #include "server/observability/grpc_server_metrics.h"
 
@@ -27,20 +26,6 @@ std::vector<std::string> RegionIds(const config::GatewayConfig& config) {
     ids.push_back(id);
   }
   return ids;
-}
-
-absl::Status WritePortFile(const std::string& path, int port) {
-  // Write then rename, so that a reader never sees a half-written file.
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << port << "\n";
-    if (!out) return absl::InternalError("cannot write " + tmp);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return absl::InternalError("cannot rename " + tmp + " to " + path);
-  }
-  return absl::OkStatus();
 }
 
 absl::Status Annotate(absl::string_view what, const absl::Status& status) {
@@ -111,17 +96,17 @@ absl::Status Gateway::Build() {
       }
     };
     tokens_ = std::make_unique<jumio::OAuth2TokenSource>(
-        jumio.hosts, credentials_.get(), transport_.get(), absl::Now,
+        jumio.hosts, credentials_.get(), transport_.get(), clock_,
         token_options);
   }
   client_ = std::make_unique<jumio::JumioClient>(
-      jumio.hosts, transport_.get(), tokens_.get(), absl::Now,
+      jumio.hosts, transport_.get(), tokens_.get(), clock_,
       [this](const jumio::JumioCall& call, int http_status,
              absl::Duration elapsed, const absl::Status& transport_error) {
         RecordUpstream(call, http_status, elapsed, transport_error);
       });
   idempotency_ = std::make_unique<api::IdempotencyStore>(
-      absl::Now, absl::Hours(24), /*max_entries=*/100000);
+      clock_, absl::Hours(24), /*max_entries=*/100000);
   api::BufferBudget::Options budget_options;
   budget_options.max_bytes = config_.uploads.buffer_budget_bytes;
   budget_options.max_uploads = config_.uploads.max_concurrent;
@@ -139,19 +124,22 @@ absl::Status Gateway::Build() {
   context.jumio = jumio_api_.get();
   context.idempotency = idempotency_.get();
   context.budget = budget_.get();
-  context.clock = absl::Now;
+  context.clock = &clock_;
   if (config_.callbacks_enabled()) {
     callbacks::CallbackOptions options = config_.callbacks;
     options.default_region = codec::RegionFromId(jumio.default_region);
     enricher_ = std::make_unique<api::JumioEnricher>(
-        jumio_api_.get(), jumio.upstream_timeout, absl::Now);
+        jumio_api_.get(), jumio.upstream_timeout, clock_);
     absl::StatusOr<std::unique_ptr<callbacks::CallbackComponent>> component =
         callbacks::CallbackComponent::Create(std::move(options), logger_,
-                                             enricher_.get());
+                                             enricher_.get(), nullptr, clock_);
     if (!component.ok()) {
       return Annotate("cannot start the callback path", component.status());
     }
     callbacks_ = *std::move(component);
+    callback_feed_ = std::make_unique<api::CallbackFeedService>(
+        callbacks_->log(), callbacks_->hub(), &callbacks_->stats(),
+        callbacks_->feed_options(), clock_);
     callback_urls_ =
         std::make_unique<api::IssuerCallbackUrls>(callbacks_->issuer());
     context.callback_urls = callback_urls_.get();
@@ -160,8 +148,7 @@ absl::Status Gateway::Build() {
         "callback receiver off: set callback_public_base_url and "
         "callback_hmac_key_files to receive Jumio callbacks");
   }
-  services_ = std::make_unique<api::Services>(
-      context, callbacks_ == nullptr ? nullptr : callbacks_->feed_service());
+  services_ = std::make_unique<api::Services>(context, callback_feed_.get());
   return absl::OkStatus();
 }
 
@@ -274,7 +261,7 @@ absl::Status Gateway::Start() {
   if (!status.ok()) {
     status = Annotate("cannot start the admin server", status);
   } else if (!config_.admin.port_file.empty()) {
-    status = WritePortFile(config_.admin.port_file, admin_->port());
+    status = core::WritePortFile(config_.admin.port_file, admin_->port());
   }
   if (status.ok() && callbacks_ != nullptr) {
     status = callbacks_->Start();
@@ -283,7 +270,7 @@ absl::Status Gateway::Start() {
     }
   }
   if (status.ok() && !config_.grpc.port_file.empty()) {
-    status = WritePortFile(config_.grpc.port_file, grpc_port_);
+    status = core::WritePortFile(config_.grpc.port_file, grpc_port_);
   }
   if (!status.ok()) {
     Shutdown(absl::ZeroDuration());
@@ -313,8 +300,7 @@ void Gateway::Shutdown(absl::Duration grace) {
   // The receiver stops taking callbacks and the feed ends its streams, which
   // would otherwise hold the gRPC server for the whole grace period.
   if (callbacks_ != nullptr) callbacks_->Stop();
-  server_->Shutdown(std::chrono::system_clock::now() +
-                    absl::ToChronoNanoseconds(grace));
+  server_->Shutdown(absl::ToChronoTime(clock_.Now() + grace));
   // In-flight upstream transfers end (CANCELLED) before the objects they call
   // back into.
   transport_.reset();

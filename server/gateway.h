@@ -23,11 +23,13 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/api/buffer_budget.h"
+#include "server/api/callback_feed_service.h"
 #include "server/api/callback_integration.h"
 #include "server/api/idempotency.h"
 #include "server/api/services.h"
 #include "server/callbacks/component.h"
 #include "server/config/config.h"
+#include "server/core/clock.h"
 #include "server/jumio/client_jumio_api.h"
 #include "server/jumio/credentials.h"
 #include "server/jumio/curl_transport.h"
@@ -94,6 +96,7 @@ class Gateway {
 
   const config::GatewayConfig config_;
   observability::Logger* const logger_;
+  const core::RealClock clock_;
 
   // Destruction runs in reverse declaration order, so that every part
   // outlives the parts that call into it.
@@ -112,6 +115,7 @@ class Gateway {
   std::unique_ptr<api::JumioEnricher> enricher_;
   std::unique_ptr<callbacks::CallbackComponent> callbacks_;
   std::unique_ptr<api::IssuerCallbackUrls> callback_urls_;
+  std::unique_ptr<api::CallbackFeedService> callback_feed_;
   std::unique_ptr<api::Services> services_;
   // Declared after everything its transfers call back into (the token source,
   // the client), so that it is destroyed, completing every transfer, first.

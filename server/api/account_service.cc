@@ -122,7 +122,7 @@ grpc::ServerUnaryReactor* RunAccountWrite(
 
   jumio::AccountWrite call{{write.region, write.account_id}, *std::move(body)};
   const jumio::CallOptions options = UpstreamOptions(
-      *context, services.clock(), services.options.upstream_timeout);
+      *context, services.clock->Now(), services.options.upstream_timeout);
   return UnaryUpstreamRpc::Start(
       [&services, call = std::move(call), options, send = write.send, response,
        idempotency_key, binding](UnaryUpstreamRpc::Finisher finish) mutable {
@@ -202,7 +202,7 @@ grpc::ServerUnaryReactor* AccountService::GetAccount(
   absl::StatusOr<AccountName> name = ParseAccountName(request->name(), "name");
   if (!name.ok()) return FinishNow(context, name.status());
   const jumio::CallOptions options = UpstreamOptions(
-      *context, context_.clock(), context_.options.upstream_timeout);
+      *context, context_.clock->Now(), context_.options.upstream_timeout);
   return UnaryUpstreamRpc::Start(
       [this, account = jumio::AccountRef{name->region, name->account}, options,
        response](UnaryUpstreamRpc::Finisher finish) {
@@ -224,7 +224,7 @@ grpc::ServerUnaryReactor* AccountService::DeleteAccount(
   if (!name.ok()) return FinishNow(context, name.status());
   response->set_name(name->Format());
   const jumio::CallOptions options = UpstreamOptions(
-      *context, context_.clock(), context_.options.upstream_timeout);
+      *context, context_.clock->Now(), context_.options.upstream_timeout);
   return UnaryUpstreamRpc::Start(
       [this, account = jumio::AccountRef{name->region, name->account}, options,
        allow_missing =

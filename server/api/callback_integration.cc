@@ -34,7 +34,7 @@ absl::StatusOr<v1::CallbackEnrichment> JumioEnricher::Enrich(
       callback.workflow_execution().name(), "workflow_execution.name");
   if (!name.ok()) return name.status();
   jumio::CallOptions options;
-  options.deadline = clock_() + upstream_timeout_;
+  options.deadline = clock_.Now() + upstream_timeout_;
 
   absl::Notification done;
   absl::StatusOr<v1::WorkflowExecution> details;

@@ -11,6 +11,7 @@
 #include "server/api/service_context.h"
 #include "server/callbacks/enricher.h"
 #include "server/callbacks/token.h"
+#include "server/core/clock.h"
 #include "server/jumio/jumio_api.h"
 
 namespace jumio_gateway::api {
@@ -36,17 +37,15 @@ class JumioEnricher : public callbacks::Enricher {
  public:
   // `jumio` must outlive this; `upstream_timeout` bounds each fetch.
   JumioEnricher(jumio::JumioApi* jumio, absl::Duration upstream_timeout,
-                std::function<absl::Time()> clock)
-      : jumio_(jumio),
-        upstream_timeout_(upstream_timeout),
-        clock_(std::move(clock)) {}
+                const core::Clock& clock)
+      : jumio_(jumio), upstream_timeout_(upstream_timeout), clock_(clock) {}
   absl::StatusOr<::jumio::gateway::v1::CallbackEnrichment> Enrich(
       const ::jumio::gateway::v1::Callback& callback) override;
 
  private:
   jumio::JumioApi* const jumio_;
   const absl::Duration upstream_timeout_;
-  const std::function<absl::Time()> clock_;
+  const core::Clock& clock_;
 };
 
 }  // namespace jumio_gateway::api

@@ -10,13 +10,13 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "server/api/buffer_budget.h"
-#include "server/api/grpc_status.h"
 #include "server/api/header_values.h"
 #include "server/api/media.h"
 #include "server/api/reactors.h"
 #include "server/api/request_guard.h"
 #include "server/api/resource_names.h"
 #include "server/errors/errors.h"
+#include "server/errors/grpc_status.h"
 #include "server/jumio/codec/credential_codec.h"
 
 namespace jumio_gateway::api {
@@ -101,7 +101,7 @@ class UploadRpc : public grpc::ServerReadReactor<grpc::ByteBuffer> {
   void Fail(const absl::Status& status) {
     content_.Clear();
     lease_.Release();
-    Finish(ToGrpcStatus(status));
+    Finish(errors::ToGrpcStatus(status));
   }
 
   absl::Status Accept() {
@@ -310,7 +310,7 @@ class UploadRpc : public grpc::ServerReadReactor<grpc::ByteBuffer> {
                                                : size));
     std::shared_ptr<jumio::CallHandle> handle = services_.jumio->UploadPart(
         *std::move(upload),
-        UpstreamOptions(*context_, services_.clock(),
+        UpstreamOptions(*context_, services_.clock->Now(),
                         services_.options.upstream_timeout),
         [this, size](absl::StatusOr<v1::UploadCredentialPartResponse> parsed) {
           absl::Status status = parsed.status();
@@ -328,7 +328,7 @@ class UploadRpc : public grpc::ServerReadReactor<grpc::ByteBuffer> {
               status = absl::InternalError("cannot serialize the response");
             }
           }
-          Finish(ToGrpcStatus(status));
+          Finish(errors::ToGrpcStatus(status));
         });
     calls_.Add(std::move(handle));
   }
@@ -364,13 +364,13 @@ class DownloadRpc
     absl::StatusOr<PartName> name =
         ParsePartName(request.name(), "name", /*allow_short_form=*/true);
     if (!name.ok()) {
-      Finish(ToGrpcStatus(name.status()));
+      Finish(errors::ToGrpcStatus(name.status()));
       return;
     }
     chunk_size_ = request.chunk_size_bytes() == 0 ? 256 * 1024
                                                   : request.chunk_size_bytes();
     if (chunk_size_ < 4 * 1024 || chunk_size_ > 1024 * 1024) {
-      Finish(ToGrpcStatus(errors::InvalidField(
+      Finish(errors::ToGrpcStatus(errors::InvalidField(
           "chunk_size_bytes", "must be 0 or from 4 KiB to 1 MiB")));
       return;
     }
@@ -383,7 +383,7 @@ class DownloadRpc
     absl::StatusOr<BufferBudget::Lease> lease =
         services.budget->Acquire(largest, BufferBudget::Kind::kDownload);
     if (!lease.ok()) {
-      Finish(ToGrpcStatus(lease.status()));
+      Finish(errors::ToGrpcStatus(lease.status()));
       return;
     }
     lease_ = *std::move(lease);
@@ -393,7 +393,7 @@ class DownloadRpc
     download.max_bytes = static_cast<size_t>(largest);
     std::shared_ptr<jumio::CallHandle> handle = services.jumio->GetPart(
         download,
-        UpstreamOptions(*context, services.clock(),
+        UpstreamOptions(*context, services.clock->Now(),
                         services.options.upstream_timeout),
         [this](absl::StatusOr<jumio::PartContent> part) {
           OnFetched(std::move(part));
@@ -416,7 +416,7 @@ class DownloadRpc
  private:
   void OnFetched(absl::StatusOr<jumio::PartContent> part) {
     if (!part.ok()) {
-      Finish(ToGrpcStatus(part.status()));
+      Finish(errors::ToGrpcStatus(part.status()));
       return;
     }
     body_ = std::move(part->bytes);

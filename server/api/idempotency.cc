@@ -4,11 +4,9 @@
 
 namespace jumio_gateway::api {
 
-IdempotencyStore::IdempotencyStore(Clock clock, absl::Duration retention,
-                                   size_t max_entries)
-    : clock_(std::move(clock)),
-      retention_(retention),
-      max_entries_(max_entries) {}
+IdempotencyStore::IdempotencyStore(const core::Clock& clock,
+                                   absl::Duration retention, size_t max_entries)
+    : clock_(clock), retention_(retention), max_entries_(max_entries) {}
 
 void IdempotencyStore::EvictExpired(absl::Time now) {
   while (!by_expiry_.empty() &&
@@ -25,7 +23,7 @@ void IdempotencyStore::EvictExpired(absl::Time now) {
 
 IdempotencyStore::Result IdempotencyStore::Begin(
     const std::string& key, const std::string& fingerprint) {
-  const absl::Time now = clock_();
+  const absl::Time now = clock_.Now();
   absl::MutexLock lock(&mu_);
   EvictExpired(now);
   auto it = entries_.find(key);

@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/core/clock.h"
 
 namespace jumio_gateway::api {
 
@@ -35,8 +36,9 @@ class IdempotencyStore {
     std::string response;  // serialized response, for kReplay
   };
 
-  using Clock = std::function<absl::Time()>;
-  IdempotencyStore(Clock clock, absl::Duration retention, size_t max_entries);
+  // `clock` must outlive the store.
+  IdempotencyStore(const core::Clock& clock, absl::Duration retention,
+                   size_t max_entries);
 
   // `key` names the RPC and request id; `fingerprint` is the request's
   // deterministic bytes.
@@ -54,7 +56,7 @@ class IdempotencyStore {
   };
   void EvictExpired(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  const Clock clock_;
+  const core::Clock& clock_;
   const absl::Duration retention_;
   const size_t max_entries_;
   absl::Mutex mu_;

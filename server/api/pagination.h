@@ -1,7 +1,7 @@
 // AIP-158 pages over lists that Jumio returns whole (steps, an account's
-// workflow executions). The token is the offset of the next item plus a check
-// of the parent it belongs to, so a token cannot be replayed against another
-// list.
+// workflow executions). The token (server/core/page_token.h) carries the
+// offset of the next item and is tied to the parent, so a token cannot be
+// replayed against another list.
 #ifndef JUMIO_GATEWAY_SERVER_API_PAGINATION_H_
 #define JUMIO_GATEWAY_SERVER_API_PAGINATION_H_
 

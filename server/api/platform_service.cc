@@ -92,7 +92,7 @@ grpc::ServerUnaryReactor* PlatformService::GetPlatformStatus(
 
   auto* rpc = new PlatformStatusRpc(response, regions.size());
   const jumio::CallOptions options = UpstreamOptions(
-      *context, context_.clock(), context_.options.upstream_timeout);
+      *context, context_.clock->Now(), context_.options.upstream_timeout);
   for (size_t i = 0; i < regions.size(); ++i) {
     auto clock = context_.clock;
     rpc->AddCall(context_.jumio->GetPlatformStatus(
@@ -114,7 +114,7 @@ grpc::ServerUnaryReactor* PlatformService::GetPlatformStatus(
           }
           *result.mutable_check_time() =
               google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-                  absl::ToUnixNanos(clock()));
+                  absl::ToUnixNanos(clock->Now()));
           rpc->Record(i, std::move(result));
         }));
   }

@@ -4,7 +4,7 @@
 #include <chrono>
 #include <utility>
 
-#include "server/api/grpc_status.h"
+#include "server/errors/grpc_status.h"
 #include "server/observability/grpc_server_metrics.h"
 
 namespace jumio_gateway::api {
@@ -28,7 +28,7 @@ jumio::CallOptions UpstreamOptions(const grpc::CallbackServerContext& context,
 grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* context,
                                     const absl::Status& status) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(status));
+  reactor->Finish(errors::ToGrpcStatus(status));
   return reactor;
 }
 
@@ -57,8 +57,9 @@ grpc::ServerUnaryReactor* UnaryUpstreamRpc::Start(Launch launch) {
   // A reactor's Finish before the method handler returned takes effect only
   // once it returned, so an upstream call that completes inline cannot delete
   // the reactor under Add.
-  rpc->calls_.Add(std::move(launch)(
-      [rpc](absl::Status status) { rpc->Finish(ToGrpcStatus(status)); }));
+  rpc->calls_.Add(std::move(launch)([rpc](absl::Status status) {
+    rpc->Finish(errors::ToGrpcStatus(status));
+  }));
   return rpc;
 }
 

@@ -3,8 +3,8 @@
 #include <grpcpp/impl/codegen/proto_utils.h>
 #include <grpcpp/support/proto_buffer_reader.h>
 
-#include "server/api/grpc_status.h"
 #include "server/errors/errors.h"
+#include "server/errors/grpc_status.h"
 
 namespace jumio_gateway::api {
 namespace {
@@ -34,7 +34,7 @@ class RequestGuardInterceptor : public grpc::experimental::Interceptor {
       // decided by a handler and stays.
       if (methods->GetSendStatus().error_code() ==
           grpc::StatusCode::UNIMPLEMENTED) {
-        methods->ModifySendStatus(ToGrpcStatus(MalformedRequest()));
+        methods->ModifySendStatus(errors::ToGrpcStatus(MalformedRequest()));
       }
     }
     methods->Proceed();

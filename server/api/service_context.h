@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "server/api/buffer_budget.h"
 #include "server/api/idempotency.h"
+#include "server/core/clock.h"
 #include "server/jumio/jumio_api.h"
 
 namespace jumio_gateway::api {
@@ -57,7 +58,8 @@ struct ServiceContext {
   IdempotencyStore* idempotency = nullptr;
   // Bounds the part bytes uploads and downloads hold; required.
   BufferBudget* budget = nullptr;
-  std::function<absl::Time()> clock;
+  // Must outlive the services.
+  const core::Clock* clock = &core::SystemClock();
   // May be null: then callbackUrl is whatever the caller sent (or Jumio's
   // portal setting).
   CallbackUrlProvider* callback_urls = nullptr;

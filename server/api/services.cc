@@ -8,11 +8,11 @@
 #include "jumio/gateway/v1/callback.grpc.pb.h"
 #include "server/api/account_service.h"
 #include "server/api/credential_service.h"
-#include "server/api/grpc_status.h"
 #include "server/api/platform_service.h"
 #include "server/api/reactors.h"
 #include "server/api/workflow_execution_service.h"
 #include "server/errors/errors.h"
+#include "server/errors/grpc_status.h"
 
 namespace jumio_gateway::api {
 namespace {
@@ -47,8 +47,8 @@ class UnavailableCallbackFeed final
     : public v1::CallbackFeedService::CallbackService {
   grpc::ServerWriteReactor<v1::WatchCallbacksResponse>* WatchCallbacks(
       grpc::CallbackServerContext*, const v1::WatchCallbacksRequest*) override {
-    return new FinishedWriter<v1::WatchCallbacksResponse>(
-        ToGrpcStatus(NotImplementedStatus("WatchCallbacks", kCallbackFeed)));
+    return new FinishedWriter<v1::WatchCallbacksResponse>(errors::ToGrpcStatus(
+        NotImplementedStatus("WatchCallbacks", kCallbackFeed)));
   }
   JG_UNARY_NOT_IMPLEMENTED(AcknowledgeCallbacks, kCallbackFeed)
   JG_UNARY_NOT_IMPLEMENTED(ListCallbacks, kCallbackFeed)

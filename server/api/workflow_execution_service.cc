@@ -55,7 +55,7 @@ grpc::ServerUnaryReactor* ListPage(
 
 jumio::CallOptions WorkflowExecutionService::Options(
     const grpc::CallbackServerContext& context) const {
-  return UpstreamOptions(context, context_.clock(),
+  return UpstreamOptions(context, context_.clock->Now(),
                          context_.options.upstream_timeout);
 }
 

@@ -1,6 +1,5 @@
 #include "server/callbacks/component.h"
 
-#include <fstream>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -8,6 +7,7 @@
 #include "absl/strings/strip.h"
 #include "server/callbacks/redis_log.h"
 #include "server/callbacks/sqlite_log.h"
+#include "server/core/port_file.h"
 
 namespace jumio_gateway::callbacks {
 
@@ -30,15 +30,17 @@ bool JumioAcceptsBase(absl::string_view base) {
 
 absl::StatusOr<std::unique_ptr<CallbackComponent>> CallbackComponent::Create(
     CallbackOptions options, observability::Logger* logger, Enricher* enricher,
-    HostResolver* resolver) {
+    HostResolver* resolver, const core::Clock& clock) {
   std::unique_ptr<CallbackComponent> c(new CallbackComponent());
   c->options_ = std::move(options);
   c->logger_ = logger;
+  c->clock_ = &clock;
   const CallbackOptions& o = c->options_;
 
   if (o.store == "sqlite") {
     SqliteCallbackLog::Options so;
     so.path = o.sqlite_path;
+    so.clock = &clock;
     absl::StatusOr<std::unique_ptr<SqliteCallbackLog>> log =
         SqliteCallbackLog::Open(so);
     if (!log.ok()) return log.status();
@@ -47,6 +49,7 @@ absl::StatusOr<std::unique_ptr<CallbackComponent>> CallbackComponent::Create(
     RedisCallbackLog::Options ro;
     ro.address = o.redis_address;
     ro.prefix = o.redis_prefix;
+    ro.clock = &clock;
     absl::StatusOr<std::unique_ptr<RedisCallbackLog>> log =
         RedisCallbackLog::Open(ro);
     if (!log.ok()) return log.status();
@@ -90,13 +93,9 @@ absl::StatusOr<std::unique_ptr<CallbackComponent>> CallbackComponent::Create(
       o.public_base_url, *std::move(keys), c->log_.get());
 
   c->hub_ = std::make_unique<Hub>(c->log_.get(), Hub::Options());
-  FeedService::Options feed = o.feed;
-  feed.logger = logger;
-  c->feed_ = std::make_unique<FeedService>(c->log_.get(), c->hub_.get(),
-                                           &c->stats_, feed);
   if (enricher != nullptr) {
     c->enrichment_ = std::make_unique<EnrichmentQueue>(
-        enricher, c->log_.get(), &c->stats_, o.enrichment);
+        enricher, c->log_.get(), &c->stats_, o.enrichment, clock);
   }
   Receiver::Options ro;
   ro.host = o.listen_host;
@@ -115,11 +114,18 @@ absl::StatusOr<std::unique_ptr<CallbackComponent>> CallbackComponent::Create(
       ro, c->policy_.get(), c->issuer_.get(), c->log_.get(), &c->stats_, logger,
       [eq](const ::jumio::gateway::v1::Callback& cb) {
         if (eq != nullptr) eq->Add(cb);
-      });
+      },
+      clock);
   return c;
 }
 
 CallbackComponent::~CallbackComponent() { Stop(); }
+
+FeedOptions CallbackComponent::feed_options() const {
+  FeedOptions feed = options_.feed;
+  feed.logger = logger_;
+  return feed;
+}
 
 absl::Status CallbackComponent::Start() {
   if (options_.resolve_jumio_hosts) {
@@ -137,17 +143,9 @@ absl::Status CallbackComponent::Start() {
   started_ = true;
   chores_ = std::thread([this] { ChoresLoop(); });
   if (!options_.port_file.empty()) {
-    // Written whole under a temporary name, then renamed: a reader never
-    // sees a partial number.
-    const std::string tmp = options_.port_file + ".tmp";
-    {
-      std::ofstream out(tmp);
-      out << receiver_->port() << "\n";
-      if (!out) return absl::InternalError("cannot write the port file");
-    }
-    if (std::rename(tmp.c_str(), options_.port_file.c_str()) != 0) {
-      return absl::InternalError("cannot write the port file");
-    }
+    absl::Status written =
+        core::WritePortFile(options_.port_file, receiver_->port());
+    if (!written.ok()) return written;
   }
   if (logger_ != nullptr) {
     logger_->Info(
@@ -170,17 +168,17 @@ void CallbackComponent::Stop() {
 }
 
 void CallbackComponent::ChoresLoop() {
-  absl::Time next_resolve = absl::Now() + options_.resolve_interval;
-  absl::Time next_retention = absl::Now();
+  absl::Time next_resolve = clock_->Now() + options_.resolve_interval;
+  absl::Time next_retention = clock_->Now();
   absl::MutexLock l(&mu_);
   while (!stopping_) {
     const absl::Time next = std::min(
         options_.resolve_jumio_hosts ? next_resolve : absl::InfiniteFuture(),
         next_retention);
-    mu_.AwaitWithDeadline(absl::Condition(&stopping_), next);
+    clock_->AwaitWithDeadline(mu_, absl::Condition(&stopping_), next);
     if (stopping_) break;
     mu_.Unlock();
-    const absl::Time now = absl::Now();
+    const absl::Time now = clock_->Now();
     if (options_.resolve_jumio_hosts && now >= next_resolve) {
       absl::Status s = policy_->Refresh();
       if (!s.ok() && logger_ != nullptr) {

@@ -1,9 +1,10 @@
 // Everything the callback path needs, built from one options struct: the
-// log (SQLite or Redis), the receiver, the hub, the feed service, the URL
-// issuer, enrichment, and the periodic chores (DNS refresh of Jumio's
-// callback hosts, retention). main() creates it, registers feed_service() on
-// the gRPC server, hands issuer() to the account service, Start()s it after
-// the gRPC server is up, and Stop()s it before the gRPC server shuts down.
+// log (SQLite or Redis), the receiver, the hub, the URL issuer, enrichment,
+// and the periodic chores (DNS refresh of Jumio's callback hosts,
+// retention). main() creates it, builds the gRPC feed
+// (api::CallbackFeedService) over log(), hub() and feed_options(), hands
+// issuer() to the account service, Start()s it after the gRPC server is up,
+// and Stop()s it before the gRPC server shuts down.
 #ifndef JUMIO_GATEWAY_SERVER_CALLBACKS_COMPONENT_H_
 #define JUMIO_GATEWAY_SERVER_CALLBACKS_COMPONENT_H_
 
@@ -19,12 +20,13 @@
 #include "jumio/gateway/v1/common.pb.h"
 #include "server/callbacks/callback_log.h"
 #include "server/callbacks/enricher.h"
-#include "server/callbacks/feed_service.h"
+#include "server/callbacks/feed_options.h"
 #include "server/callbacks/hub.h"
 #include "server/callbacks/receiver.h"
 #include "server/callbacks/source_policy.h"
 #include "server/callbacks/stats.h"
 #include "server/callbacks/token.h"
+#include "server/core/clock.h"
 #include "server/observability/logger.h"
 
 namespace jumio_gateway::callbacks {
@@ -68,8 +70,7 @@ struct CallbackOptions {
   absl::Duration retention_interval = absl::Minutes(10);
 
   // Feed.
-  FeedService::Options
-      feed;  // callback_ack_deadline -> feed.default_ack_deadline
+  FeedOptions feed;  // callback_ack_deadline -> feed.default_ack_deadline
 
   // Enrichment (used only when an Enricher is given).
   EnrichmentQueue::Options enrichment;
@@ -77,11 +78,12 @@ struct CallbackOptions {
 
 class CallbackComponent {
  public:
-  // `logger` must outlive the component; `enricher` and `resolver` may be
-  // null (no enrichment; getaddrinfo).
+  // `logger` and `clock` must outlive the component; `enricher` and
+  // `resolver` may be null (no enrichment; getaddrinfo).
   static absl::StatusOr<std::unique_ptr<CallbackComponent>> Create(
       CallbackOptions options, observability::Logger* logger,
-      Enricher* enricher = nullptr, HostResolver* resolver = nullptr);
+      Enricher* enricher = nullptr, HostResolver* resolver = nullptr,
+      const core::Clock& clock = core::SystemClock());
   ~CallbackComponent();  // Stop()
 
   // Starts the receiver (writes port_file once listening), the hub and the
@@ -90,7 +92,9 @@ class CallbackComponent {
   // Receiver first (no new callbacks), then streams and chores.
   void Stop();
 
-  grpc::Service* feed_service() { return feed_.get(); }
+  Hub* hub() { return hub_.get(); }
+  // options.feed, reporting to the component's logger.
+  FeedOptions feed_options() const;
   const CallbackUrlIssuer* issuer() const { return issuer_.get(); }
   CallbackStats& stats() { return stats_; }
   CallbackLog* log() { return log_.get(); }
@@ -106,6 +110,7 @@ class CallbackComponent {
 
   CallbackOptions options_;
   observability::Logger* logger_ = nullptr;
+  const core::Clock* clock_ = nullptr;
   CallbackStats stats_;
   std::unique_ptr<HostResolver> own_resolver_;
   HostResolver* resolver_ = nullptr;
@@ -113,7 +118,6 @@ class CallbackComponent {
   std::unique_ptr<SourcePolicy> policy_;
   std::unique_ptr<CallbackUrlIssuer> issuer_;
   std::unique_ptr<Hub> hub_;
-  std::unique_ptr<FeedService> feed_;
   std::unique_ptr<EnrichmentQueue> enrichment_;
   std::unique_ptr<Receiver> receiver_;
 

@@ -19,11 +19,13 @@ bool Retryable(absl::StatusCode code) {
 }  // namespace
 
 EnrichmentQueue::EnrichmentQueue(Enricher* enricher, CallbackLog* log,
-                                 CallbackStats* stats, Options options)
+                                 CallbackStats* stats, Options options,
+                                 const core::Clock& clock)
     : enricher_(enricher),
       log_(log),
       stats_(stats),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      clock_(clock) {}
 
 EnrichmentQueue::~EnrichmentQueue() { Stop(); }
 
@@ -49,7 +51,7 @@ void EnrichmentQueue::Add(const v1::Callback& callback) {
     return;
   }
   Item item;
-  item.due = absl::Now();
+  item.due = clock_.Now();
   item.callback = callback;
   items_.push(std::move(item));
 }
@@ -59,28 +61,26 @@ void EnrichmentQueue::Loop() {
     Item item;
     {
       absl::MutexLock l(&mu_);
-      while (true) {
-        if (stopping_) return;
-        if (!items_.empty() && items_.top().due <= absl::Now()) break;
-        const absl::Duration wait =
-            items_.empty()
-                ? absl::Seconds(1)
-                : std::min(absl::Seconds(1), items_.top().due - absl::Now());
-        // Re-evaluated whenever Add releases the lock.
-        auto wake = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-          return stopping_ ||
-                 (!items_.empty() && items_.top().due <= absl::Now());
-        };
-        mu_.AwaitWithTimeout(absl::Condition(&wake),
-                             std::max(wait, absl::Milliseconds(1)));
+      // Re-evaluated whenever Add releases the lock and whenever the clock
+      // moves, so the wait needs no polling.
+      auto wake = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ ||
+               (!items_.empty() && items_.top().due <= clock_.Now());
+      };
+      while (!wake()) {
+        clock_.AwaitWithDeadline(
+            mu_, absl::Condition(&wake),
+            items_.empty() ? absl::InfiniteFuture() : items_.top().due);
       }
+      if (stopping_) return;
       item = items_.top();
       items_.pop();
     }
     absl::StatusOr<v1::CallbackEnrichment> e = enricher_->Enrich(item.callback);
     if (e.ok()) {
       *e->mutable_enrich_time() =
-          google::protobuf::util::TimeUtil::GetCurrentTime();
+          google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+              absl::ToUnixMicros(clock_.Now()));
       if (log_->AttachEnrichment(item.callback.cursor(), *e).ok()) {
         stats_->enriched.fetch_add(1);
         continue;
@@ -93,7 +93,7 @@ void EnrichmentQueue::Loop() {
       stats_->enrichment_failures.fetch_add(1);
       continue;
     }
-    item.due = absl::Now() + options_.retry_delays[item.attempt];
+    item.due = clock_.Now() + options_.retry_delays[item.attempt];
     ++item.attempt;
     absl::MutexLock l(&mu_);
     items_.push(std::move(item));

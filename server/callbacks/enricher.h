@@ -14,11 +14,11 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "jumio/gateway/v1/callback.pb.h"
 #include "server/callbacks/callback_log.h"
 #include "server/callbacks/stats.h"
+#include "server/core/clock.h"
 
 namespace jumio_gateway::callbacks {
 
@@ -47,8 +47,10 @@ class EnrichmentQueue {
     size_t max_queued = 10000;
   };
 
+  // `clock` schedules the retries and stamps enrich_time; all must outlive
+  // the queue.
   EnrichmentQueue(Enricher* enricher, CallbackLog* log, CallbackStats* stats,
-                  Options options);
+                  Options options, const core::Clock& clock);
   ~EnrichmentQueue();  // Stop()
 
   void Start();
@@ -69,6 +71,7 @@ class EnrichmentQueue {
   CallbackLog* const log_;
   CallbackStats* const stats_;
   const Options options_;
+  const core::Clock& clock_;
   absl::Mutex mu_;
   std::priority_queue<Item, std::vector<Item>, std::greater<Item>> items_
       ABSL_GUARDED_BY(mu_);

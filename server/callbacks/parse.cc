@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "rapidjson/document.h"
 #include "server/core/json.h"
+#include "server/core/resource_names.h"
 #include "server/jumio/codec/callback_codec.h"
 #include "server/jumio/codec/json_util.h"
 
@@ -19,31 +19,6 @@ namespace v1 = ::jumio::gateway::v1;
 using google::protobuf::util::TimeUtil;
 
 namespace {
-
-// Jumio ids: 1 to 64 characters of [A-Za-z0-9-] (common.proto). Checked
-// because they end up in resource names and log keys.
-bool ValidId(absl::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id) {
-    if (!absl::ascii_isalnum(c) && c != '-') return false;
-  }
-  return true;
-}
-
-const rapidjson::Value* Member(const rapidjson::Value& obj, const char* name) {
-  if (!obj.IsObject()) return nullptr;
-  auto it = obj.FindMember(name);
-  return it == obj.MemberEnd() ? nullptr : &it->value;
-}
-
-std::string StringMember(const rapidjson::Value& obj, const char* name) {
-  const rapidjson::Value* v = Member(obj, name);
-  if (v == nullptr) return "";
-  if (v->IsString()) return std::string(v->GetString(), v->GetStringLength());
-  // definitionKey is documented as a string; tolerate a number.
-  if (v->IsInt64()) return absl::StrCat(v->GetInt64());
-  return "";
-}
 
 // Duplicate member names anywhere in the document: the typed fields read the
 // first, the stored raw_body would merge them, so what is stored would not be
@@ -120,21 +95,22 @@ ParsedCallback ParseCallback(absl::string_view body, v1::Region default_region,
   if (!doc.IsObject()) {
     return Fail(ParseFailure::kInvalidShape, "body is not a JSON object");
   }
-  const rapidjson::Value* we = Member(doc, "workflowExecution");
-  const rapidjson::Value* account = Member(doc, "account");
+  const rapidjson::Value* we = codec::Member(doc, "workflowExecution");
+  const rapidjson::Value* account = codec::Member(doc, "account");
   if (we == nullptr || !we->IsObject()) {
     return Fail(ParseFailure::kInvalidShape, "workflowExecution missing");
   }
   if (account == nullptr || !account->IsObject()) {
     return Fail(ParseFailure::kInvalidShape, "account missing");
   }
-  const std::string we_id = StringMember(*we, "id");
-  const std::string account_id = StringMember(*account, "id");
-  const std::string status = StringMember(*we, "status");
-  if (!ValidId(we_id)) {
+  // Ids end up in resource names and log keys: the one id rule applies.
+  const std::string we_id = codec::StringMember(*we, "id");
+  const std::string account_id = codec::StringMember(*account, "id");
+  const std::string status = codec::StringMember(*we, "status");
+  if (!core::IsValidId(we_id)) {
     return Fail(ParseFailure::kInvalidShape, "workflowExecution.id invalid");
   }
-  if (!ValidId(account_id)) {
+  if (!core::IsValidId(account_id)) {
     return Fail(ParseFailure::kInvalidShape, "account.id invalid");
   }
   if (status.empty() || status.size() > 64) {
@@ -173,8 +149,8 @@ ParsedCallback ParseCallback(absl::string_view body, v1::Region default_region,
   ParsedCallback p;
   p.callback = *std::move(callback);
   p.region_from_href =
-      !codec::RegionFromUrl(StringMember(*we, "href")).empty() ||
-      !codec::RegionFromUrl(StringMember(*account, "href")).empty();
+      !codec::RegionFromUrl(codec::StringMember(*we, "href")).empty() ||
+      !codec::RegionFromUrl(codec::StringMember(*account, "href")).empty();
   *p.callback.mutable_receive_time() =
       TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(receive_time));
   return p;

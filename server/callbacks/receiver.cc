@@ -59,7 +59,7 @@ http::Response JsonReply(int status, absl::string_view body) {
 Receiver::Receiver(Options options, const SourcePolicy* policy,
                    const CallbackUrlIssuer* tokens, CallbackLog* log,
                    CallbackStats* stats, observability::Logger* logger,
-                   StoredCallback on_stored, std::function<absl::Time()> clock)
+                   StoredCallback on_stored, const core::Clock& clock)
     : options_(std::move(options)),
       policy_(policy),
       tokens_(tokens),
@@ -67,7 +67,7 @@ Receiver::Receiver(Options options, const SourcePolicy* policy,
       stats_(stats),
       logger_(logger),
       on_stored_(std::move(on_stored)),
-      clock_(std::move(clock)) {}
+      clock_(clock) {}
 
 Receiver::~Receiver() { Stop(); }
 
@@ -217,7 +217,7 @@ void Receiver::HandlePost(http::Request req, http::Responder respond) {
   MatchRoute(req.path, &token);
   // 7. Shape.
   ParsedCallback parsed =
-      ParseCallback(req.body, options_.default_region, clock_());
+      ParseCallback(req.body, options_.default_region, clock_.Now());
   if (parsed.failure == ParseFailure::kMalformedJson) {
     return respond(Reject(RejectReason::kMalformedJson, sender, parsed.error));
   }
@@ -248,7 +248,7 @@ void Receiver::HandlePost(http::Request req, http::Responder respond) {
     if (!parsed.region_from_href && bound != v1::REGION_UNSPECIFIED &&
         bound != cb.region()) {
       // The binding knows the account's region better than the default.
-      ParsedCallback again = ParseCallback(req.body, bound, clock_());
+      ParsedCallback again = ParseCallback(req.body, bound, clock_.Now());
       again.callback.mutable_receive_time()->CopyFrom(cb.receive_time());
       cb = std::move(again.callback);
     }

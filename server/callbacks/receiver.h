@@ -31,6 +31,7 @@
 #include "server/callbacks/source_policy.h"
 #include "server/callbacks/stats.h"
 #include "server/callbacks/token.h"
+#include "server/core/clock.h"
 #include "server/http/server.h"
 #include "server/observability/logger.h"
 
@@ -77,7 +78,7 @@ class Receiver {
            const CallbackUrlIssuer* tokens, CallbackLog* log,
            CallbackStats* stats, observability::Logger* logger,
            StoredCallback on_stored,
-           std::function<absl::Time()> clock = absl::Now);
+           const core::Clock& clock = core::SystemClock());
   ~Receiver();  // Stop()
 
   // Binds and starts serving on background threads.
@@ -106,7 +107,7 @@ class Receiver {
   CallbackStats* const stats_;
   observability::Logger* const logger_;
   const StoredCallback on_stored_;
-  const std::function<absl::Time()> clock_;
+  const core::Clock& clock_;
   std::unique_ptr<http::Server> server_;
 };
 

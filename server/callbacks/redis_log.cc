@@ -401,7 +401,8 @@ absl::Status RedisCallbackLog::AttachEnrichment(
 
 absl::Status RedisCallbackLog::EnsureSubscription(
     absl::string_view name, absl::string_view start_after) {
-  const std::string now = absl::StrCat(absl::ToUnixMicros(options_.clock()));
+  const std::string now =
+      absl::StrCat(absl::ToUnixMicros(options_.clock->Now()));
   absl::StatusOr<std::shared_ptr<Reply>> exists =
       Command({"HEXISTS", Key("subs"), std::string(name)});
   if (!exists.ok()) return exists.status();
@@ -488,7 +489,7 @@ absl::StatusOr<Batch> RedisCallbackLog::Claim(absl::string_view name,
     if (got < 1 || ack.size() == 3) break;  // nothing filtered: room is right
   }
   Command({"HSET", Key("subs"), std::string(name),
-           absl::StrCat(absl::ToUnixMicros(options_.clock()))})
+           absl::StrCat(absl::ToUnixMicros(options_.clock->Now()))})
       .IgnoreError();
   return out;
 }
@@ -545,7 +546,7 @@ absl::StatusOr<absl::optional<Binding>> RedisCallbackLog::GetBinding(
 
 absl::Status RedisCallbackLog::ApplyRetention(
     absl::Duration retention, absl::Duration binding_retention) {
-  const absl::Time cutoff = options_.clock() - retention;
+  const absl::Time cutoff = options_.clock->Now() - retention;
   const std::string min_id = absl::StrCat(absl::ToUnixMillis(cutoff), "-0");
   absl::StatusOr<std::shared_ptr<Reply>> trimmed =
       Command({"XTRIM", Key("log"), "MINID", min_id});

@@ -17,6 +17,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "server/callbacks/callback_log.h"
+#include "server/core/clock.h"
 
 struct redisContext;
 struct redisReply;
@@ -35,7 +36,8 @@ class RedisCallbackLog final : public CallbackLog {
     // How long dedup keys and enrichments live (as long as callbacks).
     absl::Duration retention = absl::Hours(24 * 7);
     absl::Duration binding_retention = absl::Hours(24 * 90);
-    std::function<absl::Time()> clock = absl::Now;
+    // Must outlive the log.
+    const core::Clock* clock = &core::SystemClock();
   };
 
   static absl::StatusOr<std::unique_ptr<RedisCallbackLog>> Open(

@@ -313,7 +313,7 @@ absl::StatusOr<AppendResult> SqliteCallbackLog::Append(
       callback.has_receive_time()
           ? google::protobuf::util::TimeUtil::TimestampToMicroseconds(
                 callback.receive_time())
-          : Micros(options_.clock());
+          : Micros(options_.clock->Now());
   AppendResult result;
   absl::Status s = Write([&](sqlite3* db) -> absl::Status {
     Stmt ins(db,
@@ -408,7 +408,7 @@ absl::Status SqliteCallbackLog::EnsureSubscription(
     absl::string_view name, absl::string_view start_after) {
   absl::StatusOr<int64_t> start = ParseCursor(start_after, "after_cursor");
   if (!start.ok()) return start.status();
-  const int64_t now = Micros(options_.clock());
+  const int64_t now = Micros(options_.clock->Now());
   return Write([&](sqlite3* db) -> absl::Status {
     Stmt touch(db,
                "UPDATE subscriptions SET last_active_us = ? WHERE name = ?");
@@ -436,7 +436,7 @@ absl::StatusOr<Batch> SqliteCallbackLog::Claim(absl::string_view name,
                                                int max_outstanding,
                                                absl::Duration ack_deadline,
                                                const Filter& filter) {
-  const int64_t now = Micros(options_.clock());
+  const int64_t now = Micros(options_.clock->Now());
   const int64_t deadline = now + absl::ToInt64Microseconds(ack_deadline);
   Batch out;
   absl::Status s = Write([&](sqlite3* db) -> absl::Status {
@@ -566,7 +566,7 @@ absl::Status SqliteCallbackLog::Acknowledge(
 
 absl::Status SqliteCallbackLog::PutBinding(absl::string_view nonce,
                                            const Binding& binding) {
-  const int64_t now = Micros(options_.clock());
+  const int64_t now = Micros(options_.clock->Now());
   return Write([&](sqlite3* db) -> absl::Status {
     Stmt sel(db, "SELECT region, account_id FROM bindings WHERE nonce = ?");
     if (!sel.ok()) return Unavailable(db, "prepare");
@@ -609,7 +609,7 @@ absl::StatusOr<absl::optional<Binding>> SqliteCallbackLog::GetBinding(
 
 absl::Status SqliteCallbackLog::ApplyRetention(
     absl::Duration retention, absl::Duration binding_retention) {
-  const int64_t now = Micros(options_.clock());
+  const int64_t now = Micros(options_.clock->Now());
   const int64_t cutoff = now - absl::ToInt64Microseconds(retention);
   const int64_t binding_cutoff =
       now - absl::ToInt64Microseconds(binding_retention);

@@ -23,6 +23,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "server/callbacks/callback_log.h"
+#include "server/core/clock.h"
 
 namespace jumio_gateway::callbacks {
 
@@ -32,7 +33,8 @@ class SqliteCallbackLog final : public CallbackLog {
     std::string path;
     // Most writes in one transaction; bounds the latency one commit adds.
     int max_batch = 1024;
-    std::function<absl::Time()> clock = absl::Now;
+    // Must outlive the log.
+    const core::Clock* clock = &core::SystemClock();
   };
 
   // Creates the file and schema if needed.

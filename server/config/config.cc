@@ -17,6 +17,7 @@
 #include "absl/strings/strip.h"
 #include "rapidjson/document.h"
 #include "server/core/json.h"
+#include "server/core/regions.h"
 
 namespace jumio_gateway::config {
 namespace {
@@ -228,9 +229,10 @@ std::vector<ConfigEntry> BuildTable() {
           "Region of create calls that name none: amer-1, emea-1, apac-1.",
           [](C & c) -> auto& { return c.jumio.default_region; },
           [](const std::string& v) {
-            return IsKnownRegion(v) ? absl::OkStatus()
-                                    : absl::InvalidArgumentError(
-                                          "must be amer-1, emea-1 or apac-1");
+            return core::IsKnownRegion(v)
+                       ? absl::OkStatus()
+                       : absl::InvalidArgumentError(absl::StrCat(
+                             "must be one of ", core::KnownRegionList()));
           }),
       Text(
           "user_agent", "string", "User-Agent sent to Jumio.",
@@ -420,7 +422,7 @@ absl::Status ParseConfigFile(
       }
       for (const auto& region : member.value.GetObject()) {
         const std::string region_id = region.name.GetString();
-        if (!IsKnownRegion(region_id)) {
+        if (!core::IsKnownRegion(region_id)) {
           return Invalid("regions." + region_id, origin, "unknown region");
         }
         if (!region.value.IsObject()) {
@@ -622,7 +624,8 @@ absl::StatusOr<GatewayConfig> LoadConfig(const ConfigSources& sources) {
     return s;
   }
 
-  for (const char* region : kRegions) {
+  for (const core::RegionEntry& entry : core::kRegions) {
+    const std::string region(entry.id);
     RegionEndpoints endpoints = Expand(config.jumio.url_template, region);
     for (const auto& [kind_name, url] : overrides[region]) {
       const auto kind = std::find_if(

@@ -1,15 +1,8 @@
 #include "server/config/endpoints.h"
 
-#include <algorithm>
-#include <iterator>
 #include <utility>
 
 namespace jumio_gateway::config {
-
-bool IsKnownRegion(const std::string& region) {
-  return std::find(std::begin(kRegions), std::end(kRegions), region) !=
-         std::end(kRegions);
-}
 
 const char* HostKindName(HostKind kind) {
   switch (kind) {

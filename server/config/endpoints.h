@@ -1,4 +1,5 @@
-// Where Jumio lives: its regions and the kinds of host each region has. Kept
+// Where Jumio lives: the kinds of host each region has (the regions themselves
+// are server/core/regions.h). Kept
 // apart from the gateway's configuration so that the Jumio client and the
 // resource names can use them without depending on every component's options.
 #ifndef JUMIO_GATEWAY_SERVER_CONFIG_ENDPOINTS_H_
@@ -8,13 +9,6 @@
 #include <string>
 
 namespace jumio_gateway::config {
-
-// The Jumio data centres the docs define. Resource names and config keys use
-// these ids.
-inline constexpr const char* kRegions[] = {"amer-1", "emea-1", "apac-1"};
-
-// Whether `region` is one of kRegions.
-bool IsKnownRegion(const std::string& region);
 
 // The kinds of Jumio host every region has (auth.<region>.jumio.ai and so on).
 enum class HostKind { kAuth, kAccount, kApi, kRetrieval, kStatus };

@@ -3,7 +3,7 @@
 // ErrorInfo, BadRequest field violations, RetryInfo). Lower layers attach what
 // they know where they know it (the Jumio client knows the HTTP status and the
 // endpoint, validation knows the field); api/ converts the result to a
-// grpc::Status once, at the edge (server/api/grpc_status.h).
+// grpc::Status once, at the edge (server/errors/grpc_status.h).
 #ifndef JUMIO_GATEWAY_SERVER_ERRORS_ERRORS_H_
 #define JUMIO_GATEWAY_SERVER_ERRORS_ERRORS_H_
 

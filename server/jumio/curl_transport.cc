@@ -450,7 +450,7 @@ class CurlMultiTransport::Worker {
   }
 
   void StartTransfer(std::unique_ptr<Transfer> transfer) {
-    const absl::Time now = absl::Now();
+    const absl::Time now = options_.clock->Now();
     if (transfer->request.deadline <= now) {
       Complete(std::move(transfer),
                absl::DeadlineExceededError(absl::StrCat(
@@ -618,7 +618,7 @@ class CurlMultiTransport::Worker {
       std::unique_ptr<Transfer> transfer = std::move(it->second);
       active_.erase(it);
       if (code != CURLE_OK) {
-        absl::Status error = transfer->Error(code, absl::Now());
+        absl::Status error = transfer->Error(code, options_.clock->Now());
         Complete(std::move(transfer), std::move(error));
         continue;
       }
@@ -739,7 +739,7 @@ TransferId CurlMultiTransport::Send(HttpRequest request, Callback done) {
     std::move(done)(url.status());
     return id;
   }
-  if (request.deadline <= absl::Now()) {
+  if (request.deadline <= options_.clock->Now()) {
     std::move(done)(absl::DeadlineExceededError(
         absl::StrCat("upstream ", request.method, " to ", url->host_port,
                      ": deadline passed before the request was sent")));

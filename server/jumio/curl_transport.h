@@ -23,6 +23,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/core/clock.h"
 #include "server/jumio/http_transport.h"
 
 namespace jumio_gateway::jumio {
@@ -55,6 +56,10 @@ class CurlMultiTransport final : public HttpTransport {
     // Sent when the request carries no User-Agent of its own; empty sends
     // none.
     std::string user_agent = "jumio-gateway";
+    // What request deadlines are compared with. libcurl's own timeouts run on
+    // the real clock, so anything but a RealClock makes sense only in tests
+    // of the deadline checks. Must outlive the transport.
+    const core::Clock* clock = &core::SystemClock();
   };
 
   // Initialises libcurl once per process (thread-safe) and starts the I/O

@@ -59,7 +59,7 @@ class JumioClient::Operation
           "region not configured", {{"region", call_.region}}));
       return;
     }
-    if (client_->clock_() >= call_.deadline) {
+    if (client_->clock_.Now() >= call_.deadline) {
       Finish(StatusFromTransport(absl::DeadlineExceededError("deadline passed"),
                                  call_.region, call_.endpoint));
       return;
@@ -87,7 +87,7 @@ class JumioClient::Operation
     {
       absl::MutexLock lock(&mu_);
       cancelled = cancelled_;
-      started_ = client_->clock_();
+      started_ = client_->clock_.Now();
     }
     if (cancelled) {
       Finish(StatusFromTransport(absl::CancelledError("cancelled"),
@@ -127,7 +127,7 @@ class JumioClient::Operation
         absl::MutexLock lock(&mu_);
         started = started_;
       }
-      client_->observer_(call_, http_status, client_->clock_() - started,
+      client_->observer_(call_, http_status, client_->clock_.Now() - started,
                          response.ok() ? absl::OkStatus() : response.status());
     }
     if (!response.ok()) {
@@ -183,11 +183,11 @@ class JumioClient::Operation
 
 JumioClient::JumioClient(const config::JumioHosts& config,
                          HttpTransport* transport, TokenSource* tokens,
-                         Clock clock, Observer observer)
+                         const Clock& clock, Observer observer)
     : config_(config),
       transport_(transport),
       tokens_(tokens),
-      clock_(std::move(clock)),
+      clock_(clock),
       observer_(std::move(observer)) {}
 
 std::shared_ptr<CallHandle> JumioClient::Call(JumioCall call, Callback done) {

@@ -15,6 +15,7 @@
 #include "absl/strings/cord.h"
 #include "absl/time/time.h"
 #include "server/config/endpoints.h"
+#include "server/core/clock.h"
 #include "server/jumio/http_transport.h"
 #include "server/jumio/token_source.h"
 
@@ -66,12 +67,13 @@ class JumioClient {
   using Observer = std::function<void(const JumioCall& call, int http_status,
                                       absl::Duration elapsed,
                                       const absl::Status& transport_error)>;
-  using Clock = std::function<absl::Time()>;
+  using Clock = core::Clock;
 
   // All pointers must outlive the client; the transport must be drained before
   // the client is destroyed.
   JumioClient(const config::JumioHosts& config, HttpTransport* transport,
-              TokenSource* tokens, Clock clock, Observer observer = nullptr);
+              TokenSource* tokens, const Clock& clock,
+              Observer observer = nullptr);
 
   std::shared_ptr<CallHandle> Call(JumioCall call, Callback done);
 
@@ -81,7 +83,7 @@ class JumioClient {
   const config::JumioHosts& config_;
   HttpTransport* const transport_;
   TokenSource* const tokens_;
-  const Clock clock_;
+  const Clock& clock_;
   const Observer observer_;
 };
 

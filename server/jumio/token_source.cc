@@ -67,12 +67,12 @@ void BasicAuthSource::GetAuthorization(const std::string& region,
 
 OAuth2TokenSource::OAuth2TokenSource(const config::JumioHosts& config,
                                      CredentialsProvider* credentials,
-                                     HttpTransport* transport, Clock clock,
-                                     Options options)
+                                     HttpTransport* transport,
+                                     const Clock& clock, Options options)
     : config_(config),
       credentials_(credentials),
       transport_(transport),
-      clock_(std::move(clock)),
+      clock_(clock),
       options_(std::move(options)) {}
 
 void OAuth2TokenSource::GetAuthorization(const std::string& region,
@@ -81,7 +81,7 @@ void OAuth2TokenSource::GetAuthorization(const std::string& region,
   {
     absl::MutexLock lock(&mu_);
     RegionState& state = regions_[region];
-    const absl::Time now = clock_();
+    const absl::Time now = clock_.Now();
     if (!state.header.empty() && now < state.expires) {
       header = state.header;
       if (now >= state.refresh_at && !state.fetching) StartFetch(region);
@@ -140,7 +140,7 @@ void OAuth2TokenSource::StartFetch(const std::string& region) {
       {"User-Agent", config_.user_agent},
   };
   request.body = "grant_type=client_credentials";
-  request.deadline = clock_() + options_.request_timeout;
+  request.deadline = clock_.Now() + options_.request_timeout;
   // Send may complete inline, and FinishFetch takes mu_: never hold it across
   // the call.
   mu_.Unlock();
@@ -205,7 +205,7 @@ void OAuth2TokenSource::FinishFetch(const std::string& region,
     RegionState& state = regions_[region];
     state.fetching = false;
     if (result.ok()) {
-      const absl::Time now = clock_();
+      const absl::Time now = clock_.Now();
       state.header = *result;
       state.expires = now + lifetime;
       state.refresh_at =

@@ -16,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/config/endpoints.h"
+#include "server/core/clock.h"
 #include "server/jumio/credentials.h"
 #include "server/jumio/http_transport.h"
 
@@ -69,14 +70,14 @@ class OAuth2TokenSource : public TokenSource {
     // metrics).
     std::function<void(const std::string& region, bool ok)> on_refresh;
   };
-  using Clock = std::function<absl::Time()>;
+  using Clock = core::Clock;
 
   // `transport` completes every transfer before it is destroyed, and must be
   // destroyed (or drained) before this source, whose token requests it may
   // still be completing.
   OAuth2TokenSource(const config::JumioHosts& config,
                     CredentialsProvider* credentials, HttpTransport* transport,
-                    Clock clock, Options options);
+                    const Clock& clock, Options options);
 
   void GetAuthorization(const std::string& region, Callback done) override;
   void Invalidate(const std::string& region,
@@ -97,7 +98,7 @@ class OAuth2TokenSource : public TokenSource {
   const config::JumioHosts& config_;
   CredentialsProvider* const credentials_;
   HttpTransport* const transport_;
-  const Clock clock_;
+  const Clock& clock_;
   const Options options_;
   absl::Mutex mu_;
   std::map<std::string, RegionState> regions_ ABSL_GUARDED_BY(mu_);

@@ -29,8 +29,8 @@ void Logger::Log(Severity severity, absl::string_view message,
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   writer.StartObject();
   writer.Key("time");
-  const std::string time =
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", clock_(), absl::UTCTimeZone());
+  const std::string time = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ",
+                                            clock_.Now(), absl::UTCTimeZone());
   writer.String(time.c_str(), time.size());
   writer.Key("severity");
   writer.String(SeverityName(severity));

@@ -13,8 +13,8 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "server/core/clock.h"
 
 namespace jumio_gateway::observability {
 
@@ -25,13 +25,11 @@ using LogField = std::pair<std::string, std::string>;
 
 class Logger {
  public:
-  using Clock = std::function<absl::Time()>;
-
-  // `sink` must outlive the logger; lines are written whole under a lock, so
-  // concurrent callers never interleave.
+  // `sink` and `clock` must outlive the logger; lines are written whole
+  // under a lock, so concurrent callers never interleave.
   explicit Logger(std::FILE* sink, Severity min_severity = Severity::kInfo,
-                  Clock clock = absl::Now)
-      : sink_(sink), min_severity_(min_severity), clock_(std::move(clock)) {}
+                  const core::Clock& clock = core::SystemClock())
+      : sink_(sink), min_severity_(min_severity), clock_(clock) {}
 
   void Log(Severity severity, absl::string_view message,
            const std::vector<LogField>& fields = {});
@@ -51,7 +49,7 @@ class Logger {
  private:
   std::FILE* const sink_;
   const Severity min_severity_;
-  const Clock clock_;
+  const core::Clock& clock_;
   absl::Mutex mu_;
 };
 

@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "server/config/config.h"
+#include "server/core/regions.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace config = ::jumio_gateway::config;
@@ -22,8 +23,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                   loaded.status().ToString());
     return 0;
   }
-  JG_FUZZ_CHECK(config::IsKnownRegion(loaded->jumio.default_region),
-                loaded->jumio.default_region);
+  JG_FUZZ_CHECK(
+      jumio_gateway::core::IsKnownRegion(loaded->jumio.default_region),
+      loaded->jumio.default_region);
   // What a loaded config holds, the table reads back and accepts again.
   for (const config::ConfigEntry& entry : config::ConfigTable()) {
     config::GatewayConfig copy;

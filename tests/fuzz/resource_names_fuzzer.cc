@@ -1,4 +1,4 @@
-// Resource-name parsing (server/api/resource_names.h). Input: one name. A name
+// Resource-name parsing (server/core/resource_names.h). Input: one name. A name
 // that parses is canonical (formats back to itself) and made of safe ids; a
 // name that does not is INVALID_ARGUMENT naming the field.
 #include <cstddef>
@@ -6,12 +6,12 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "server/api/resource_names.h"
-#include "server/config/endpoints.h"
+#include "server/core/regions.h"
+#include "server/core/resource_names.h"
 #include "server/errors/errors.h"
 #include "tests/fuzz/fuzz_check.h"
 
-namespace api = ::jumio_gateway::api;
+namespace core = ::jumio_gateway::core;
 namespace errors = ::jumio_gateway::errors;
 
 namespace {
@@ -28,9 +28,9 @@ void CheckRefusal(const absl::Status& status, const char* field) {
 
 void CheckIds(const std::string& region,
               std::initializer_list<const std::string*> ids) {
-  JG_FUZZ_CHECK(jumio_gateway::config::IsKnownRegion(region), region);
+  JG_FUZZ_CHECK(core::IsKnownRegion(region), region);
   for (const std::string* id : ids) {
-    JG_FUZZ_CHECK(api::IsSafeId(*id), *id);
+    JG_FUZZ_CHECK(core::IsValidId(*id), *id);
   }
 }
 
@@ -39,14 +39,14 @@ void CheckIds(const std::string& region,
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view name = jumio_gateway::fuzz::AsText(data, size);
 
-  if (auto account = api::ParseAccountName(name, "name"); account.ok()) {
+  if (auto account = core::ParseAccountName(name, "name"); account.ok()) {
     JG_FUZZ_CHECK(account->Format() == name, account->Format());
     CheckIds(account->region, {&account->account});
   } else {
     CheckRefusal(account.status(), "name");
   }
 
-  if (auto execution = api::ParseWorkflowExecutionName(name, "parent");
+  if (auto execution = core::ParseWorkflowExecutionName(name, "parent");
       execution.ok()) {
     JG_FUZZ_CHECK(execution->Format() == name, execution->Format());
     CheckIds(execution->region,
@@ -56,13 +56,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   for (bool short_form : {false, true}) {
-    if (auto part = api::ParsePartName(name, "part", short_form); part.ok()) {
+    if (auto part = core::ParsePartName(name, "part", short_form); part.ok()) {
       JG_FUZZ_CHECK(part->Format() == name, part->Format());
-      CheckIds(part->region,
-               {&part->account, &part->credential, &part->classifier});
+      CheckIds(part->region, {&part->account, &part->credential});
+      JG_FUZZ_CHECK(core::IsValidClassifier(part->classifier),
+                    part->classifier);
       JG_FUZZ_CHECK(part->workflow_execution.empty()
                         ? short_form
-                        : api::IsSafeId(part->workflow_execution),
+                        : core::IsValidId(part->workflow_execution),
                     part->Format());
     } else {
       CheckRefusal(part.status(), "part");

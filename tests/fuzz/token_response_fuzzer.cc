@@ -15,6 +15,7 @@
 #include "server/jumio/http_transport.h"
 #include "server/jumio/token_source.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "tests/testing/fake_clock.h"
 
 namespace gw = ::jumio_gateway::jumio;
 
@@ -54,9 +55,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FixedCredentials credentials;
   AnsweringTransport transport(
       std::string(jumio_gateway::fuzz::AsText(data, size)));
-  const absl::Time now = absl::FromUnixSeconds(1700000000);
-  gw::OAuth2TokenSource source(config, &credentials, &transport,
-                               [now] { return now; }, {});
+  const jumio_gateway::testing::FakeClock clock;
+  gw::OAuth2TokenSource source(config, &credentials, &transport, clock, {});
 
   bool called = false;
   absl::StatusOr<std::string> header;

@@ -2,11 +2,7 @@
 // an account-bound token) on the account it creates, the sandbox POSTs its real
 // callback there when processing ends, and a WatchCallbacks subscriber receives
 // it.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <string>
@@ -26,40 +22,15 @@ namespace {
 namespace v1 = ::jumio::gateway::v1;
 using testing::Context;
 
-// A loopback port nobody listens on right now. The receiver's public URL must
-// be known before it starts, so the test cannot let the gateway choose.
-int FreeLoopbackPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 class CallbacksEndToEndTest : public testing::GatewayFixture {
  protected:
   std::vector<std::string> ExtraGatewayArgs() override {
-    callback_port_ = FreeLoopbackPort();
-    std::ofstream(dir_ + "/hmac") << std::string(48, 'k') << "\n";
-    return {
-        absl::StrCat("--callback_listen_host=127.0.0.1"),
-        absl::StrCat("--callback_listen_port=", callback_port_),
-        absl::StrCat("--callback_public_base_url=http://127.0.0.1:",
-                     callback_port_),
-        "--callback_hmac_key_files=" + dir_ + "/hmac",
-        "--callback_sqlite_path=" + dir_ + "/callbacks.db",
-        "--callback_allowed_cidrs=127.0.0.1/32",
-        "--callback_resolve_jumio_hosts=false",
-        "--allow_loopback_http_callbacks=true",
-        "--admin_port_file=" + dir_ + "/admin.port",
-        // Larger than the default 64 KiB, as an operator may set it: the old
-        // recursive parse crashed the gateway on 1 MiB of '['.
-        "--callback_max_body_bytes=2097152",
-    };
+    std::vector<std::string> args = CallbackReceiverArgs();
+    args.push_back("--admin_port_file=" + dir_ + "/admin.port");
+    // Larger than the default 64 KiB, as an operator may set it: the old
+    // recursive parse crashed the gateway on 1 MiB of '['.
+    args.push_back("--callback_max_body_bytes=2097152");
+    return args;
   }
 
   // The gateway's /metrics text ("" until the admin port is known).
@@ -70,8 +41,6 @@ class CallbacksEndToEndTest : public testing::GatewayFixture {
     if (port == 0) return "";
     return http_.Get(absl::StrCat("http://127.0.0.1:", port, "/metrics")).body;
   }
-
-  int callback_port_ = 0;
 };
 
 TEST_F(CallbacksEndToEndTest, SandboxCallbackReachesASubscriber) {

@@ -1,5 +1,10 @@
 #include "tests/integration/gateway_fixture.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
@@ -12,6 +17,24 @@ namespace jumio_gateway::testing {
 namespace v1 = ::jumio::gateway::v1;
 using ::jumio::testing::RunfilePath;
 using ::jumio::testing::Subprocess;
+
+namespace {
+
+// A loopback port nobody listens on right now. The receiver's public URL must
+// be known before it starts, so the test cannot let the gateway choose.
+int FreeLoopbackPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  socklen_t length = sizeof(address);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+}  // namespace
 
 ErrorDetails DetailsOf(const grpc::Status& status) {
   ErrorDetails details;
@@ -169,6 +192,32 @@ std::string GatewayFixture::WaitForStatus(const std::string& workflow,
       },
       absl::Seconds(15));
   return last;
+}
+
+v1::WorkflowExecution GatewayFixture::Details(const std::string& workflow) {
+  v1::GetWorkflowExecutionRequest request;
+  request.set_name(workflow);
+  v1::GetWorkflowExecutionResponse response;
+  grpc::Status status =
+      workflows_->GetWorkflowExecution(Context().get(), request, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return response.workflow_execution();
+}
+
+std::vector<std::string> GatewayFixture::CallbackReceiverArgs() {
+  callback_port_ = FreeLoopbackPort();
+  std::ofstream(dir_ + "/hmac") << std::string(48, 'k') << "\n";
+  return {
+      "--callback_listen_host=127.0.0.1",
+      absl::StrCat("--callback_listen_port=", callback_port_),
+      absl::StrCat("--callback_public_base_url=http://127.0.0.1:",
+                   callback_port_),
+      "--callback_hmac_key_files=" + dir_ + "/hmac",
+      "--callback_sqlite_path=" + dir_ + "/callbacks.db",
+      "--callback_allowed_cidrs=127.0.0.1/32",
+      "--callback_resolve_jumio_hosts=false",
+      "--allow_loopback_http_callbacks=true",
+  };
 }
 
 }  // namespace jumio_gateway::testing

@@ -63,12 +63,20 @@ class GatewayFixture : public ::testing::Test {
   // status seen.
   std::string WaitForStatus(const std::string& workflow,
                             const std::string& want);
+  // GetWorkflowExecution (decision, capabilities, credentials); a failed call
+  // fails the test.
+  ::jumio::gateway::v1::WorkflowExecution Details(const std::string& workflow);
+  // Gateway flags for its callback receiver on a free loopback port (kept in
+  // callback_port_) that takes the sandbox's http callbacks; key and store
+  // in dir_. For ExtraGatewayArgs.
+  std::vector<std::string> CallbackReceiverArgs();
 
   std::string dir_;
   std::string gateway_log_;  // the gateway's stdout and stderr
   std::unique_ptr<::jumio::testing::Subprocess> sandbox_;
   std::unique_ptr<::jumio::testing::Subprocess> gateway_;
   std::string sandbox_url_;
+  int callback_port_ = 0;  // set by CallbackReceiverArgs
   ::jumio::testing::HttpClient http_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<::jumio::gateway::v1::AccountService::Stub> accounts_;

@@ -58,16 +58,6 @@ class WorkflowsTest : public testing::GatewayFixture {
     return stream->Finish();
   }
 
-  v1::WorkflowExecution Details(const std::string& workflow) {
-    v1::GetWorkflowExecutionRequest request;
-    request.set_name(workflow);
-    v1::GetWorkflowExecutionResponse response;
-    grpc::Status status =
-        workflows_->GetWorkflowExecution(Context().get(), request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return response.workflow_execution();
-  }
-
   void RunToDecision(const v1::AcquisitionWorkflowExecution& execution,
                      const std::string& label) {
     UploadAll(execution);

@@ -12,6 +12,7 @@
 #include "sandbox/server.h"
 #include "sandbox/validation.h"
 #include "sandbox/workflows.h"
+#include "tests/testing/fake_clock.h"
 #include "tests/testing/small_stack.h"
 
 namespace jumio::sandbox {
@@ -190,7 +191,7 @@ TEST(ProcessingTest, RejectionPropagatesAlongDependencies) {
 }
 
 TEST(RateLimiterTest, BucketRefillsWithTheClock) {
-  FakeClock clock;
+  jumio_gateway::testing::FakeClock clock;
   RateLimiter rl(&clock, true);
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(rl.Allow("k", {1, 3}));
   EXPECT_FALSE(rl.Allow("k", {1, 3}));

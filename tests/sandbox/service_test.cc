@@ -14,6 +14,7 @@
 #include "sandbox/clock.h"
 #include "sandbox/ids.h"
 #include "server/http/message.h"
+#include "tests/testing/fake_clock.h"
 
 namespace jumio::sandbox {
 namespace {
@@ -77,7 +78,7 @@ class ServiceTest : public ::testing::Test {
     return d["workflowExecution"]["status"].GetString();
   }
 
-  FakeClock clock_;
+  jumio_gateway::testing::FakeClock clock_;
   IdSource ids_;
   Authenticator auth_;
   CallbackSender callbacks_;

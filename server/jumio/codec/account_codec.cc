@@ -121,7 +121,7 @@ void WriteString(JsonWriter* w, const char* key, const std::string& value) {
 
 void CheckCredential(const v1::CredentialDefinition& credential,
                      const std::string& path, Violations* v) {
-  if (!credential.id().empty() && !IsValidIdSegment(credential.id())) {
+  if (!credential.id().empty() && !IsValidId(credential.id())) {
     v->Add(path + ".id", "must be 1 to 64 characters of [A-Za-z0-9-]");
   }
   if (credential.category() == v1::CREDENTIAL_CATEGORY_UNSPECIFIED) {

@@ -102,7 +102,7 @@ void ReadParts(const JsonValue& parts, absl::string_view region,
                                        ? UrlSegmentAfter(url, "credentials")
                                        : std::string(credential_id);
     target->set_name(PartName(region, account, workflow_execution,
-                              IsValidIdSegment(credential) ? credential : "",
+                              IsValidId(credential) ? credential : "",
                               classifier));
   };
   if (parts.IsObject()) {
@@ -213,9 +213,8 @@ absl::Status ReadAcquisitionWorkflowExecution(
     v1::AcquisitionCredential* credential = out->add_credentials();
     const std::string credential_id = StringMember(item, "id");
     credential->set_id(credential_id);
-    credential->set_name(
-        CredentialName(region, account, id,
-                       IsValidIdSegment(credential_id) ? credential_id : ""));
+    credential->set_name(CredentialName(
+        region, account, id, IsValidId(credential_id) ? credential_id : ""));
     credential->set_raw_category(CategoryMember(item));
     credential->set_category(
         ParseEnum<v1::CredentialCategory>(credential->raw_category()));

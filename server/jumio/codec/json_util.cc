@@ -20,11 +20,6 @@ using ::google::protobuf::Struct;
 using ::google::protobuf::Value;
 using ::jumio::gateway::v1::Region;
 
-constexpr char kKnownRegions[][7] = {"amer-1", "emea-1", "apac-1"};
-
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
-
 // The enum's naming prefix, derived from its zero value ("FOO_UNSPECIFIED"
 // -> "FOO_"), so that no table of prefixes has to be kept in step with the
 // protos.
@@ -468,26 +463,6 @@ std::string EnumJumioName(const google::protobuf::EnumDescriptor* descriptor,
   return std::string(name);
 }
 
-std::string RegionId(Region region) {
-  switch (region) {
-    case ::jumio::gateway::v1::REGION_AMER_1:
-      return "amer-1";
-    case ::jumio::gateway::v1::REGION_EMEA_1:
-      return "emea-1";
-    case ::jumio::gateway::v1::REGION_APAC_1:
-      return "apac-1";
-    default:
-      return "";
-  }
-}
-
-Region RegionFromId(absl::string_view id) {
-  if (id == "amer-1") return ::jumio::gateway::v1::REGION_AMER_1;
-  if (id == "emea-1") return ::jumio::gateway::v1::REGION_EMEA_1;
-  if (id == "apac-1") return ::jumio::gateway::v1::REGION_APAC_1;
-  return ::jumio::gateway::v1::REGION_UNSPECIFIED;
-}
-
 std::string RegionFromUrl(absl::string_view url) {
   absl::string_view rest = url;
   if (!absl::ConsumePrefix(&rest, "https://")) {
@@ -500,10 +475,7 @@ std::string RegionFromUrl(absl::string_view url) {
   // ("mycompany.web.amer-1.jumio.ai").
   const size_t n = labels.size();
   if (n >= 4 && labels[n - 2] == "jumio" && labels[n - 1] == "ai") {
-    for (const char* known : kKnownRegions) {
-      if (labels[n - 3] == known) return known;
-    }
-    return "";
+    return core::IsKnownRegion(labels[n - 3]) ? std::string(labels[n - 3]) : "";
   }
   // Otherwise the path-prefix layout of jumio-sandbox and of base URLs built
   // from a
@@ -518,44 +490,41 @@ std::string RegionFromUrl(absl::string_view url) {
       std::end(kKinds)) {
     return "";
   }
-  for (const char* known : kKnownRegions) {
-    if (path[0] == known) return known;
-  }
-  return "";
+  return core::IsKnownRegion(path[0]) ? std::string(path[0]) : "";
 }
 
 std::string AccountName(absl::string_view region, absl::string_view account) {
-  // Ids come from Jumio: one that cannot be a name segment yields no name
-  // rather than a name that parses differently.
-  if (region.empty() || !IsValidIdSegment(account)) return "";
-  return absl::StrCat("regions/", region, "/accounts/", account);
+  return core::AccountName{std::string(region), std::string(account)}.Format();
 }
 
 std::string WorkflowExecutionName(absl::string_view region,
                                   absl::string_view account,
                                   absl::string_view workflow_execution) {
-  std::string parent = AccountName(region, account);
-  if (parent.empty() || !IsValidIdSegment(workflow_execution)) return "";
-  return absl::StrCat(parent, "/workflowExecutions/", workflow_execution);
+  return core::WorkflowExecutionName{std::string(region), std::string(account),
+                                     std::string(workflow_execution)}
+      .Format();
 }
 
 std::string CredentialName(absl::string_view region, absl::string_view account,
                            absl::string_view workflow_execution,
                            absl::string_view credential) {
-  std::string parent =
-      WorkflowExecutionName(region, account, workflow_execution);
-  if (parent.empty() || !IsValidIdSegment(credential)) return "";
-  return absl::StrCat(parent, "/credentials/", credential);
+  return core::CredentialName{std::string(region), std::string(account),
+                              std::string(workflow_execution),
+                              std::string(credential)}
+      .Format();
 }
 
 std::string PartName(absl::string_view region, absl::string_view account,
                      absl::string_view workflow_execution,
                      absl::string_view credential,
                      absl::string_view classifier) {
-  std::string parent =
-      CredentialName(region, account, workflow_execution, credential);
-  if (parent.empty() || !IsValidClassifierSegment(classifier)) return "";
-  return absl::StrCat(parent, "/parts/", classifier);
+  // The codec formats only the full form: every part Jumio returns belongs
+  // to a workflow execution.
+  if (workflow_execution.empty()) return "";
+  return core::PartName{std::string(region), std::string(account),
+                        std::string(workflow_execution),
+                        std::string(credential), std::string(classifier)}
+      .Format();
 }
 
 std::string UrlSegmentAfter(absl::string_view url,
@@ -565,23 +534,6 @@ std::string UrlSegmentAfter(absl::string_view url,
   if (pos == absl::string_view::npos) return "";
   absl::string_view rest = url.substr(pos + marker.size());
   return std::string(rest.substr(0, rest.find_first_of("/?#")));
-}
-
-bool IsValidIdSegment(absl::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-')
-      return false;
-  }
-  return true;
-}
-
-bool IsValidClassifierSegment(absl::string_view classifier) {
-  if (classifier.empty() || classifier.size() > 32) return false;
-  for (char c : classifier) {
-    if (!IsUpper(c) && !IsDigit(c) && c != '_') return false;
-  }
-  return true;
 }
 
 absl::Status Violations::ToStatus() const {

@@ -26,6 +26,8 @@
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 #include "server/core/json.h"
+#include "server/core/regions.h"
+#include "server/core/resource_names.h"
 
 namespace jumio_gateway::codec {
 
@@ -141,15 +143,15 @@ std::string JumioName(E value) {
 }
 
 // ---------------------------------------------------------------------------
-// Regions and resource names (common.proto). Builders return "" when an id
-// they need is empty or not a valid segment (IsValidIdSegment,
-// IsValidClassifierSegment), so that a response never carries a half-built
-// or ambiguous name.
+// Regions and resource names (common.proto): the table and the id rule are
+// core's (server/core/regions.h, resource_names.h). Builders return "" when
+// an id they need is not valid (IsValidId, IsValidClassifier), so that a
+// response never carries a half-built or ambiguous name.
 
-// "amer-1" for REGION_AMER_1 and so on; "" for unspecified/unknown values.
-std::string RegionId(::jumio::gateway::v1::Region region);
-// The inverse; REGION_UNSPECIFIED for anything else.
-::jumio::gateway::v1::Region RegionFromId(absl::string_view id);
+using ::jumio_gateway::core::IsValidClassifier;
+using ::jumio_gateway::core::IsValidId;
+using ::jumio_gateway::core::RegionFromId;
+using ::jumio_gateway::core::RegionId;
 // The region id in a Jumio URL ("https://retrieval.apac-1.jumio.ai/..." ->
 // "apac-1"), or in the path-prefix layout of jumio-sandbox
 // ("http://127.0.0.1:8080/apac-1/retrieval/..."); "" otherwise.
@@ -171,11 +173,6 @@ std::string PartName(absl::string_view region, absl::string_view account,
 // credential id in ".../credentials/<id>/parts/FRONT". "" if absent.
 std::string UrlSegmentAfter(absl::string_view url,
                             absl::string_view collection);
-
-// Whether `id` can be a resource name segment: 1 to 64 of [A-Za-z0-9-].
-bool IsValidIdSegment(absl::string_view id);
-// Whether `classifier` can be a part segment: 1 to 32 of [A-Z0-9_].
-bool IsValidClassifierSegment(absl::string_view classifier);
 
 // ---------------------------------------------------------------------------
 // Writing.

@@ -48,7 +48,7 @@ void ReadCapabilityCredential(const JsonValue& json, const NameContext& ctx,
                               v1::CapabilityCredential* out) {
   out->set_id(StringMember(json, "id"));
   out->set_name(CredentialName(ctx.region, ctx.account, ctx.workflow_execution,
-                               IsValidIdSegment(out->id()) ? out->id() : ""));
+                               IsValidId(out->id()) ? out->id() : ""));
   out->set_raw_category(CategoryMember(json));
   out->set_category(ParseEnum<v1::CredentialCategory>(out->raw_category()));
 }
@@ -163,10 +163,9 @@ void ReadParts(const JsonValue& parts, const NameContext& ctx,
     part->set_raw_classifier(StringMember(json, "classifier"));
     part->set_classifier(ParseEnum<v1::Classifier>(part->raw_classifier()));
     part->set_href(StringMember(json, "href"));
-    part->set_name(
-        PartName(ctx.region, ctx.account, ctx.workflow_execution,
-                 IsValidIdSegment(credential_id) ? credential_id : "",
-                 part->raw_classifier()));
+    part->set_name(PartName(ctx.region, ctx.account, ctx.workflow_execution,
+                            IsValidId(credential_id) ? credential_id : "",
+                            part->raw_classifier()));
   };
   // The manual's table calls `parts` an object; the samples send arrays.
   if (parts.IsArray()) {
@@ -225,8 +224,8 @@ void ReadWorkflowExecutionSummary(const JsonValue& workflow_execution,
     out->set_account_href(StringMember(*account, "href"));
   }
   const std::string account_id =
-      IsValidIdSegment(out->account_id()) ? out->account_id() : "";
-  const std::string workflow_id = IsValidIdSegment(out->id()) ? out->id() : "";
+      IsValidId(out->account_id()) ? out->account_id() : "";
+  const std::string workflow_id = IsValidId(out->id()) ? out->id() : "";
   out->set_account(AccountName(region, account_id));
   out->set_name(WorkflowExecutionName(region, account_id, workflow_id));
 }
@@ -313,8 +312,8 @@ absl::StatusOr<v1::WorkflowExecution> ReadWorkflowExecution(
   out.set_id(ctx.workflow_execution);
   out.set_account_id(ctx.account);
   // Ids that cannot be name segments do not go into names.
-  if (!IsValidIdSegment(ctx.account)) ctx.account.clear();
-  if (!IsValidIdSegment(ctx.workflow_execution)) ctx.workflow_execution.clear();
+  if (!IsValidId(ctx.account)) ctx.account.clear();
+  if (!IsValidId(ctx.workflow_execution)) ctx.workflow_execution.clear();
   out.set_name(
       WorkflowExecutionName(region, ctx.account, ctx.workflow_execution));
   out.set_account(AccountName(region, ctx.account));
@@ -343,9 +342,9 @@ absl::StatusOr<v1::WorkflowExecution> ReadWorkflowExecution(
       if (!item.IsObject()) continue;
       v1::WorkflowCredential* credential = out.add_credentials();
       credential->set_id(StringMember(item, "id"));
-      credential->set_name(CredentialName(
-          region, ctx.account, ctx.workflow_execution,
-          IsValidIdSegment(credential->id()) ? credential->id() : ""));
+      credential->set_name(
+          CredentialName(region, ctx.account, ctx.workflow_execution,
+                         IsValidId(credential->id()) ? credential->id() : ""));
       credential->set_raw_category(CategoryMember(item));
       credential->set_category(
           ParseEnum<v1::CredentialCategory>(credential->raw_category()));

@@ -12,7 +12,6 @@
 #include <signal.h>
 
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,8 +21,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "server/api/callback_feed_service.h"
 #include "server/callbacks/component.h"
 #include "server/callbacks/parse.h"
+#include "server/core/port_file.h"
 #include "server/jumio/codec/json_util.h"
 #include "server/observability/logger.h"
 
@@ -55,17 +56,6 @@ namespace {
 
 std::vector<std::string> List(const std::string& s) {
   return absl::StrSplit(s, ',', absl::SkipEmpty());
-}
-
-bool WritePortFile(const std::string& path, int port) {
-  if (path.empty()) return true;
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << port << "\n";
-    if (!out) return false;
-  }
-  return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
 }  // namespace
@@ -116,10 +106,15 @@ int main(int argc, char** argv) {
   int grpc_port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
                            &grpc_port);
-  builder.RegisterService((*component)->feed_service());
+  jumio_gateway::api::CallbackFeedService feed(
+      (*component)->log(), (*component)->hub(), &(*component)->stats(),
+      (*component)->feed_options());
+  builder.RegisterService(&feed);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  const std::string grpc_port_file = absl::GetFlag(FLAGS_grpc_port_file);
   if (server == nullptr || grpc_port == 0 ||
-      !WritePortFile(absl::GetFlag(FLAGS_grpc_port_file), grpc_port)) {
+      (!grpc_port_file.empty() &&
+       !jumio_gateway::core::WritePortFile(grpc_port_file, grpc_port).ok())) {
     logger.Error("cannot start the gRPC server");
     return 1;
   }

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/testing/fake_clock.h"
 #include "tests/testing/fake_jumio_api.h"
 
 namespace jumio_gateway::api {
@@ -25,7 +26,8 @@ TEST(JumioEnricherTest, FetchesTheDetailsAndKeepsOnlyTheDecisions) {
   details.mutable_complete_time()->set_seconds(1700000000);
   fake.Script<v1::WorkflowExecution>("GetWorkflowExecutionDetails", details);
   const absl::Time now = absl::FromUnixSeconds(1800000000);
-  JumioEnricher enricher(&fake, absl::Seconds(7), [now] { return now; });
+  const testing::FakeClock clock(now);
+  JumioEnricher enricher(&fake, absl::Seconds(7), clock);
 
   absl::StatusOr<v1::CallbackEnrichment> enrichment =
       enricher.Enrich(ProcessedCallback());
@@ -46,7 +48,7 @@ TEST(JumioEnricherTest, AnUpstreamErrorIsReturnedAndABadNameSendsNothing) {
   testing::FakeJumioApi fake;
   fake.Script<v1::WorkflowExecution>("GetWorkflowExecutionDetails",
                                      absl::UnavailableError("Jumio down"));
-  JumioEnricher enricher(&fake, absl::Seconds(7), absl::Now);
+  JumioEnricher enricher(&fake, absl::Seconds(7), core::SystemClock());
   EXPECT_EQ(enricher.Enrich(ProcessedCallback()).status().code(),
             absl::StatusCode::kUnavailable);
 

@@ -18,7 +18,7 @@ void ServiceFixture::SetUp() {
   context.jumio = &fake_;
   context.idempotency = &idempotency_;
   context.budget = &budget_;
-  context.clock = absl::Now;
+  context.clock = &core::SystemClock();
   Configure(context);
   services_ = std::make_unique<Services>(context, /*callback_feed=*/nullptr);
 

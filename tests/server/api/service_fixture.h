@@ -57,7 +57,7 @@ class ServiceFixture : public ::testing::Test {
   static std::string Reason(const grpc::Status& status);
 
   testing::FakeJumioApi fake_;
-  IdempotencyStore idempotency_{absl::Now, absl::Hours(24),
+  IdempotencyStore idempotency_{core::SystemClock(), absl::Hours(24),
                                 /*max_entries=*/1000};
   BufferBudget budget_{BufferBudget::Options{}};
 

@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "server/errors/errors.h"
 #include "tests/testing/callback_store_corruption.h"
+#include "tests/testing/fake_clock.h"
 #include "tests/testing/subprocess.h"
 
 namespace jumio_gateway::callbacks {
@@ -17,20 +18,6 @@ namespace {
 
 namespace v1 = ::jumio::gateway::v1;
 using google::protobuf::util::TimeUtil;
-
-// A clock the test moves by hand.
-struct FakeClock {
-  absl::Mutex mu;
-  absl::Time now = absl::FromUnixSeconds(1700000000);
-  absl::Time Now() {
-    absl::MutexLock l(&mu);
-    return now;
-  }
-  void Advance(absl::Duration d) {
-    absl::MutexLock l(&mu);
-    now += d;
-  }
-};
 
 v1::Callback Cb(const std::string& we, v1::WorkflowStatus status,
                 absl::Time receive) {
@@ -56,7 +43,7 @@ class SqliteLogTest : public ::testing::Test {
     log_.reset();
     SqliteCallbackLog::Options o;
     o.path = path_;
-    o.clock = [this] { return clock_.Now(); };
+    o.clock = &clock_;
     auto log = SqliteCallbackLog::Open(o);
     ASSERT_TRUE(log.ok()) << log.status();
     log_ = *std::move(log);
@@ -69,7 +56,7 @@ class SqliteLogTest : public ::testing::Test {
     return r.ok() ? *r : AppendResult();
   }
 
-  FakeClock clock_;
+  testing::FakeClock clock_;
   std::string path_;
   std::unique_ptr<SqliteCallbackLog> log_;
 };

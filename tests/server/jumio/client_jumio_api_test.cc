@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "server/config/config.h"
+#include "tests/testing/fake_clock.h"
 #include "tests/testing/fake_transport.h"
 
 namespace jumio_gateway::jumio {
@@ -36,8 +37,7 @@ class ClientJumioApiTest : public ::testing::Test {
         {"jumio_url_template", "http://127.0.0.1:9/{region}/{kind}"}};
     config_ = *config::LoadConfig(sources);
     client_ = std::make_unique<JumioClient>(
-        config_.jumio.hosts, &transport_, &tokens_,
-        [] { return absl::UnixEpoch(); },
+        config_.jumio.hosts, &transport_, &tokens_, clock_,
         [this](const JumioCall& call, int, absl::Duration,
                const absl::Status&) { endpoints_.push_back(call.endpoint); });
     api_ = std::make_unique<ClientJumioApi>(client_.get());
@@ -63,6 +63,7 @@ class ClientJumioApiTest : public ::testing::Test {
   FakeTransport transport_;
   FixedTokens tokens_;
   std::vector<std::string> endpoints_;
+  const testing::FakeClock clock_{absl::UnixEpoch()};
   std::unique_ptr<JumioClient> client_;
   std::unique_ptr<ClientJumioApi> api_;
   CallOptions options_;

@@ -7,6 +7,7 @@
 
 #include "server/config/config.h"
 #include "server/errors/errors.h"
+#include "tests/testing/fake_clock.h"
 #include "tests/testing/fake_transport.h"
 
 namespace jumio_gateway::jumio {
@@ -40,7 +41,7 @@ class JumioClientTest : public ::testing::Test {
         {"user_agent", "gateway-test/1"}};
     config_ = *config::LoadConfig(sources);
     client_ = std::make_unique<JumioClient>(
-        config_.jumio.hosts, &transport_, &tokens_, [this] { return now_; },
+        config_.jumio.hosts, &transport_, &tokens_, clock_,
         [this](const JumioCall& call, int status, absl::Duration,
                const absl::Status& transport_error) {
           observed_.push_back(call.endpoint + ":" + std::to_string(status));
@@ -81,7 +82,7 @@ class JumioClientTest : public ::testing::Test {
   config::GatewayConfig config_;
   FakeTransport transport_;
   CountingTokens tokens_;
-  absl::Time now_ = absl::FromUnixSeconds(1700000000);
+  testing::FakeClock clock_;
   std::vector<std::string> observed_;
   std::vector<std::string> transport_errors_;
   std::unique_ptr<JumioClient> client_;
@@ -164,7 +165,7 @@ TEST_F(JumioClientTest, RejectedFieldIsNamedButItsValueIsNot) {
 
 TEST_F(JumioClientTest, PassedDeadlineSendsNothing) {
   JumioCall call = Details("amer-1");
-  call.deadline = now_ - absl::Seconds(1);
+  call.deadline = clock_.Now() - absl::Seconds(1);
   Result result = Call(call);
   EXPECT_TRUE(transport_.requests().empty());
   EXPECT_EQ((*result)->status().code(), absl::StatusCode::kDeadlineExceeded);

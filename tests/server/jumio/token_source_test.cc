@@ -8,6 +8,7 @@
 
 #include "server/config/config.h"
 #include "server/errors/errors.h"
+#include "tests/testing/fake_clock.h"
 #include "tests/testing/fake_transport.h"
 #include "tests/testing/small_stack.h"
 
@@ -32,8 +33,7 @@ class OAuth2TokenSourceTest : public ::testing::Test {
       refreshes_.push_back(region + (ok ? ":ok" : ":failed"));
     };
     source_ = std::make_unique<OAuth2TokenSource>(
-        config_.jumio.hosts, &credentials_, &transport_,
-        [this] { return now_; }, options);
+        config_.jumio.hosts, &credentials_, &transport_, clock_, options);
   }
 
   // Starts a GetAuthorization and returns where its result will land.
@@ -71,7 +71,7 @@ class OAuth2TokenSourceTest : public ::testing::Test {
   config::GatewayConfig config_;
   StaticCredentials credentials_;
   FakeTransport transport_;
-  absl::Time now_ = absl::FromUnixSeconds(1700000000);
+  testing::FakeClock clock_;
   std::vector<std::string> refreshes_;
   std::unique_ptr<OAuth2TokenSource> source_;
 };
@@ -115,11 +115,12 @@ TEST_F(OAuth2TokenSourceTest, HundredConcurrentCallersShareOneFetch) {
 TEST_F(OAuth2TokenSourceTest, RefreshesEarlyWithoutMakingCallersWait) {
   Get("apac-1");
   ASSERT_TRUE(AnswerToken("first", 600));
-  now_ += absl::Minutes(7);  // 3 minutes left: outside the 2-minute margin
+  clock_.Advance(
+      absl::Minutes(7));  // 3 minutes left: outside the 2-minute margin
   EXPECT_EQ(HeaderOf(Get("apac-1")), "Bearer first");
   EXPECT_EQ(transport_.requests().size(), 1u);
 
-  now_ += absl::Minutes(2);  // 1 minute left: inside the margin
+  clock_.Advance(absl::Minutes(2));  // 1 minute left: inside the margin
   auto during_refresh = Get("apac-1");
   ASSERT_TRUE(during_refresh->has_value()) << "must not wait for the refresh";
   EXPECT_EQ(HeaderOf(during_refresh), "Bearer first");
@@ -134,7 +135,7 @@ TEST_F(OAuth2TokenSourceTest, RefreshesEarlyWithoutMakingCallersWait) {
 TEST_F(OAuth2TokenSourceTest, ExpiredTokenIsNeverHandedOut) {
   Get("emea-1");
   ASSERT_TRUE(AnswerToken("old", 60));
-  now_ += absl::Seconds(61);
+  clock_.Advance(absl::Seconds(61));
   auto result = Get("emea-1");
   EXPECT_FALSE(result->has_value());
   ASSERT_TRUE(AnswerToken("new", 60));

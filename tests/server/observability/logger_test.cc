@@ -7,6 +7,7 @@
 #include <string>
 
 #include "rapidjson/document.h"
+#include "tests/testing/fake_clock.h"
 
 namespace jumio_gateway::observability {
 namespace {
@@ -32,8 +33,8 @@ class CapturedLog {
 
 TEST(LoggerTest, WritesOneParsableJsonObjectPerLine) {
   CapturedLog log;
-  Logger logger(log.file(), Severity::kInfo,
-                [] { return absl::FromUnixSeconds(1700000000); });
+  testing::FakeClock clock(absl::FromUnixSeconds(1700000000));
+  Logger logger(log.file(), Severity::kInfo, clock);
   logger.Info("rpc done \"quoted\"\n", {{"method", "CreateAccount"}});
   const std::string text = log.text();
   ASSERT_EQ(text.back(), '\n');

@@ -173,9 +173,9 @@ TEST(NamesTest, RegionsAndResourceNames) {
       UrlSegmentAfter("https://x/credentials/c-1/parts/FRONT", "credentials"),
       "c-1");
   EXPECT_EQ(UrlSegmentAfter("https://x/parts/FRONT", "credentials"), "");
-  EXPECT_TRUE(IsValidIdSegment("11111111-xxxx-xxxx-xxxx-xxxxxxxxxxxx"));
-  EXPECT_FALSE(IsValidIdSegment("a/b"));
-  EXPECT_FALSE(IsValidIdSegment(std::string(65, 'a')));
+  EXPECT_TRUE(IsValidId("11111111-xxxx-xxxx-xxxx-xxxxxxxxxxxx"));
+  EXPECT_FALSE(IsValidId("a/b"));
+  EXPECT_FALSE(IsValidId(std::string(65, 'a')));
 }
 
 TEST(Utf8Test, LengthAndValidity) {

@@ -1,11 +1,11 @@
-#include "server/api/grpc_status.h"
+#include "server/errors/grpc_status.h"
 
 #include <string>
 
 #include "google/rpc/status.pb.h"
 #include "server/errors/errors.h"
 
-namespace jumio_gateway::api {
+namespace jumio_gateway::errors {
 namespace {
 
 using ::jumio::gateway::v1::ErrorReason;
@@ -62,4 +62,4 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
                       rpc_status.SerializeAsString());
 }
 
-}  // namespace jumio_gateway::api
+}  // namespace jumio_gateway::errors

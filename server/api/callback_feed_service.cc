@@ -1,27 +1,36 @@
-#include "server/callbacks/feed_service.h"
+#include "server/api/callback_feed_service.h"
 
 #include <google/protobuf/util/time_util.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <deque>
 #include <memory>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
-#include "server/api/grpc_status.h"
+#include "server/api/reactors.h"
 #include "server/callbacks/filter.h"
+#include "server/core/page_token.h"
 #include "server/errors/errors.h"
+#include "server/errors/grpc_status.h"
 
-namespace jumio_gateway::callbacks {
+namespace jumio_gateway::api {
 
 namespace {
 
 namespace v1 = ::jumio::gateway::v1;
+using callbacks::Batch;
+using callbacks::CallbackLog;
+using callbacks::CallbackStats;
+using callbacks::Filter;
+using callbacks::Hub;
+using callbacks::ReadResult;
+using callbacks::UnreadableEntry;
 using google::protobuf::util::TimeUtil;
 
 constexpr int kMaxPageSize = 1000;
@@ -55,41 +64,6 @@ absl::StatusOr<absl::Duration> DurationField(
   return v;
 }
 
-// FNV-1a: stable across processes and replicas (absl::Hash is seeded per
-// process), so a page token made by one replica works on another.
-uint64_t Fnv1a(absl::string_view s) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
-std::string MakePageToken(absl::string_view cursor, absl::string_view fp) {
-  std::string out;
-  absl::WebSafeBase64Escape(
-      absl::StrCat("v1\n", cursor, "\n", absl::Hex(Fnv1a(fp))), &out);
-  return out;
-}
-
-absl::StatusOr<std::string> ParsePageToken(absl::string_view token,
-                                           absl::string_view fp) {
-  std::string raw;
-  if (!absl::WebSafeBase64Unescape(token, &raw)) {
-    return errors::InvalidField("page_token", "not a page token");
-  }
-  std::vector<std::string> parts = absl::StrSplit(raw, '\n');
-  if (parts.size() != 3 || parts[0] != "v1") {
-    return errors::InvalidField("page_token", "not a page token");
-  }
-  if (parts[2] != absl::StrCat(absl::Hex(Fnv1a(fp)))) {
-    return errors::InvalidField("page_token",
-                                "filter or times changed between pages");
-  }
-  return parts[1];
-}
-
 // Counts and logs the unreadable entries of `batch`: never skipped silently.
 void ReportUnreadable(const Batch& batch, CallbackStats* stats,
                       observability::Logger* logger, absl::string_view rpc) {
@@ -119,15 +93,12 @@ void AppendEvents(Batch batch, std::vector<v1::WatchCallbacksResponse>* out) {
   }
 }
 
-// A WatchCallbacks call that failed validation.
-class FailedWriter final
-    : public grpc::ServerWriteReactor<v1::WatchCallbacksResponse> {
- public:
-  explicit FailedWriter(const absl::Status& status) {
-    Finish(api::ToGrpcStatus(status));
-  }
-  void OnDone() override { delete this; }
-};
+// Ends a WatchCallbacks call that failed validation.
+grpc::ServerWriteReactor<v1::WatchCallbacksResponse>* FailWatch(
+    const absl::Status& status) {
+  return new FinishedWriter<v1::WatchCallbacksResponse>(
+      errors::ToGrpcStatus(status));
+}
 
 struct StreamConfig {
   Filter filter;
@@ -147,17 +118,16 @@ class WatchReactor;
 class WatchStream final : public Hub::Subscriber {
  public:
   WatchStream(StreamConfig config, CallbackLog* log, Hub* hub,
-              CallbackStats* stats, const FeedService::Options& options,
-              std::function<absl::Time()> clock,
-              const std::atomic<uint64_t>* acks)
+              CallbackStats* stats, const CallbackFeedService::Options& options,
+              const core::Clock& clock, const std::atomic<uint64_t>* acks)
       : config_(std::move(config)),
         log_(log),
         hub_(hub),
         stats_(stats),
         options_(options),
-        clock_(std::move(clock)),
+        clock_(clock),
         acks_(acks),
-        last_send_(clock_()) {}
+        last_send_(clock_.Now()) {}
 
   void Attach(grpc::ServerWriteReactor<v1::WatchCallbacksResponse>* r) {
     absl::MutexLock l(&mu_);
@@ -173,7 +143,7 @@ class WatchStream final : public Hub::Subscriber {
       }
       last_send = last_send_;
     }
-    const absl::Time now = clock_();
+    const absl::Time now = clock_.Now();
     if (!initialized_) {
       absl::Status s = Init();
       if (!s.ok()) return FinishWith(s);
@@ -281,7 +251,7 @@ class WatchStream final : public Hub::Subscriber {
     absl::MutexLock l(&mu_);
     if (finishing_) return;
     finishing_ = true;
-    status_ = api::ToGrpcStatus(status);
+    status_ = errors::ToGrpcStatus(status);
     queue_.clear();
     if (!writing_) FinishLocked();
   }
@@ -291,7 +261,7 @@ class WatchStream final : public Hub::Subscriber {
     current_ = std::move(queue_.front());
     queue_.pop_front();
     writing_ = true;
-    last_send_ = clock_();
+    last_send_ = clock_.Now();
     reactor_->StartWrite(&current_);
   }
 
@@ -305,8 +275,8 @@ class WatchStream final : public Hub::Subscriber {
   CallbackLog* const log_;
   Hub* const hub_;
   CallbackStats* const stats_;
-  const FeedService::Options options_;
-  const std::function<absl::Time()> clock_;
+  const CallbackFeedService::Options options_;
+  const core::Clock& clock_;
   const std::atomic<uint64_t>* const acks_;
 
   // Pull side: only Pump touches these (the hub never runs two Pumps of one
@@ -357,38 +327,40 @@ class WatchReactor final
 
 }  // namespace
 
-FeedService::FeedService(CallbackLog* log, Hub* hub, CallbackStats* stats,
-                         Options options, std::function<absl::Time()> clock)
+CallbackFeedService::CallbackFeedService(CallbackLog* log, Hub* hub,
+                                         CallbackStats* stats, Options options,
+                                         const core::Clock& clock)
     : log_(log),
       hub_(hub),
       stats_(stats),
       options_(std::move(options)),
-      clock_(std::move(clock)),
+      clock_(clock),
       instance_id_(
-          absl::StrCat(getpid(), "-", absl::ToUnixMicros(absl::Now()))) {}
+          absl::StrCat(getpid(), "-", absl::ToUnixMicros(clock.Now()))),
+      store_calls_(std::max(1, options_.store_threads),
+                   options_.max_queued_store_calls) {}
 
 grpc::ServerWriteReactor<v1::WatchCallbacksResponse>*
-FeedService::WatchCallbacks(grpc::CallbackServerContext* context,
-                            const v1::WatchCallbacksRequest* request) {
+CallbackFeedService::WatchCallbacks(grpc::CallbackServerContext* context,
+                                    const v1::WatchCallbacksRequest* request) {
   StreamConfig config;
   absl::StatusOr<Filter> filter = Filter::FromProto(request->filter());
-  if (!filter.ok()) return new FailedWriter(filter.status());
+  if (!filter.ok()) return FailWatch(filter.status());
   config.filter = *std::move(filter);
   if (request->after_cursor().size() > kMaxCursorLength) {
-    return new FailedWriter(
+    return FailWatch(
         errors::InvalidField("after_cursor", "not a cursor of this gateway"));
   }
   config.after_cursor = request->after_cursor();
   if (!v1::StartPosition_IsValid(request->start_position())) {
-    return new FailedWriter(
-        errors::InvalidField("start_position", "unknown value"));
+    return FailWatch(errors::InvalidField("start_position", "unknown value"));
   }
   if (request->start_position() == v1::START_POSITION_EARLIEST) {
     config.start = v1::START_POSITION_EARLIEST;
   }
   if (!request->subscription().empty()) {
     if (!ValidSubscriptionName(request->subscription())) {
-      return new FailedWriter(errors::InvalidField(
+      return FailWatch(errors::InvalidField(
           "subscription",
           "1 to 63 characters of [a-z0-9-], starting with a letter"));
     }
@@ -398,12 +370,12 @@ FeedService::WatchCallbacks(grpc::CallbackServerContext* context,
         DurationField(request->ack_deadline(), request->has_ack_deadline(),
                       options_.default_ack_deadline, options_.min_ack_deadline,
                       options_.max_ack_deadline, "ack_deadline");
-    if (!ack.ok()) return new FailedWriter(ack.status());
+    if (!ack.ok()) return FailWatch(ack.status());
     config.ack_deadline = *ack;
     const int max = request->max_outstanding_callbacks();
     if (max < 0 || max > 1000) {
-      return new FailedWriter(errors::InvalidField(
-          "max_outstanding_callbacks", "must be between 0 and 1000"));
+      return FailWatch(errors::InvalidField("max_outstanding_callbacks",
+                                            "must be between 0 and 1000"));
     }
     config.max_outstanding = max == 0 ? 100 : max;
   }
@@ -411,10 +383,10 @@ FeedService::WatchCallbacks(grpc::CallbackServerContext* context,
       request->heartbeat_interval(), request->has_heartbeat_interval(),
       options_.default_heartbeat, options_.min_heartbeat,
       options_.max_heartbeat, "heartbeat_interval");
-  if (!hb.ok()) return new FailedWriter(hb.status());
+  if (!hb.ok()) return FailWatch(hb.status());
   config.heartbeat = *hb;
   if (stats_->subscribers.load() >= options_.max_streams) {
-    return new FailedWriter(errors::Error(
+    return FailWatch(errors::Error(
         absl::StatusCode::kResourceExhausted, v1::ERROR_REASON_TOO_MANY_STREAMS,
         "too many callback streams on this gateway instance"));
   }
@@ -423,39 +395,45 @@ FeedService::WatchCallbacks(grpc::CallbackServerContext* context,
   return new WatchReactor(std::move(stream), hub_, stats_);
 }
 
-grpc::ServerUnaryReactor* FeedService::AcknowledgeCallbacks(
+grpc::ServerUnaryReactor* CallbackFeedService::AcknowledgeCallbacks(
     grpc::CallbackServerContext* context,
     const v1::AcknowledgeCallbacksRequest* request,
     v1::AcknowledgeCallbacksResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::Status status;
+  absl::Status invalid;
   if (!ValidSubscriptionName(request->subscription())) {
-    status = errors::InvalidField(
+    invalid = errors::InvalidField(
         "subscription",
         "1 to 63 characters of [a-z0-9-], starting with a letter");
   } else if (request->cursors_size() < 1 ||
              request->cursors_size() > kMaxAckCursors) {
-    status = errors::InvalidField("cursors", "1 to 1000 cursors");
-  } else {
+    invalid = errors::InvalidField("cursors", "1 to 1000 cursors");
+  }
+  if (!invalid.ok()) {
+    reactor->Finish(errors::ToGrpcStatus(invalid));
+    return reactor;
+  }
+  // `request` lives until Finish.
+  RunOnStore(reactor, [this, request]() -> absl::Status {
     std::vector<std::string> cursors(request->cursors().begin(),
                                      request->cursors().end());
-    status = log_->Acknowledge(request->subscription(), cursors);
+    absl::Status status = log_->Acknowledge(request->subscription(), cursors);
     if (status.ok()) {
       acks_.fetch_add(1);
       hub_->Kick();
     }
-  }
-  reactor->Finish(api::ToGrpcStatus(status));
+    return status;
+  });
   return reactor;
 }
 
-grpc::ServerUnaryReactor* FeedService::ListCallbacks(
+grpc::ServerUnaryReactor* CallbackFeedService::ListCallbacks(
     grpc::CallbackServerContext* context,
     const v1::ListCallbacksRequest* request,
     v1::ListCallbacksResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto finish = [&](const absl::Status& s) {
-    reactor->Finish(api::ToGrpcStatus(s));
+    reactor->Finish(errors::ToGrpcStatus(s));
     return reactor;
   };
   absl::StatusOr<Filter> filter = Filter::FromProto(request->filter());
@@ -480,10 +458,21 @@ grpc::ServerUnaryReactor* FeedService::ListCallbacks(
   const std::string fp = filter->Fingerprint();
   std::string cursor;
   if (!request->page_token().empty()) {
-    absl::StatusOr<std::string> c = ParsePageToken(request->page_token(), fp);
+    absl::StatusOr<std::string> c = core::DecodePageToken(
+        request->page_token(), fp, "filter or times changed between pages");
     if (!c.ok()) return finish(c.status());
     cursor = *c;
   }
+  RunOnStore(reactor, [this, response, page_size, fp, cursor,
+                       filter = *std::move(filter)]() mutable {
+    return ListPage(filter, fp, page_size, std::move(cursor), response);
+  });
+  return reactor;
+}
+
+absl::Status CallbackFeedService::ListPage(
+    const Filter& filter, const std::string& fingerprint, int page_size,
+    std::string cursor, v1::ListCallbacksResponse* response) {
   // Scan a bounded amount of the log per call: a selective filter over a
   // long log returns short (even empty) pages with a token rather than
   // holding the call.
@@ -495,8 +484,8 @@ grpc::ServerUnaryReactor* FeedService::ListCallbacks(
     return response->callbacks_size() + response->unreadable_callbacks_size();
   };
   for (int i = 0; i < kMaxScans && listed() < page_size; ++i) {
-    absl::StatusOr<ReadResult> r = log_->Read(cursor, kScanBatch, *filter);
-    if (!r.ok()) return finish(r.status());
+    absl::StatusOr<ReadResult> r = log_->Read(cursor, kScanBatch, filter);
+    if (!r.ok()) return r.status();
     ReportUnreadable(*r, stats_, options_.logger, "ListCallbacks");
     // Walk the batch in log order so that a full page ends at one cursor.
     size_t next_unreadable = 0;
@@ -520,8 +509,27 @@ grpc::ServerUnaryReactor* FeedService::ListCallbacks(
       break;
     }
   }
-  if (!at_end) response->set_next_page_token(MakePageToken(cursor, fp));
-  return finish(absl::OkStatus());
+  if (!at_end) {
+    response->set_next_page_token(core::EncodePageToken(cursor, fingerprint));
+  }
+  return absl::OkStatus();
 }
 
-}  // namespace jumio_gateway::callbacks
+void CallbackFeedService::RunOnStore(
+    grpc::ServerUnaryReactor* reactor,
+    absl::AnyInvocable<absl::Status() &&> store_call) {
+  const bool queued = store_calls_.TrySubmit(
+      [reactor, store_call = std::move(store_call)]() mutable {
+        reactor->Finish(errors::ToGrpcStatus(std::move(store_call)()));
+      });
+  if (!queued) {
+    absl::Status busy = errors::Error(
+        absl::StatusCode::kUnavailable,
+        v1::ERROR_REASON_CALLBACK_LOG_UNAVAILABLE,
+        "too many callback log calls waiting on this gateway instance");
+    errors::SetRetryDelay(busy, absl::Seconds(1));
+    reactor->Finish(errors::ToGrpcStatus(busy));
+  }
+}
+
+}  // namespace jumio_gateway::api

@@ -1,4 +1,4 @@
-#include "server/api/grpc_status.h"
+#include "server/errors/grpc_status.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include "google/rpc/status.pb.h"
 #include "server/errors/errors.h"
 
-namespace jumio_gateway::api {
+namespace jumio_gateway::errors {
 namespace {
 
 namespace v1 = ::jumio::gateway::v1;
@@ -99,4 +99,4 @@ TEST(ToGrpcStatusTest, AddedMetadataKeepsTheReason) {
 }
 
 }  // namespace
-}  // namespace jumio_gateway::api
+}  // namespace jumio_gateway::errors

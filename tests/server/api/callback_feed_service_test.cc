@@ -1,21 +1,46 @@
 // CallbackFeedService in process: a real gRPC server and a real SQLite log.
-#include "server/callbacks/feed_service.h"
+#include "server/api/callback_feed_service.h"
 
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 
+#include <thread>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 #include "server/callbacks/hub.h"
 #include "server/callbacks/sqlite_log.h"
+#include "tests/testing/blocking_callback_log.h"
 #include "tests/testing/callback_store_corruption.h"
 #include "tests/testing/subprocess.h"
 
-namespace jumio_gateway::callbacks {
+namespace jumio_gateway::api {
 namespace {
 
 namespace v1 = ::jumio::gateway::v1;
+using callbacks::CallbackStats;
+using callbacks::DedupKey;
+using callbacks::Hub;
+using callbacks::SqliteCallbackLog;
 using jumio::testing::WaitFor;
+
+// Serves `service` on a loopback port and connects `*stub` to it.
+std::unique_ptr<grpc::Server> Serve(
+    grpc::Service* service,
+    std::unique_ptr<v1::CallbackFeedService::Stub>* stub) {
+  grpc::ServerBuilder b;
+  int port = 0;
+  b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  b.RegisterService(service);
+  std::unique_ptr<grpc::Server> server = b.BuildAndStart();
+  *stub = v1::CallbackFeedService::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  return server;
+}
 
 class FeedServiceTest : public ::testing::Test {
  protected:
@@ -26,18 +51,12 @@ class FeedServiceTest : public ::testing::Test {
     log_ = *SqliteCallbackLog::Open(o);
     hub_ = std::make_unique<Hub>(log_.get(), Hub::Options());
     hub_->Start();
-    FeedService::Options fo;
+    CallbackFeedService::Options fo;
     fo.min_heartbeat = absl::Milliseconds(50);
     fo.min_ack_deadline = absl::Milliseconds(100);
-    service_ =
-        std::make_unique<FeedService>(log_.get(), hub_.get(), &stats_, fo);
-    grpc::ServerBuilder b;
-    int port = 0;
-    b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    b.RegisterService(service_.get());
-    server_ = b.BuildAndStart();
-    stub_ = v1::CallbackFeedService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+    service_ = std::make_unique<CallbackFeedService>(log_.get(), hub_.get(),
+                                                     &stats_, fo);
+    server_ = Serve(service_.get(), &stub_);
   }
   void TearDown() override {
     server_->Shutdown(std::chrono::system_clock::now());
@@ -60,7 +79,7 @@ class FeedServiceTest : public ::testing::Test {
   std::unique_ptr<SqliteCallbackLog> log_;
   std::unique_ptr<Hub> hub_;
   CallbackStats stats_;
-  std::unique_ptr<FeedService> service_;
+  std::unique_ptr<CallbackFeedService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::CallbackFeedService::Stub> stub_;
 };
@@ -266,5 +285,126 @@ TEST_F(FeedServiceTest, SubscriptionRedeliversUnacknowledged) {
   reader->Finish();
 }
 
+// The store stalls: ListCallbacks and AcknowledgeCallbacks wait for it on the
+// service's worker pool (one thread, one waiting call here), never on a gRPC
+// thread, so other calls are answered meanwhile and calls beyond the pool's
+// bound are refused at once instead of piling up.
+class SlowStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SqliteCallbackLog::Options o;
+    o.path = jumio::testing::MakeTempDir() + "/feed.db";
+    sqlite_ = *SqliteCallbackLog::Open(o);
+    log_ = std::make_unique<testing::BlockingCallbackLog>(sqlite_.get());
+    hub_ = std::make_unique<Hub>(log_.get(), Hub::Options());
+    hub_->Start();
+    CallbackFeedService::Options fo;
+    fo.store_threads = 1;
+    fo.max_queued_store_calls = 1;
+    service_ = std::make_unique<CallbackFeedService>(log_.get(), hub_.get(),
+                                                     &stats_, fo);
+    server_ = Serve(service_.get(), &stub_);
+  }
+  void TearDown() override {
+    log_->Open();
+    for (std::thread& t : calls_) t.join();
+    server_->Shutdown(std::chrono::system_clock::now());
+    hub_->Stop();
+  }
+
+  // Sends a ListCallbacks on its own thread; its status lands in statuses_.
+  void ListInBackground() {
+    calls_.emplace_back([this] {
+      grpc::ClientContext ctx;
+      v1::ListCallbacksResponse response;
+      grpc::Status status =
+          stub_->ListCallbacks(&ctx, v1::ListCallbacksRequest(), &response);
+      absl::MutexLock lock(&mu_);
+      statuses_.push_back(status);
+    });
+  }
+  // Blocks until `n` background calls have returned.
+  std::vector<grpc::Status> AwaitFinished(size_t n) {
+    absl::MutexLock lock(&mu_);
+    auto done = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return statuses_.size() >= n;
+    };
+    mu_.Await(absl::Condition(&done));
+    return statuses_;
+  }
+
+  std::unique_ptr<SqliteCallbackLog> sqlite_;
+  std::unique_ptr<testing::BlockingCallbackLog> log_;
+  std::unique_ptr<Hub> hub_;
+  CallbackStats stats_;
+  std::unique_ptr<CallbackFeedService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<v1::CallbackFeedService::Stub> stub_;
+  std::vector<std::thread> calls_;
+  absl::Mutex mu_;
+  std::vector<grpc::Status> statuses_ ABSL_GUARDED_BY(mu_);
+};
+
+TEST_F(SlowStoreTest, OtherCallsAreAnsweredWhileTheStoreStalls) {
+  log_->Close();
+  ListInBackground();
+  log_->AwaitArrivals(1);  // the worker thread waits in the store
+
+  // Validation needs no store: answered while the store call hangs.
+  grpc::ClientContext list_ctx;
+  v1::ListCallbacksRequest bad_list;
+  bad_list.set_page_size(-1);
+  v1::ListCallbacksResponse list_response;
+  EXPECT_EQ(
+      stub_->ListCallbacks(&list_ctx, bad_list, &list_response).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
+  grpc::ClientContext ack_ctx;
+  v1::AcknowledgeCallbacksRequest bad_ack;
+  bad_ack.set_subscription("grp");
+  v1::AcknowledgeCallbacksResponse ack_response;
+  EXPECT_EQ(stub_->AcknowledgeCallbacks(&ack_ctx, bad_ack, &ack_response)
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  grpc::ClientContext watch_ctx;
+  v1::WatchCallbacksRequest bad_watch;
+  bad_watch.set_subscription("Not A Name");
+  auto reader = stub_->WatchCallbacks(&watch_ctx, bad_watch);
+  v1::WatchCallbacksResponse event;
+  EXPECT_FALSE(reader->Read(&event));
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  // The stalled call completes once the store answers.
+  log_->Open();
+  std::vector<grpc::Status> finished = AwaitFinished(1);
+  EXPECT_TRUE(finished[0].ok()) << finished[0].error_message();
+}
+
+TEST_F(SlowStoreTest, CallsBeyondThePoolBoundAreRefusedAtOnce) {
+  log_->Close();
+  ListInBackground();
+  log_->AwaitArrivals(1);  // the one worker is taken
+  ListInBackground();      // waits in the pool's queue (or is the one refused)
+  ListInBackground();      // one of these two finds the queue full
+
+  std::vector<grpc::Status> first = AwaitFinished(1);
+  EXPECT_EQ(first[0].error_code(), grpc::StatusCode::UNAVAILABLE);
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(first[0].error_details()));
+  bool reason_found = false;
+  for (const auto& any : details.details()) {
+    google::rpc::ErrorInfo info;
+    if (any.UnpackTo(&info)) {
+      EXPECT_EQ(info.reason(), "CALLBACK_LOG_UNAVAILABLE");
+      reason_found = true;
+    }
+  }
+  EXPECT_TRUE(reason_found);
+
+  log_->Open();
+  std::vector<grpc::Status> all = AwaitFinished(3);
+  EXPECT_TRUE(all[1].ok()) << all[1].error_message();
+  EXPECT_TRUE(all[2].ok()) << all[2].error_message();
+}
+
 }  // namespace
-}  // namespace jumio_gateway::callbacks
+}  // namespace jumio_gateway::api
