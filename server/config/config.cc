@@ -22,6 +22,11 @@
 namespace jumio_gateway::config {
 namespace {
 
+using jumio::HostKind;
+using jumio::HostKindName;
+using jumio::kHostKinds;
+using jumio::RegionEndpoints;
+
 // Where a setting lives in GatewayConfig. A capture-less lambda per entry
 // keeps the table one line per setting.
 template <typename T>

@@ -20,7 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/callbacks/component.h"
-#include "server/config/endpoints.h"
+#include "server/jumio/endpoints.h"
 
 namespace jumio_gateway::config {
 
@@ -58,7 +58,7 @@ struct JumioConfig {
   std::string url_template = "https://{kind}.{region}.jumio.ai";
   // Per-region endpoints, expanded from the template then overridden by the
   // config file's "regions" object; and the User-Agent.
-  JumioHosts hosts;
+  jumio::JumioHosts hosts;
   AuthMode auth_mode = AuthMode::kOAuth2;
   // Files holding the OAuth2 client id and secret (Kubernetes Secret volumes).
   // Secrets are never read from the config file itself, so that it can live in

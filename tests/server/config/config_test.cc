@@ -13,6 +13,7 @@
 namespace jumio_gateway::config {
 namespace {
 
+using jumio::HostKind;
 using ::testing::HasSubstr;
 using ::testing::Not;
 

@@ -64,7 +64,7 @@ class JumioClientTest : public ::testing::Test {
   static JumioCall Details(const std::string& region) {
     JumioCall call;
     call.region = region;
-    call.host = config::HostKind::kRetrieval;
+    call.host = jumio::HostKind::kRetrieval;
     call.path = "/api/v1/accounts/a/workflow-executions/w";
     call.endpoint = "retrieval_workflow_details";
     call.deadline = absl::FromUnixSeconds(1700000100);
@@ -187,7 +187,7 @@ TEST_F(JumioClientTest, CredentialTokenReplacesTheBearerAndStatusApiNeedsNone) {
             "Bearer credential-token");
   JumioCall status;
   status.region = "amer-1";
-  status.host = config::HostKind::kStatus;
+  status.host = jumio::HostKind::kStatus;
   status.endpoint = "health_status";
   status.authenticate = false;
   Call(status);

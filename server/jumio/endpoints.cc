@@ -1,8 +1,8 @@
-#include "server/config/endpoints.h"
+#include "server/jumio/endpoints.h"
 
 #include <utility>
 
-namespace jumio_gateway::config {
+namespace jumio_gateway::jumio {
 
 const char* HostKindName(HostKind kind) {
   switch (kind) {
@@ -40,4 +40,4 @@ std::string& RegionEndpoints::For(HostKind kind) {
   return const_cast<std::string&>(std::as_const(*this).For(kind));
 }
 
-}  // namespace jumio_gateway::config
+}  // namespace jumio_gateway::jumio

@@ -1,14 +1,14 @@
 // Where Jumio lives: the kinds of host each region has (the regions themselves
-// are server/core/regions.h). Kept
-// apart from the gateway's configuration so that the Jumio client and the
-// resource names can use them without depending on every component's options.
-#ifndef JUMIO_GATEWAY_SERVER_CONFIG_ENDPOINTS_H_
-#define JUMIO_GATEWAY_SERVER_CONFIG_ENDPOINTS_H_
+// are server/core/regions.h). Part of the Jumio module, so that the client
+// and the token source take exactly this and never the gateway's
+// configuration, which sits above them.
+#ifndef JUMIO_GATEWAY_SERVER_JUMIO_ENDPOINTS_H_
+#define JUMIO_GATEWAY_SERVER_JUMIO_ENDPOINTS_H_
 
 #include <map>
 #include <string>
 
-namespace jumio_gateway::config {
+namespace jumio_gateway::jumio {
 
 // The kinds of Jumio host every region has (auth.<region>.jumio.ai and so on).
 enum class HostKind { kAuth, kAccount, kApi, kRetrieval, kStatus };
@@ -46,6 +46,6 @@ struct JumioHosts {
   std::string user_agent = "jumio-gateway/0.1";
 };
 
-}  // namespace jumio_gateway::config
+}  // namespace jumio_gateway::jumio
 
-#endif  // JUMIO_GATEWAY_SERVER_CONFIG_ENDPOINTS_H_
+#endif  // JUMIO_GATEWAY_SERVER_JUMIO_ENDPOINTS_H_
