@@ -12,7 +12,12 @@
 //   A  libcurl (multi handle, keep-alive, the gateway's HTTP options) straight
 //      to the sandbox's REST status endpoint with a bearer token;
 //   B  an async gRPC client calling GetWorkflowExecutionStatus on the gateway,
-//      which makes the same REST call.
+//      which makes the same REST call;
+//   C  (--grpc_floor) the same client calling grpc.health.v1.Health/Check on
+//      the gateway: its gRPC round trip with no upstream, which tells the
+//      gRPC stack's share of B - A from the share of the gateway's own work.
+// Each step starts a new gateway (--fresh_gateway), so that RSS and threads
+// are that step's and not the previous step's.
 // The load is open loop: every send time is fixed in advance (start + i /
 // rate) and a call's latency runs from its scheduled send time, so queueing in
 // the client or the system under test shows up in the percentiles instead of
@@ -56,6 +61,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "jumio/gateway/v1/account.grpc.pb.h"
 #include "jumio/gateway/v1/workflow_execution.grpc.pb.h"
 #include "rapidjson/document.h"
@@ -88,6 +94,12 @@ ABSL_FLAG(double, drain_limit_s, 60,
 ABSL_FLAG(int, gateway_cpu, -1,
           "pin every gateway thread to this CPU (sched_setaffinity); -1 "
           "leaves it to the scheduler");
+ABSL_FLAG(bool, fresh_gateway, true,
+          "a new gateway process for every step, so that RSS and threads are "
+          "the step's own");
+ABSL_FLAG(bool, grpc_floor, true,
+          "per rate step also path C: grpc.health.v1.Health/Check on the "
+          "gateway at the same rate, the gRPC round trip without an upstream");
 ABSL_FLAG(std::vector<std::string>, gateway_args, {},
           "extra gateway flags, comma separated");
 
@@ -386,22 +398,27 @@ class CurlClient final : public Client {
   std::map<CURL*, std::unique_ptr<Call>> open_;
 };
 
-// Path B: async gRPC on one CompletionQueue over a few channels.
+// Paths B and C: async gRPC, one unary method, one CompletionQueue, a few
+// channels.
+template <typename Service, typename Request, typename Response>
 class GrpcClient final : public Client {
  public:
-  GrpcClient(const std::string& target, int channels, std::string workflow,
-             int deadline_ms)
-      : deadline_ms_(deadline_ms) {
+  using Stub = typename Service::Stub;
+  using Reader = grpc::ClientAsyncResponseReader<Response>;
+  using StartFn = std::unique_ptr<Reader> (Stub::*)(grpc::ClientContext*,
+                                                    const Request&,
+                                                    grpc::CompletionQueue*);
+  GrpcClient(const std::string& target, int channels, Request request,
+             StartFn start, int deadline_ms)
+      : deadline_ms_(deadline_ms), request_(std::move(request)), start_(start) {
     for (int i = 0; i < channels; ++i) {
       grpc::ChannelArguments args;
       // A distinct argument per channel: its own subchannel, its own TCP
       // connection, instead of gRPC sharing one between equal channels.
       args.SetInt("jumio_gateway.bench.channel", i);
-      stubs_.push_back(
-          v1::WorkflowExecutionService::NewStub(grpc::CreateCustomChannel(
-              target, grpc::InsecureChannelCredentials(), args)));
+      stubs_.push_back(Service::NewStub(grpc::CreateCustomChannel(
+          target, grpc::InsecureChannelCredentials(), args)));
     }
-    request_.set_name(std::move(workflow));
   }
   ~GrpcClient() override {
     CancelAll();
@@ -417,9 +434,8 @@ class GrpcClient final : public Client {
     call->measured = measured;
     call->context.set_deadline(std::chrono::system_clock::now() +
                                std::chrono::milliseconds(deadline_ms_));
-    call->reader =
-        stubs_[next_stub_++ % stubs_.size()]->AsyncGetWorkflowExecutionStatus(
-            &call->context, request_, &cq_);
+    Stub& stub = *stubs_[next_stub_++ % stubs_.size()];
+    call->reader = (stub.*start_)(&call->context, request_, &cq_);
     call->reader->Finish(&call->response, &call->status, call);
     open_.insert(call);
   }
@@ -467,26 +483,37 @@ class GrpcClient final : public Client {
  private:
   struct Call {
     grpc::ClientContext context;
-    v1::GetWorkflowExecutionStatusResponse response;
+    Response response;
     grpc::Status status;
-    std::unique_ptr<
-        grpc::ClientAsyncResponseReader<v1::GetWorkflowExecutionStatusResponse>>
-        reader;
+    std::unique_ptr<Reader> reader;
     Clock::time_point scheduled;
     bool measured = false;
   };
 
   const int deadline_ms_;
-  std::vector<std::unique_ptr<v1::WorkflowExecutionService::Stub>> stubs_;
-  v1::GetWorkflowExecutionStatusRequest request_;
+  const Request request_;
+  const StartFn start_;
+  std::vector<std::unique_ptr<Stub>> stubs_;
   grpc::CompletionQueue cq_;
   size_t next_stub_ = 0;
   std::set<Call*> open_;
 };
 
+using StatusClient = GrpcClient<v1::WorkflowExecutionService,
+                                v1::GetWorkflowExecutionStatusRequest,
+                                v1::GetWorkflowExecutionStatusResponse>;
+using HealthClient =
+    GrpcClient<grpc::health::v1::Health, grpc::health::v1::HealthCheckRequest,
+               grpc::health::v1::HealthCheckResponse>;
+
 class Bench {
  public:
   absl::Status Start();
+  // A new gateway process, so that a step's RSS and threads are its own and
+  // not what the step before left behind.
+  absl::Status StartGateway();
+  // StartGateway unless --fresh_gateway is off or no step has used this one.
+  absl::Status FreshGateway();
   // 0 ms upstream, `rate` requests/s, both paths.
   void RateStep(double rate);
   // `in_flight` calls at once against a delayed upstream, path B only.
@@ -502,6 +529,7 @@ class Bench {
   void Print(const std::string& path, double offered, const PathResult& r);
   void PrintGatewayAdded(const PathResult& a, const PathResult& b);
   absl::Status SetUpstreamLatency(int ms);
+  std::unique_ptr<StatusClient> NewStatusClient();
 
   std::string dir_;
   std::unique_ptr<Subprocess> sandbox_;
@@ -512,6 +540,8 @@ class Bench {
   std::string workflow_;    // gRPC resource name
   std::string status_url_;  // the same execution's REST status URL
   std::string bearer_;
+  int gateway_starts_ = 0;
+  bool gateway_used_ = false;
   ::jumio::testing::HttpClient http_{absl::Seconds(10)};
 };
 
@@ -529,44 +559,7 @@ absl::Status Bench::Start() {
 
   std::ofstream(dir_ + "/id") << "sandbox-client\n";
   std::ofstream(dir_ + "/secret") << "sandbox-secret\n";
-  const std::string admin_port_file = dir_ + "/admin_port";
-  std::vector<std::string> args = {
-      "--grpc_listen=127.0.0.1:0",
-      "--admin_listen=127.0.0.1:0",
-      "--admin_port_file=" + admin_port_file,
-      absl::StrCat("--jumio_url_template=", sandbox_url_, "/{region}/{kind}"),
-      "--client_id_file=" + dir_ + "/id",
-      "--client_secret_file=" + dir_ + "/secret",
-      "--default_region=emea-1"};
-  for (const std::string& arg : absl::GetFlag(FLAGS_gateway_args)) {
-    args.push_back(arg);
-  }
-  Subprocess::Options gateway_options;
-  gateway_options.log_file = dir_ + "/gateway.log";
-  const auto launched = Clock::now();
-  auto gateway =
-      Subprocess::Start(Runfile("server/jumio-gateway"), args, gateway_options);
-  if (!gateway.ok()) return gateway.status();
-  gateway_ = *std::move(gateway);
-  std::printf("gateway serving after %.0f ms (port file written)\n",
-              std::chrono::duration<double, std::milli>(Clock::now() - launched)
-                  .count());
-  int admin_port = 0;
-  ::jumio::testing::WaitFor(
-      [&] {
-        return absl::SimpleAtoi(ReadFirstLine(admin_port_file), &admin_port) &&
-               admin_port > 0;
-      },
-      absl::Seconds(10));
-  if (admin_port == 0) return absl::InternalError("no admin port");
-  admin_url_ = absl::StrCat("http://127.0.0.1:", admin_port);
-  grpc_target_ = absl::StrCat("127.0.0.1:", gateway_->port());
-  const ProcStats idle = ReadProcStats(gateway_->pid());
-  std::printf("gateway idle: %d threads, RSS %.1f MiB; logs in %s\n",
-              idle.threads, idle.rss_kb / 1024.0, dir_.c_str());
-  if (absl::GetFlag(FLAGS_gateway_cpu) >= 0) {
-    PinProcess(gateway_->pid(), absl::GetFlag(FLAGS_gateway_cpu));
-  }
+  if (absl::Status started = StartGateway(); !started.ok()) return started;
 
   // One account and workflow execution; every call of both paths reads its
   // status.
@@ -627,6 +620,68 @@ absl::Status Bench::Start() {
     return absl::InternalError("path B: " + status.error_message());
   }
   return absl::OkStatus();
+}
+
+absl::Status Bench::StartGateway() {
+  gateway_.reset();  // stops the previous one
+  const std::string admin_port_file =
+      absl::StrCat(dir_, "/admin_port.", ++gateway_starts_);
+  std::vector<std::string> args = {
+      "--grpc_listen=127.0.0.1:0",
+      "--admin_listen=127.0.0.1:0",
+      "--admin_port_file=" + admin_port_file,
+      absl::StrCat("--jumio_url_template=", sandbox_url_, "/{region}/{kind}"),
+      "--client_id_file=" + dir_ + "/id",
+      "--client_secret_file=" + dir_ + "/secret",
+      "--default_region=emea-1"};
+  for (const std::string& arg : absl::GetFlag(FLAGS_gateway_args)) {
+    args.push_back(arg);
+  }
+  Subprocess::Options gateway_options;
+  gateway_options.log_file = dir_ + "/gateway.log";
+  const auto launched = Clock::now();
+  auto gateway =
+      Subprocess::Start(Runfile("server/jumio-gateway"), args, gateway_options);
+  if (!gateway.ok()) return gateway.status();
+  gateway_ = *std::move(gateway);
+  std::printf("gateway serving after %.0f ms (port file written)\n",
+              std::chrono::duration<double, std::milli>(Clock::now() - launched)
+                  .count());
+  int admin_port = 0;
+  ::jumio::testing::WaitFor(
+      [&] {
+        return absl::SimpleAtoi(ReadFirstLine(admin_port_file), &admin_port) &&
+               admin_port > 0;
+      },
+      absl::Seconds(10));
+  if (admin_port == 0) return absl::InternalError("no admin port");
+  admin_url_ = absl::StrCat("http://127.0.0.1:", admin_port);
+  grpc_target_ = absl::StrCat("127.0.0.1:", gateway_->port());
+  const ProcStats idle = ReadProcStats(gateway_->pid());
+  std::printf("gateway idle: %d threads, RSS %.1f MiB; logs in %s\n",
+              idle.threads, idle.rss_kb / 1024.0, dir_.c_str());
+  if (absl::GetFlag(FLAGS_gateway_cpu) >= 0) {
+    PinProcess(gateway_->pid(), absl::GetFlag(FLAGS_gateway_cpu));
+  }
+
+  return absl::OkStatus();
+}
+
+absl::Status Bench::FreshGateway() {
+  if (!absl::GetFlag(FLAGS_fresh_gateway) || !gateway_used_) {
+    gateway_used_ = true;
+    return absl::OkStatus();
+  }
+  return StartGateway();
+}
+
+std::unique_ptr<StatusClient> Bench::NewStatusClient() {
+  v1::GetWorkflowExecutionStatusRequest request;
+  request.set_name(workflow_);
+  return std::make_unique<StatusClient>(
+      grpc_target_, absl::GetFlag(FLAGS_channels), std::move(request),
+      &v1::WorkflowExecutionService::Stub::AsyncGetWorkflowExecutionStatus,
+      absl::GetFlag(FLAGS_deadline_ms));
 }
 
 Snapshot Bench::Take() {
@@ -816,7 +871,11 @@ void Bench::RateStep(double rate) {
       "\nstep: upstream 0 ms, %.0f requests/s, %lld warm-up + %lld "
       "measured calls per path\n",
       rate, static_cast<long long>(warmup), static_cast<long long>(measured));
-  PathResult a, b;
+  if (absl::Status fresh = FreshGateway(); !fresh.ok()) {
+    std::printf("  skipped: %s\n", std::string(fresh.message()).c_str());
+    return;
+  }
+  PathResult a, b, c;
   {
     CurlClient client(status_url_, bearer_,
                       absl::GetFlag(FLAGS_curl_max_connections), deadline_ms);
@@ -824,12 +883,18 @@ void Bench::RateStep(double rate) {
   }
   Print("A direct ", rate, a);
   {
-    GrpcClient client(grpc_target_, absl::GetFlag(FLAGS_channels), workflow_,
-                      deadline_ms);
-    b = Run(client, warmup, measured, interval);
+    std::unique_ptr<StatusClient> client = NewStatusClient();
+    b = Run(*client, warmup, measured, interval);
   }
   Print("B gateway", rate, b);
   PrintGatewayAdded(a, b);
+  if (absl::GetFlag(FLAGS_grpc_floor)) {
+    HealthClient client(grpc_target_, absl::GetFlag(FLAGS_channels), {},
+                        &grpc::health::v1::Health::Stub::AsyncCheck,
+                        deadline_ms);
+    c = Run(client, warmup, measured, interval);
+    Print("C floor  ", rate, c);
+  }
   std::fflush(stdout);
 }
 
@@ -843,12 +908,15 @@ void Bench::ConcurrencyStep(int in_flight, int latency_ms) {
     std::printf("  skipped: %s\n", std::string(set.message()).c_str());
     return;
   }
+  if (absl::Status fresh = FreshGateway(); !fresh.ok()) {
+    std::printf("  skipped: %s\n", std::string(fresh.message()).c_str());
+    return;
+  }
   const int rounds = std::max(1, absl::GetFlag(FLAGS_slow_rounds));
   PathResult b;
   {
-    GrpcClient client(grpc_target_, absl::GetFlag(FLAGS_channels), workflow_,
-                      absl::GetFlag(FLAGS_deadline_ms));
-    b = Run(client, rounds > 1 ? in_flight : 0, in_flight,
+    std::unique_ptr<StatusClient> client = NewStatusClient();
+    b = Run(*client, rounds > 1 ? in_flight : 0, in_flight,
             Clock::duration::zero());
   }
   Print("B gateway", 0, b);
