@@ -77,10 +77,10 @@ ABSL_FLAG(double, window_s, 20, "measured window per path and step, seconds");
 ABSL_FLAG(int, slow_in_flight, 10000,
           "calls sent at once in the concurrency step; 0 skips it");
 ABSL_FLAG(int, slow_latency_ms, 300, "upstream delay of the concurrency step");
-ABSL_FLAG(int, slow_rounds, 1,
-          "times the concurrency step sends its batch (after the previous "
-          "one has completed); the first is its warm-up when > 1");
-ABSL_FLAG(int, channels, 4, "gRPC channels (connections) of path B");
+ABSL_FLAG(bool, slow_warmup, false,
+          "the concurrency step sends an unmeasured batch first and measures "
+          "the second, once the first has completed");
+ABSL_FLAG(int, channels, 4, "gRPC channels (connections) of paths B and C");
 ABSL_FLAG(int, curl_max_connections, 64,
           "path A's connections to the sandbox (the gateway's transport: 2 "
           "I/O threads x 32 per host)");
@@ -912,12 +912,11 @@ void Bench::ConcurrencyStep(int in_flight, int latency_ms) {
     std::printf("  skipped: %s\n", std::string(fresh.message()).c_str());
     return;
   }
-  const int rounds = std::max(1, absl::GetFlag(FLAGS_slow_rounds));
   PathResult b;
   {
     std::unique_ptr<StatusClient> client = NewStatusClient();
-    b = Run(*client, rounds > 1 ? in_flight : 0, in_flight,
-            Clock::duration::zero());
+    b = Run(*client, absl::GetFlag(FLAGS_slow_warmup) ? in_flight : 0,
+            in_flight, Clock::duration::zero());
   }
   Print("B gateway", 0, b);
   const double handled = b.after.handling.count - b.before.handling.count;
