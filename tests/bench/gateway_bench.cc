@@ -259,6 +259,7 @@ class Client {
     Clock::time_point scheduled;
     bool measured;
     std::string error;  // empty on success
+    Clock::time_point completed;
   };
   virtual ~Client() = default;
   virtual void Send(Clock::time_point scheduled, bool measured) = 0;
@@ -360,8 +361,8 @@ class CurlClient final : public Client {
         error = absl::StrCat("HTTP ", status);
       }
       auto it = open_.find(easy);
-      done.push_back(
-          Done{it->second->scheduled, it->second->measured, std::move(error)});
+      done.push_back(Done{it->second->scheduled, it->second->measured,
+                          std::move(error), Clock::now()});
       open_.erase(it);
       curl_multi_remove_handle(multi_, easy);
       idle_.push_back(easy);
@@ -401,7 +402,10 @@ class CurlClient final : public Client {
 };
 
 // Paths B and C: async gRPC, one unary method, one CompletionQueue, a few
-// channels.
+// channels. A thread of its own blocks in CompletionQueue::Next and stamps
+// each completion as it arrives: polled with AsyncNext and a deadline from
+// the sending thread, completions were only seen at that deadline (the next
+// send time), which added up to one send interval to every latency.
 template <typename Service, typename Request, typename Response>
 class GrpcClient final : public Client {
  public:
@@ -421,13 +425,12 @@ class GrpcClient final : public Client {
       stubs_.push_back(Service::NewStub(grpc::CreateCustomChannel(
           target, grpc::InsecureChannelCredentials(), args)));
     }
+    completions_ = std::thread([this] { Complete(); });
   }
   ~GrpcClient() override {
     CancelAll();
     cq_.Shutdown();
-    void* tag;
-    bool ok;
-    while (cq_.Next(&tag, &ok)) delete static_cast<Call*>(tag);
+    completions_.join();  // Next returns false once the queue is drained
   }
 
   void Send(Clock::time_point scheduled, bool measured) override {
@@ -436,49 +439,45 @@ class GrpcClient final : public Client {
     call->measured = measured;
     call->context.set_deadline(std::chrono::system_clock::now() +
                                std::chrono::milliseconds(deadline_ms_));
+    {
+      absl::MutexLock lock(&mu_);
+      open_.insert(call);
+    }
     Stub& stub = *stubs_[next_stub_++ % stubs_.size()];
     call->reader = (stub.*start_)(&call->context, request_, &cq_);
     call->reader->Finish(&call->response, &call->status, call);
-    open_.insert(call);
   }
 
   void Poll(Clock::time_point until, std::vector<Done>& done) override {
-    // A burst of completions must not hold back the next sends.
-    for (int i = 0; i < 256; ++i) {
-      void* tag;
-      bool ok;
-      const auto deadline =
-          std::chrono::system_clock::now() +
-          std::max(Clock::duration::zero(), until - Clock::now());
-      if (cq_.AsyncNext(&tag, &ok, deadline) !=
-          grpc::CompletionQueue::GOT_EVENT) {
-        return;
-      }
-      std::unique_ptr<Call> call(static_cast<Call*>(tag));
-      open_.erase(call.get());
-      std::string error;
-      if (!call->status.ok()) {
-        error = absl::StrCat("gRPC code ", call->status.error_code(), ": ",
-                             call->status.error_message().substr(0, 60));
-      }
-      done.push_back(Done{call->scheduled, call->measured, std::move(error)});
-    }
+    absl::MutexLock lock(&mu_);
+    const absl::Time deadline =
+        absl::Now() + absl::FromChrono(until - Clock::now());
+    mu_.AwaitWithDeadline(
+        absl::Condition(
+            +[](std::vector<Done>* ready) { return !ready->empty(); }, &ready_),
+        deadline);
+    for (Done& d : ready_) done.push_back(std::move(d));
+    ready_.clear();
   }
 
-  int64_t in_flight() const override { return open_.size(); }
+  int64_t in_flight() const override {
+    absl::MutexLock lock(&mu_);
+    return open_.size();
+  }
 
   int64_t CancelAll() override {
     int64_t measured = 0;
+    absl::MutexLock lock(&mu_);
     for (Call* call : open_) {
       if (call->measured) ++measured;
       call->context.TryCancel();
     }
     // The cancelled calls still complete on the queue; wait for them.
-    const auto limit = Clock::now() + std::chrono::seconds(10);
-    std::vector<Done> ignored;
-    while (!open_.empty() && Clock::now() < limit) {
-      Poll(Clock::now() + std::chrono::milliseconds(100), ignored);
-    }
+    mu_.AwaitWithTimeout(
+        absl::Condition(
+            +[](std::set<Call*>* open) { return open->empty(); }, &open_),
+        absl::Seconds(10));
+    ready_.clear();
     return measured;
   }
 
@@ -492,13 +491,34 @@ class GrpcClient final : public Client {
     bool measured = false;
   };
 
+  void Complete() {
+    void* tag;
+    bool ok;
+    while (cq_.Next(&tag, &ok)) {
+      const auto completed = Clock::now();
+      std::unique_ptr<Call> call(static_cast<Call*>(tag));
+      std::string error;
+      if (!call->status.ok()) {
+        error = absl::StrCat("gRPC code ", call->status.error_code(), ": ",
+                             call->status.error_message().substr(0, 60));
+      }
+      absl::MutexLock lock(&mu_);
+      open_.erase(call.get());
+      ready_.push_back(
+          Done{call->scheduled, call->measured, std::move(error), completed});
+    }
+  }
+
   const int deadline_ms_;
   const Request request_;
   const StartFn start_;
   std::vector<std::unique_ptr<Stub>> stubs_;
   grpc::CompletionQueue cq_;
-  size_t next_stub_ = 0;
-  std::set<Call*> open_;
+  size_t next_stub_ = 0;  // the sending thread's only
+  mutable absl::Mutex mu_;
+  std::set<Call*> open_ ABSL_GUARDED_BY(mu_);
+  std::vector<Done> ready_ ABSL_GUARDED_BY(mu_);
+  std::thread completions_;
 };
 
 using StatusClient = GrpcClient<v1::WorkflowExecutionService,
@@ -753,10 +773,9 @@ PathResult Bench::Run(Client& client, int64_t warmup, int64_t measured,
     client.Poll(std::min(until, limit), done);
     for (const Client::Done& d : done) {
       if (!d.measured) continue;
-      const auto at = Clock::now();
-      last_done = std::max(last_done, at);
+      last_done = std::max(last_done, d.completed);
       r.latencies_us.push_back(
-          std::chrono::duration_cast<std::chrono::microseconds>(at -
+          std::chrono::duration_cast<std::chrono::microseconds>(d.completed -
                                                                 d.scheduled)
               .count());
       if (d.error.empty()) {
