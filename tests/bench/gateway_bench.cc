@@ -42,6 +42,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -102,6 +103,9 @@ ABSL_FLAG(bool, fresh_gateway, true,
 ABSL_FLAG(bool, grpc_floor, true,
           "per rate step also path C: grpc.health.v1.Health/Check on the "
           "gateway at the same rate, the gRPC round trip without an upstream");
+ABSL_FLAG(bool, keep_logs, false,
+          "keep the temp dir with the gateway's and the sandbox's logs (tens "
+          "of MB for a full run: one or two log lines per call)");
 ABSL_FLAG(std::vector<std::string>, gateway_args, {},
           "extra gateway flags, comma separated");
 
@@ -530,6 +534,18 @@ using HealthClient =
 
 class Bench {
  public:
+  Bench() = default;
+  ~Bench() {
+    gateway_.reset();  // stopped before their logs go
+    sandbox_.reset();
+    if (!dir_.empty() && !absl::GetFlag(FLAGS_keep_logs)) {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir_, ignored);
+    }
+  }
+  Bench(const Bench&) = delete;
+  Bench& operator=(const Bench&) = delete;
+
   absl::Status Start();
   // A new gateway process, so that a step's RSS and threads are its own and
   // not what the step before left behind.
@@ -680,8 +696,9 @@ absl::Status Bench::StartGateway() {
   admin_url_ = absl::StrCat("http://127.0.0.1:", admin_port);
   grpc_target_ = absl::StrCat("127.0.0.1:", gateway_->port());
   const ProcStats idle = ReadProcStats(gateway_->pid());
-  std::printf("gateway idle: %d threads, RSS %.1f MiB; logs in %s\n",
-              idle.threads, idle.rss_kb / 1024.0, dir_.c_str());
+  std::printf(
+      "gateway idle: %d threads, RSS %.1f MiB; logs in %s (see --keep_logs)\n",
+      idle.threads, idle.rss_kb / 1024.0, dir_.c_str());
   if (absl::GetFlag(FLAGS_gateway_cpu) >= 0) {
     PinProcess(gateway_->pid(), absl::GetFlag(FLAGS_gateway_cpu));
   }
