@@ -1,5 +1,5 @@
 // The Go caller end to end: the example's whole flow (examples/go/verify), error details and a
-// 429's RetryInfo, against the gateway and sandbox that tests/e2e/python/stack.py started.
+// 429's RetryInfo, against the gateway and sandbox that tests/e2e/stack.py started.
 package main
 
 import (
@@ -113,7 +113,7 @@ func run() error {
 		"retry after the delay succeeds (%v)", err)
 
 	if os.Getenv("RETRY_POLICY_STEP") != "" {
-		// Blocked on the gateway today (see tests/e2e/python/BUILD.bazel): it sends headers
+		// Blocked on the gateway today (see tests/e2e/polyglot.bzl): it sends headers
 		// before an error status, which commits the call, so the channel never retries.
 		verify.Step("429 through the service config's retry policy")
 		if err := addFault(fault429); err != nil {

@@ -79,7 +79,7 @@ async function main() {
   plain.close();
 
   if (process.env.RETRY_POLICY_STEP) {
-    // Blocked on the gateway today (see tests/e2e/python/BUILD.bazel): it sends headers before
+    // Blocked on the gateway today (see tests/e2e/polyglot.bzl): it sends headers before
     // an error status, which commits the call, so the channel never retries.
     example.step('429 through the service config\'s retry policy');
     await addFault({region: 'emea-1', hostKind: 'retrieval', rate429: 1.0,
