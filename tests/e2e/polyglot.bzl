@@ -34,33 +34,23 @@ def caller_tests(name, script, caller, test, data = [], retry_env = {}):
     # Debian's toolchains (python3, protoc and plugins, node and node_modules, Go) are no declared
     # inputs ("external": never cached). Not in the sanitize pass: the C++ integration tests
     # cover the servers' code there.
-    native.sh_test(
-        name = name + "_test",
-        size = "medium",
-        srcs = [script],
-        args = args,
-        data = all_data,
-        tags = [
-            "external",
-            "no_sanitize",
-        ],
-    )
-
-    # The service config's retryPolicy absorbing a 429. Manual until the gateway answers errors
-    # trailers-only: it sends x-request-id in the headers first, which commits the call, so no
-    # gRPC client retries it (gRFC A6).
+    tags = ["external", "no_sanitize"]
     env = {"RETRY_POLICY_STEP": "1"}
     env.update(retry_env)
-    native.sh_test(
-        name = name + "_retry_policy_test",
-        size = "medium",
-        srcs = [script],
-        args = args,
-        data = all_data,
-        env = env,
-        tags = [
-            "external",
-            "manual",
-            "no_sanitize",
-        ],
-    )
+    variants = [
+        ("_test", {}, tags),
+        # The service config's retryPolicy absorbing a 429. Manual until the gateway answers
+        # errors trailers-only: it sends x-request-id in the headers first, which commits the
+        # call, so no gRPC client retries it (gRFC A6).
+        ("_retry_policy_test", env, tags + ["manual"]),
+    ]
+    for suffix, variant_env, variant_tags in variants:
+        native.sh_test(
+            name = name + suffix,
+            size = "medium",
+            srcs = [script],
+            args = args,
+            data = all_data,
+            env = variant_env,
+            tags = variant_tags,
+        )
