@@ -20,7 +20,7 @@ function jpeg(width, height) {
   size.writeUInt16BE(width, 2);
   return Buffer.concat([
     Buffer.from('ffd8ffe000104a46494600010100000100010000ffc0001108', 'hex'), size,
-    Buffer.from('030122000211010311 01ffd9'.replace(/ /g, ''), 'hex')]);
+    Buffer.from('03012200021101031101ffd9', 'hex')]);
 }
 
 async function addFault(spec) {
