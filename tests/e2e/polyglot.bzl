@@ -1,7 +1,7 @@
 """The two tests of one language's caller against the real gateway and sandbox (stack.py)."""
 
 def caller_tests(name, script, caller, test, data = [], retry_env = {}):
-    """`<name>_test`, and the manual `<name>_retry_policy_test` that adds the channel-retry step.
+    """`<name>_test`: the whole flow, error details, and the service config's retry of a 429.
 
     Args:
       name: prefix of the two test names.
@@ -37,13 +37,10 @@ def caller_tests(name, script, caller, test, data = [], retry_env = {}):
     tags = ["external", "no_sanitize"]
     env = {"RETRY_POLICY_STEP": "1"}
     env.update(retry_env)
-    variants = [
-        ("_test", {}, tags),
-        # The service config's retryPolicy absorbing a 429. Manual until the gateway answers
-        # errors trailers-only: it sends x-request-id in the headers first, which commits the
-        # call, so no gRPC client retries it (gRFC A6).
-        ("_retry_policy_test", env, tags + ["manual"]),
-    ]
+
+    # The retry step needs the gateway to answer errors trailers-only (it puts x-request-id in
+    # the trailers of a failed call): a client that has seen headers never retries (gRFC A6).
+    variants = [("_test", env, tags)]
     for suffix, variant_env, variant_tags in variants:
         native.sh_test(
             name = name + suffix,

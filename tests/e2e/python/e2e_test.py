@@ -48,10 +48,8 @@ def status_requests(workflow_id):
 def retry_policy_step(workflows, status_request, workflow_id):
     """A 429 retried by the channel itself (the service config's retryPolicy).
 
-    Blocked on the gateway today: it sends x-request-id in response headers before an error
-    status, and gRPC commits a call (stops retrying) once headers arrive (gRFC A6), so only the
-    e2e_retry_policy_test target runs this step (tagged manual until the gateway sends errors
-    as trailers-only)."""
+    It works because the gateway answers such an error trailers-only (x-request-id in the
+    trailers): gRPC stops retrying a call once headers arrive (gRFC A6)."""
     verify.step("429 through the service config's retry policy")
     before = status_requests(workflow_id)
     add_fault({"region": "emea-1", "hostKind": "retrieval", "rate429": 1.0,
