@@ -11,8 +11,10 @@ set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
 scripts/setup.sh
-bazel build --config=ci //server:jumio-gateway //sandbox:jumio-sandbox >&2
-bin=$(bazel info --config=ci bazel-bin 2>/dev/null)
+# The optimized build: what ships (deploy/Containerfile builds the same), not the unoptimized
+# one the tests use.
+bazel build --config=ci -c opt //server:jumio-gateway //sandbox:jumio-sandbox >&2
+bin=$(bazel info --config=ci -c opt bazel-bin 2>/dev/null)
 
 state="$top/.run"
 mkdir -p "$state"

@@ -18,6 +18,8 @@ DEBIAN_PACKAGES=(
   # tests, benchmarks and polyglot clients
   libgtest-dev libgmock-dev libbenchmark-dev python3-grpcio python3-grpc-tools
   prometheus wrk curl python3-yaml
+  # the Go caller (tests/e2e/go, examples/go), built offline from Debian's packages
+  golang-go golang-google-grpc-dev golang-google-protobuf-dev protoc-gen-go protoc-gen-go-grpc
   # the sandbox web client's browser test (tests/e2e/web): Debian's Chromium, driven by the npm
   # package playwright-core over CDP (so chromium-driver is not needed)
   chromium
@@ -49,12 +51,15 @@ if ((${#missing[@]})); then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm tools (buf, buildifier, playwright-core) live in the repository's own node_modules, pinned to exact versions
+# npm tools (buf, buildifier, playwright-core, and @grpc/grpc-js with @grpc/proto-loader for the
+# Node caller) live in the repository's own node_modules, pinned to exact versions
 # by package.json. No lock file: npm 11 writes one that `npm ci` then rejects (it omits the other
 # platforms' optional buf binaries), and the exact pins already fix every version installed.
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [[ ! -x "$top/node_modules/.bin/buf" || ! -x "$top/node_modules/.bin/buildifier" ||
-  ! -f "$top/node_modules/playwright-core/package.json" ]]; then
+  ! -f "$top/node_modules/playwright-core/package.json" ||
+  ! -f "$top/node_modules/@grpc/grpc-js/package.json" ||
+  ! -f "$top/node_modules/@grpc/proto-loader/package.json" ]]; then
   echo "setup: installing npm tools" >&2
   (cd "$top" && npm install --no-package-lock --no-audit --no-fund --loglevel=error)
 fi

@@ -1,15 +1,21 @@
 #include "server/api/workflow_execution_service.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
+#include "google/protobuf/field_mask.pb.h"
+#include "google/protobuf/util/field_mask_util.h"
 #include "server/api/pagination.h"
 #include "server/api/reactors.h"
 #include "server/api/resource_names.h"
+#include "server/errors/errors.h"
 
 namespace jumio_gateway::api {
+
+using ::google::protobuf::util::FieldMaskUtil;
 namespace {
 
 namespace v1 = ::jumio::gateway::v1;
@@ -124,20 +130,42 @@ grpc::ServerUnaryReactor* WorkflowExecutionService::GetWorkflowExecution(
   absl::StatusOr<WorkflowExecutionName> name =
       ParseWorkflowExecutionName(request->name(), "name");
   if (!name.ok()) return FinishNow(context, name.status());
+  // AIP-157: the caller names the fields it wants, so that one that needs no
+  // personal data never receives it ("capabilities.extraction" left out).
+  const bool masked = request->read_mask().paths_size() > 0;
+  const auto& paths = request->read_mask().paths();
+  if (masked &&
+      (std::any_of(paths.begin(), paths.end(),
+                   [](const std::string& path) { return path.empty(); }) ||
+       !FieldMaskUtil::IsValidFieldMask<v1::WorkflowExecution>(
+           request->read_mask()))) {
+    return FinishNow(
+        context,
+        errors::InvalidField(
+            "read_mask",
+            "every path must name a field of WorkflowExecution, such as "
+            "\"decision\" or \"capabilities.liveness\""));
+  }
   const bool full = request->view() == v1::WORKFLOW_EXECUTION_VIEW_FULL;
-  return UnaryUpstreamRpc::Start([this, execution = Ref(*name), full,
-                                  options = Options(*context),
-                                  response](UnaryUpstreamRpc::Finisher finish) {
-    return context_.jumio->GetWorkflowExecutionDetails(
-        execution, full, options,
-        [response, finish = std::move(finish)](
-            absl::StatusOr<v1::WorkflowExecution> parsed) mutable {
-          if (parsed.ok()) {
-            *response->mutable_workflow_execution() = *std::move(parsed);
-          }
-          std::move(finish)(parsed.status());
-        });
-  });
+  return UnaryUpstreamRpc::Start(
+      [this, execution = Ref(*name), full, options = Options(*context),
+       response,
+       mask = masked ? request->read_mask() : google::protobuf::FieldMask()](
+          UnaryUpstreamRpc::Finisher finish) {
+        return context_.jumio->GetWorkflowExecutionDetails(
+            execution, full, options,
+            [response, mask, finish = std::move(finish)](
+                absl::StatusOr<v1::WorkflowExecution> parsed) mutable {
+              if (parsed.ok()) {
+                *response->mutable_workflow_execution() = *std::move(parsed);
+                if (mask.paths_size() > 0) {
+                  FieldMaskUtil::TrimMessage(
+                      mask, response->mutable_workflow_execution());
+                }
+              }
+              std::move(finish)(parsed.status());
+            });
+      });
 }
 
 grpc::ServerUnaryReactor* WorkflowExecutionService::ListWorkflowExecutionSteps(

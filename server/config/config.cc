@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <functional>
+#include <fstream>
+#include <sstream>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -10,7 +11,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "rapidjson/document.h"
 #include "server/core/json.h"
 #include "server/core/regions.h"
@@ -18,15 +22,27 @@
 namespace jumio_gateway::config {
 namespace {
 
-constexpr HostKind kHostKinds[] = {HostKind::kAuth, HostKind::kAccount,
-                                   HostKind::kApi, HostKind::kRetrieval,
-                                   HostKind::kStatus};
+using jumio::HostKind;
+using jumio::HostKindName;
+using jumio::kHostKinds;
+using jumio::RegionEndpoints;
 
-using Setter =
-    std::function<absl::Status(const std::string& value, GatewayConfig&)>;
+// Where a setting lives in GatewayConfig. A capture-less lambda per entry
+// keeps the table one line per setting.
+template <typename T>
+using Field = T& (*)(GatewayConfig&);
+
+template <typename T>
+using Check = absl::Status (*)(const T&);
+
+// Reads a field for get(); the accessor only reads here.
+template <typename T>
+const T& Read(Field<T> field, const GatewayConfig& config) {
+  return field(const_cast<GatewayConfig&>(config));
+}
 
 absl::Status Invalid(const std::string& key, const std::string& origin,
-                     const std::string& why) {
+                     absl::string_view why) {
   return absl::InvalidArgumentError(
       absl::StrCat("config key '", key, "' (from ", origin, "): ", why));
 }
@@ -52,166 +68,336 @@ absl::Status CheckBaseUrl(const std::string& value) {
   return absl::OkStatus();
 }
 
-absl::Status ParseByteLimit(const std::string& value, int64_t& limit) {
-  if (!absl::SimpleAtoi(value, &limit) || limit <= 0 ||
-      limit > int64_t{64} * 1000 * 1000) {
-    return absl::InvalidArgumentError(
-        "must be a byte count from 1 to 64000000");
-  }
-  return absl::OkStatus();
+ConfigEntry Text(std::string name, std::string type, std::string help,
+                 Field<std::string> field, Check<std::string> check = nullptr) {
+  return {std::move(name), std::move(type), std::move(help),
+          [field, check](const std::string& v, GatewayConfig& c) {
+            field(c) = v;
+            return check == nullptr ? absl::OkStatus() : check(v);
+          },
+          [field](const GatewayConfig& c) { return Read(field, c); }};
 }
 
-// Each key's parser. Keeping them in one table means flags, environment and
-// file accept exactly the same keys with exactly the same rules.
-const std::map<std::string, Setter>& Setters() {
-  static const auto* const kSetters = new std::map<std::string, Setter>{
-      {"grpc_listen",
-       [](const std::string& v, GatewayConfig& c) {
-         c.grpc_listen = v;
-         return CheckListenAddress(v);
-       }},
-      {"port_file",
-       [](const std::string& v, GatewayConfig& c) {
-         c.port_file = v;
-         return absl::OkStatus();
-       }},
-      {"admin_listen",
-       [](const std::string& v, GatewayConfig& c) {
-         c.admin_listen = v;
-         return CheckListenAddress(v);
-       }},
-      {"admin_port_file",
-       [](const std::string& v, GatewayConfig& c) {
-         c.admin_port_file = v;
-         return absl::OkStatus();
-       }},
-      {"grpc_max_connection_age",
-       [](const std::string& v, GatewayConfig& c) {
-         if (!absl::ParseDuration(v, &c.grpc_max_connection_age) ||
-             c.grpc_max_connection_age < absl::Seconds(1)) {
-           return absl::InvalidArgumentError(
-               "must be a duration of at least 1s, such as 5m");
-         }
-         return absl::OkStatus();
-       }},
-      {"default_region",
-       [](const std::string& v, GatewayConfig& c) {
-         c.default_region = v;
-         return core::IsKnownRegion(v)
-                    ? absl::OkStatus()
-                    : absl::InvalidArgumentError(absl::StrCat(
-                          "must be one of ", core::KnownRegionList()));
-       }},
-      {"user_agent",
-       [](const std::string& v, GatewayConfig& c) {
-         c.user_agent = v;
-         return v.empty() ? absl::InvalidArgumentError("must not be empty")
-                          : absl::OkStatus();
-       }},
-      {"jumio_url_template",
-       [](const std::string& v, GatewayConfig& c) {
-         c.jumio_url_template = v;
-         if (!absl::StrContains(v, "{region}") ||
-             !absl::StrContains(v, "{kind}")) {
-           return absl::InvalidArgumentError(
-               "must contain both {region} and {kind}");
-         }
-         return CheckBaseUrl(v);
-       }},
-      {"auth_mode",
-       [](const std::string& v, GatewayConfig& c) {
-         if (v == "oauth2") {
-           c.auth_mode = AuthMode::kOAuth2;
-         } else if (v == "basic") {
-           c.auth_mode = AuthMode::kBasic;
-         } else {
-           return absl::InvalidArgumentError("must be oauth2 or basic");
-         }
-         return absl::OkStatus();
-       }},
-      {"client_id_file",
-       [](const std::string& v, GatewayConfig& c) {
-         c.client_id_file = v;
-         return absl::OkStatus();
-       }},
-      {"client_secret_file",
-       [](const std::string& v, GatewayConfig& c) {
-         c.client_secret_file = v;
-         return absl::OkStatus();
-       }},
-      {"upstream_timeout",
-       [](const std::string& v, GatewayConfig& c) {
-         if (!absl::ParseDuration(v, &c.upstream_timeout) ||
-             c.upstream_timeout <= absl::ZeroDuration()) {
-           return absl::InvalidArgumentError(
-               "must be a positive duration such as 30s");
-         }
-         return absl::OkStatus();
-       }},
-      {"max_image_bytes",
-       [](const std::string& v, GatewayConfig& c) {
-         return ParseByteLimit(v, c.max_image_bytes);
-       }},
-      {"max_pdf_bytes",
-       [](const std::string& v, GatewayConfig& c) {
-         return ParseByteLimit(v, c.max_pdf_bytes);
-       }},
-      {"upload_buffer_budget_bytes",
-       [](const std::string& v, GatewayConfig& c) {
-         if (!absl::SimpleAtoi(v, &c.upload_buffer_budget_bytes) ||
-             c.upload_buffer_budget_bytes < (int64_t{1} << 20) ||
-             c.upload_buffer_budget_bytes > (int64_t{1} << 40)) {
-           return absl::InvalidArgumentError(
-               "must be a byte count from 1048576 (1 MiB) to 2^40");
-         }
-         return absl::OkStatus();
-       }},
-      {"max_concurrent_uploads",
-       [](const std::string& v, GatewayConfig& c) {
-         if (!absl::SimpleAtoi(v, &c.max_concurrent_uploads) ||
-             c.max_concurrent_uploads < 1 ||
-             c.max_concurrent_uploads > 100000) {
-           return absl::InvalidArgumentError(
-               "must be a number from 1 to 100000");
-         }
-         return absl::OkStatus();
-       }},
-      {"allow_loopback_http_callbacks",
-       [](const std::string& v, GatewayConfig& c) {
-         if (v != "true" && v != "false") {
-           return absl::InvalidArgumentError("must be true or false");
-         }
-         c.allow_loopback_http_callbacks = v == "true";
-         return absl::OkStatus();
-       }},
-      {"shutdown_grace",
-       [](const std::string& v, GatewayConfig& c) {
-         if (!absl::ParseDuration(v, &c.shutdown_grace) ||
-             c.shutdown_grace < absl::ZeroDuration()) {
-           return absl::InvalidArgumentError(
-               "must be a non-negative duration such as 10s");
-         }
-         return absl::OkStatus();
-       }},
+// A whole number from `min` to `max`; `why` replaces the generic message.
+template <typename T>
+ConfigEntry Number(std::string name, std::string help, Field<T> field,
+                   int64_t min, int64_t max, const char* why = nullptr) {
+  return {
+      std::move(name), "integer", std::move(help),
+      [field, min, max, why](const std::string& v, GatewayConfig& c) {
+        int64_t n = 0;
+        if (!absl::SimpleAtoi(v, &n) || n < min || n > max) {
+          return absl::InvalidArgumentError(
+              why != nullptr ? std::string(why)
+                             : absl::StrCat("must be a whole number from ", min,
+                                            " to ", max));
+        }
+        field(c) = static_cast<T>(n);
+        return absl::OkStatus();
+      },
+      [field](const GatewayConfig& c) { return absl::StrCat(Read(field, c)); }};
+}
+
+// A duration of at least `min` (or more than `min` when `above`).
+ConfigEntry Duration(std::string name, std::string help,
+                     Field<absl::Duration> field, absl::Duration min,
+                     bool above, const char* why) {
+  return {std::move(name), "duration", std::move(help),
+          [field, min, above, why](const std::string& v, GatewayConfig& c) {
+            absl::Duration d;
+            if (!absl::ParseDuration(v, &d) || d < min || (above && d == min)) {
+              return absl::InvalidArgumentError(why);
+            }
+            field(c) = d;
+            return absl::OkStatus();
+          },
+          [field](const GatewayConfig& c) {
+            return absl::FormatDuration(Read(field, c));
+          }};
+}
+
+ConfigEntry Positive(std::string name, std::string help,
+                     Field<absl::Duration> field) {
+  return Duration(std::move(name), std::move(help), field, absl::ZeroDuration(),
+                  /*above=*/true, "must be a positive duration such as 10s");
+}
+
+ConfigEntry Bool(std::string name, std::string help, Field<bool> field) {
+  return {std::move(name), "bool", std::move(help),
+          [field](const std::string& v, GatewayConfig& c) {
+            const std::string lower = absl::AsciiStrToLower(v);
+            if (lower == "true" || lower == "1" || lower == "yes") {
+              field(c) = true;
+            } else if (lower == "false" || lower == "0" || lower == "no") {
+              field(c) = false;
+            } else {
+              return absl::InvalidArgumentError("must be true or false");
+            }
+            return absl::OkStatus();
+          },
+          [field](const GatewayConfig& c) {
+            return std::string(Read(field, c) ? "true" : "false");
+          }};
+}
+
+// Comma-separated; blanks around items and empty items are dropped.
+ConfigEntry List(std::string name, std::string help,
+                 Field<std::vector<std::string>> field,
+                 bool at_least_one = false) {
+  return {std::move(name), "comma list", std::move(help),
+          [field, at_least_one](const std::string& v, GatewayConfig& c) {
+            std::vector<std::string>& items = field(c);
+            items.clear();
+            for (absl::string_view item : absl::StrSplit(v, ',')) {
+              item = absl::StripAsciiWhitespace(item);
+              if (!item.empty()) items.emplace_back(item);
+            }
+            // An empty value unsets the list; a value of only commas is a
+            // mistake.
+            if (at_least_one && items.empty() && !v.empty()) {
+              return absl::InvalidArgumentError("must name at least one file");
+            }
+            return absl::OkStatus();
+          },
+          [field](const GatewayConfig& c) {
+            return absl::StrJoin(Read(field, c), ",");
+          }};
+}
+
+ConfigEntry AuthModeEntry() {
+  return {
+      "auth_mode", "oauth2|basic", "How the gateway authenticates to Jumio.",
+      [](const std::string& v, GatewayConfig& c) {
+        if (v == "oauth2") {
+          c.jumio.auth_mode = AuthMode::kOAuth2;
+        } else if (v == "basic") {
+          c.jumio.auth_mode = AuthMode::kBasic;
+        } else {
+          return absl::InvalidArgumentError("must be oauth2 or basic");
+        }
+        return absl::OkStatus();
+      },
+      [](const GatewayConfig& c) {
+        return std::string(c.jumio.auth_mode == AuthMode::kBasic ? "basic"
+                                                                 : "oauth2");
+      }};
+}
+
+ConfigEntry PublicBaseUrlEntry() {
+  return {"callback_public_base_url", "URL",
+          "Base URL Jumio reaches the receiver at, e.g. "
+          "https://cb.example.com. The receiver runs when this and "
+          "callback_hmac_key_files are set.",
+          [](const std::string& v, GatewayConfig& c) {
+            c.callbacks.public_base_url =
+                std::string(absl::StripSuffix(v, "/"));
+            if (!v.empty() && !absl::StartsWith(v, "https://") &&
+                !absl::StartsWith(v, "http://")) {
+              return absl::InvalidArgumentError("must be an http(s) URL");
+            }
+            return absl::OkStatus();
+          },
+          [](const GatewayConfig& c) { return c.callbacks.public_base_url; }};
+}
+
+std::vector<ConfigEntry> BuildTable() {
+  using C = GatewayConfig;
+  return {
+      // gRPC.
+      Text(
+          "grpc_listen", "host:port",
+          "Address of the gRPC server (port 0: any).",
+          [](C & c) -> auto& { return c.grpc.listen; }, CheckListenAddress),
+      Text(
+          "port_file", "path",
+          "Write the chosen gRPC port here once listening.",
+          [](C & c) -> auto& { return c.grpc.port_file; }),
+      Duration(
+          "grpc_max_connection_age",
+          "Ask clients to reconnect after this long, so that connections "
+          "spread over new replicas.",
+          [](C & c) -> auto& { return c.grpc.max_connection_age; },
+          absl::Seconds(1), /*above=*/false,
+          "must be a duration of at least 1s, such as 5m"),
+      // Admin.
+      Text(
+          "admin_listen", "host:port",
+          "Address of /metrics, /healthz and /readyz.",
+          [](C & c) -> auto& { return c.admin.listen; }, CheckListenAddress),
+      Text(
+          "admin_port_file", "path",
+          "Write the chosen admin port here once listening.",
+          [](C & c) -> auto& { return c.admin.port_file; }),
+      // Jumio.
+      Text(
+          "default_region", "region",
+          "Region of create calls that name none: amer-1, emea-1, apac-1.",
+          [](C & c) -> auto& { return c.jumio.default_region; },
+          [](const std::string& v) {
+            return core::IsKnownRegion(v)
+                       ? absl::OkStatus()
+                       : absl::InvalidArgumentError(absl::StrCat(
+                             "must be one of ", core::KnownRegionList()));
+          }),
+      Text(
+          "user_agent", "string", "User-Agent sent to Jumio.",
+          [](C & c) -> auto& { return c.jumio.hosts.user_agent; },
+          [](const std::string& v) {
+            return v.empty() ? absl::InvalidArgumentError("must not be empty")
+                             : absl::OkStatus();
+          }),
+      Text(
+          "jumio_url_template", "URL",
+          "Base URL template of Jumio hosts, with {region} and {kind}; the "
+          "config file's \"regions\" object overrides single hosts.",
+          [](C & c) -> auto& { return c.jumio.url_template; },
+          [](const std::string& v) {
+            if (!absl::StrContains(v, "{region}") ||
+                !absl::StrContains(v, "{kind}")) {
+              return absl::InvalidArgumentError(
+                  "must contain both {region} and {kind}");
+            }
+            return CheckBaseUrl(v);
+          }),
+      AuthModeEntry(),
+      Text(
+          "client_id_file", "path", "File holding the Jumio client id.",
+          [](C & c) -> auto& { return c.jumio.client_id_file; }),
+      Text(
+          "client_secret_file", "path", "File holding the Jumio client secret.",
+          [](C & c) -> auto& { return c.jumio.client_secret_file; }),
+      Positive(
+          "upstream_timeout",
+          "Longest one Jumio call may take, whatever the caller's "
+          "deadline.",
+          [](C & c) -> auto& { return c.jumio.upstream_timeout; }),
+      // Uploads.
+      Number<int64_t>(
+          "max_image_bytes", "Largest JPEG/PNG upload accepted (bytes).",
+          [](C & c) -> auto& { return c.uploads.max_image_bytes; }, 1,
+          64 * 1000 * 1000, "must be a byte count from 1 to 64000000"),
+      Number<int64_t>(
+          "max_pdf_bytes", "Largest PDF upload accepted (bytes).",
+          [](C & c) -> auto& { return c.uploads.max_pdf_bytes; }, 1,
+          64 * 1000 * 1000, "must be a byte count from 1 to 64000000"),
+      Number<int64_t>(
+          "upload_buffer_budget_bytes",
+          "Bytes of part data all uploads and downloads may buffer together; "
+          "beyond it uploads get RESOURCE_EXHAUSTED.",
+          [](C & c) -> auto& { return c.uploads.buffer_budget_bytes; },
+          int64_t{1} << 20, int64_t{1} << 40,
+          "must be a byte count from 1048576 (1 MiB) to 2^40"),
+      Number<int>(
+          "max_concurrent_uploads", "Upload streams open at once.",
+          [](C & c) -> auto& { return c.uploads.max_concurrent; }, 1, 100000,
+          "must be a number from 1 to 100000"),
+      // Gateway-wide.
+      Bool(
+          "allow_loopback_http_callbacks",
+          "Accept http://127.0.0.1 callback URLs (sandbox runs only).",
+          [](C & c) -> auto& { return c.allow_loopback_http_callbacks; }),
+      Duration(
+          "shutdown_grace",
+          "How long in-flight calls may finish after SIGTERM.",
+          [](C & c) -> auto& { return c.shutdown_grace; }, absl::ZeroDuration(),
+          /*above=*/false, "must be a non-negative duration such as 10s"),
+      // The callback receiver.
+      Text(
+          "callback_listen_host", "address",
+          "Address the callback receiver binds.",
+          [](C & c) -> auto& { return c.callbacks.listen_host; }),
+      Number<int>(
+          "callback_listen_port", "Port of the callback receiver (0: any).",
+          [](C & c) -> auto& { return c.callbacks.listen_port; }, 0, 65535),
+      Text(
+          "callback_port_file", "path",
+          "Write the callback receiver's port here once listening.",
+          [](C & c) -> auto& { return c.callbacks.port_file; }),
+      PublicBaseUrlEntry(),
+      List(
+          "callback_hmac_key_files",
+          "Key files; the first signs, all verify (rotation).",
+          [](C & c) -> auto& { return c.callbacks.hmac_key_files; },
+          /*at_least_one=*/true),
+      Text(
+          "callback_store", "sqlite|redis", "Where callbacks are logged.",
+          [](C & c) -> auto& { return c.callbacks.store; },
+          [](const std::string& v) {
+            return v == "sqlite" || v == "redis"
+                       ? absl::OkStatus()
+                       : absl::InvalidArgumentError("must be sqlite or redis");
+          }),
+      Text(
+          "callback_sqlite_path", "path", "SQLite callback log file.",
+          [](C & c) -> auto& { return c.callbacks.sqlite_path; }),
+      Text(
+          "callback_redis_address", "host:port|unix:/path",
+          "Redis server of the callback log.",
+          [](C & c) -> auto& { return c.callbacks.redis_address; }),
+      Text(
+          "callback_redis_prefix", "string", "Redis key prefix.",
+          [](C & c) -> auto& { return c.callbacks.redis_prefix; }),
+      List(
+          "callback_allowed_cidrs",
+          "CIDRs allowed to POST callbacks (default: Jumio's published ones).",
+          [](C & c) -> auto& { return c.callbacks.allowed_cidrs; }),
+      List(
+          "callback_trusted_proxies",
+          "Proxy CIDRs whose X-Forwarded-For is believed.",
+          [](C & c) -> auto& { return c.callbacks.trusted_proxy_cidrs; }),
+      Bool(
+          "callback_resolve_jumio_hosts",
+          "Also allow the addresses Jumio's callback host names resolve to.",
+          [](C & c) -> auto& { return c.callbacks.resolve_jumio_hosts; }),
+      Number<size_t>(
+          "callback_max_body_bytes", "Largest callback body.",
+          [](C & c) -> auto& { return c.callbacks.max_body_bytes; }, 1024,
+          16 << 20),
+      Positive(
+          "callback_body_timeout", "Longest time to receive one callback body.",
+          [](C & c) -> auto& { return c.callbacks.body_timeout; }),
+      Positive(
+          "callback_read_timeout", "Longest time to receive one request head.",
+          [](C & c) -> auto& { return c.callbacks.read_timeout; }),
+      Positive(
+          "callback_idle_timeout",
+          "How long a kept-alive receiver connection may idle.",
+          [](C & c) -> auto& { return c.callbacks.idle_timeout; }),
+      Number<int>(
+          "callback_max_connections",
+          "Receiver connections open at once, in total.",
+          [](C & c) -> auto& { return c.callbacks.max_connections; }, 16,
+          1 << 20),
+      Number<int>(
+          "callback_max_connections_per_source",
+          "Receiver connections open at once per source address (behind an "
+          "ingress, above the proxies' pool).",
+          [](C & c) -> auto& { return c.callbacks.max_connections_per_source; },
+          1, 1 << 20),
+      Number<int>(
+          "callback_receiver_threads", "Receiver threads.",
+          [](C & c) -> auto& { return c.callbacks.receiver_threads; }, 1, 4096),
+      Bool(
+          "callback_require_token",
+          "Refuse callbacks without a valid account token.",
+          [](C & c) -> auto& { return c.callbacks.require_token; }),
+      Positive(
+          "callback_retention", "How long callbacks are kept.",
+          [](C & c) -> auto& { return c.callbacks.retention; }),
+      Positive(
+          "callback_ack_deadline",
+          "Default ack deadline of named subscriptions.",
+          [](C & c) -> auto& { return c.callbacks.feed.default_ack_deadline; }),
   };
-  return *kSetters;
 }
 
 absl::Status Apply(const Settings& settings, const std::string& origin,
-                   const std::vector<std::string>& extension_keys,
                    GatewayConfig& config) {
   for (const auto& [key, value] : settings) {
-    if (std::find(extension_keys.begin(), extension_keys.end(), key) !=
-        extension_keys.end()) {
-      config.extensions[key] = value;
-      continue;
-    }
-    const auto setter = Setters().find(key);
-    if (setter == Setters().end()) {
-      return Invalid(key, origin, "unknown key");
-    }
-    if (absl::Status status = setter->second(value, config); !status.ok()) {
-      return Invalid(key, origin, std::string(status.message()));
+    const ConfigEntry* entry = FindConfigEntry(key);
+    if (entry == nullptr) return Invalid(key, origin, "unknown key");
+    if (absl::Status status = entry->set(value, config); !status.ok()) {
+      return Invalid(key, origin, status.message());
     }
   }
   return absl::OkStatus();
@@ -258,10 +444,15 @@ absl::Status ParseConfigFile(
       }
       continue;
     }
+    if (FindConfigEntry(key) == nullptr) {
+      return Invalid(key, origin, "unknown key");
+    }
     if (member.value.IsString()) {
       settings[key] = member.value.GetString();
     } else if (member.value.IsInt64()) {
       settings[key] = absl::StrCat(member.value.GetInt64());
+    } else if (member.value.IsBool()) {
+      settings[key] = member.value.GetBool() ? "true" : "false";
     } else {
       return Invalid(key, origin, "must be a string");
     }
@@ -279,63 +470,147 @@ RegionEndpoints Expand(const std::string& url_template,
   return endpoints;
 }
 
+bool IsFlagName(absl::string_view arg, absl::string_view* name,
+                absl::string_view* value, bool* has_value) {
+  if (!absl::ConsumePrefix(&arg, "-")) return false;
+  absl::ConsumePrefix(&arg, "-");
+  const size_t equals = arg.find('=');
+  *has_value = equals != absl::string_view::npos;
+  *name = arg.substr(0, equals);
+  *value = *has_value ? arg.substr(equals + 1) : absl::string_view();
+  return FindConfigEntry(std::string(*name)) != nullptr;
+}
+
 }  // namespace
 
-const char* HostKindName(HostKind kind) {
-  switch (kind) {
-    case HostKind::kAuth:
-      return "auth";
-    case HostKind::kAccount:
-      return "account";
-    case HostKind::kApi:
-      return "api";
-    case HostKind::kRetrieval:
-      return "retrieval";
-    case HostKind::kStatus:
-      return "status";
-  }
-  return "unknown";
+const std::vector<ConfigEntry>& ConfigTable() {
+  static const auto* const kTable = new std::vector<ConfigEntry>(BuildTable());
+  return *kTable;
 }
 
-const std::string& RegionEndpoints::For(HostKind kind) const {
-  switch (kind) {
-    case HostKind::kAuth:
-      return auth;
-    case HostKind::kAccount:
-      return account;
-    case HostKind::kApi:
-      return api;
-    case HostKind::kRetrieval:
-      return retrieval;
-    case HostKind::kStatus:
-      return status;
-  }
-  return status;
-}
-
-std::string& RegionEndpoints::For(HostKind kind) {
-  return const_cast<std::string&>(std::as_const(*this).For(kind));
-}
-
-const std::vector<std::string>& ConfigKeys() {
-  static const auto* const kKeys = [] {
-    auto* keys = new std::vector<std::string>();
-    for (const auto& [key, setter] : Setters()) keys->push_back(key);
-    return keys;
+const ConfigEntry* FindConfigEntry(const std::string& name) {
+  static const auto* const kIndex = [] {
+    auto* index = new std::map<std::string, const ConfigEntry*>();
+    for (const ConfigEntry& entry : ConfigTable())
+      index->emplace(entry.name, &entry);
+    return index;
   }();
-  return *kKeys;
+  const auto it = kIndex->find(name);
+  return it == kIndex->end() ? nullptr : it->second;
 }
 
-std::string EnvironmentVariableFor(const std::string& key) {
-  return "JUMIO_GATEWAY_" + absl::AsciiStrToUpper(key);
+std::string EnvironmentVariableFor(const std::string& name) {
+  return "JUMIO_GATEWAY_" + absl::AsciiStrToUpper(name);
 }
 
-absl::StatusOr<GatewayConfig> LoadConfig(
-    const ConfigSources& sources,
-    const std::vector<std::string>& extension_keys) {
+absl::StatusOr<Settings> SettingsFromEnvironment(
+    const std::vector<std::string>& environ) {
+  static const auto* const kByVariable = [] {
+    auto* names = new std::map<std::string, std::string>();
+    for (const ConfigEntry& entry : ConfigTable()) {
+      names->emplace(EnvironmentVariableFor(entry.name), entry.name);
+    }
+    return names;
+  }();
+  Settings settings;
+  for (const std::string& line : environ) {
+    const size_t equals = line.find('=');
+    if (equals == std::string::npos) continue;
+    const std::string variable = line.substr(0, equals);
+    if (!absl::StartsWith(variable, "JUMIO_GATEWAY_") ||
+        variable == kConfigFileVariable) {
+      continue;
+    }
+    const auto name = kByVariable->find(variable);
+    if (name == kByVariable->end()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("environment variable ", variable,
+                       " is not a setting (see jumio-gateway --help)"));
+    }
+    if (equals + 1 < line.size()) {
+      settings[name->second] = line.substr(equals + 1);
+    }
+  }
+  return settings;
+}
+
+absl::StatusOr<Settings> TakeSettingFlags(std::vector<char*>& argv) {
+  Settings flags;
+  std::vector<char*> rest;
+  for (size_t i = 0; i < argv.size(); ++i) {
+    absl::string_view name, value;
+    bool has_value = false;
+    // argv[0] is the program; "--" ends the flags.
+    if (i == 0 || argv[i] == nullptr ||
+        !IsFlagName(argv[i], &name, &value, &has_value)) {
+      rest.push_back(argv[i]);
+      if (argv[i] != nullptr && absl::string_view(argv[i]) == "--") {
+        for (++i; i < argv.size(); ++i) rest.push_back(argv[i]);
+      }
+      continue;
+    }
+    if (!has_value) {
+      if (i + 1 >= argv.size() || argv[i + 1] == nullptr) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("flag --", name, " needs a value"));
+      }
+      value = argv[++i];
+    }
+    if (value.empty()) {
+      flags.erase(std::string(name));
+    } else {
+      flags[std::string(name)] = std::string(value);
+    }
+  }
+  argv = std::move(rest);
+  return flags;
+}
+
+absl::StatusOr<ConfigSources> ReadSources(
+    Settings flags, const std::vector<std::string>& environ,
+    std::string config_file) {
+  ConfigSources sources;
+  sources.flags = std::move(flags);
+  absl::StatusOr<Settings> environment = SettingsFromEnvironment(environ);
+  if (!environment.ok()) return environment.status();
+  sources.environment = *std::move(environment);
+  const std::string prefix = absl::StrCat(kConfigFileVariable, "=");
+  for (const std::string& line : environ) {
+    if (config_file.empty() && absl::StartsWith(line, prefix)) {
+      config_file = line.substr(prefix.size());
+    }
+  }
+  if (config_file.empty()) return sources;
+  std::ifstream in(config_file);
+  if (!in) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot read config file ", config_file));
+  }
+  std::stringstream contents;
+  contents << in.rdbuf();
+  sources.config_file_json = contents.str();
+  sources.config_file_name = config_file;
+  return sources;
+}
+
+std::string SettingsHelp() {
+  GatewayConfig defaults;
+  std::string text;
+  for (const ConfigEntry& entry : ConfigTable()) {
+    const std::string value = entry.get(defaults);
+    absl::StrAppend(
+        &text, "  --", entry.name, "=<", entry.type, ">  ", entry.help,
+        "\n      default: ", value.empty() ? "(unset)" : value,
+        "; environment: ", EnvironmentVariableFor(entry.name), "\n");
+  }
+  return text;
+}
+
+absl::StatusOr<GatewayConfig> LoadConfig(const ConfigSources& sources) {
   GatewayConfig config;
   Settings file_settings;
   std::map<std::string, std::map<std::string, std::string>> overrides;
+  const std::string file_origin = "file " + sources.config_file_name;
   if (!sources.config_file_json.empty()) {
     if (absl::Status s = ParseConfigFile(sources, file_settings, overrides);
         !s.ok()) {
@@ -343,24 +618,20 @@ absl::StatusOr<GatewayConfig> LoadConfig(
     }
   }
   // Lowest precedence first, so that later sources overwrite earlier ones.
-  if (absl::Status s = Apply(file_settings, "file " + sources.config_file_name,
-                             extension_keys, config);
+  if (absl::Status s = Apply(file_settings, file_origin, config); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = Apply(sources.environment, "environment", config);
       !s.ok()) {
     return s;
   }
-  if (absl::Status s =
-          Apply(sources.environment, "environment", extension_keys, config);
-      !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = Apply(sources.flags, "flags", extension_keys, config);
-      !s.ok()) {
+  if (absl::Status s = Apply(sources.flags, "flags", config); !s.ok()) {
     return s;
   }
 
   for (const core::RegionEntry& entry : core::kRegions) {
     const std::string region(entry.id);
-    RegionEndpoints endpoints = Expand(config.jumio_url_template, region);
+    RegionEndpoints endpoints = Expand(config.jumio.url_template, region);
     for (const auto& [kind_name, url] : overrides[region]) {
       const auto kind = std::find_if(
           std::begin(kHostKinds), std::end(kHostKinds),
@@ -368,18 +639,17 @@ absl::StatusOr<GatewayConfig> LoadConfig(
           // refuses it; the fuzz build is clang): capture a reference.
           [&name = kind_name](HostKind k) { return name == HostKindName(k); });
       const std::string path = absl::StrCat("regions.", region, ".", kind_name);
-      const std::string origin = "file " + sources.config_file_name;
       if (kind == std::end(kHostKinds)) {
-        return Invalid(path, origin,
+        return Invalid(path, file_origin,
                        "unknown host kind (auth, account, api, retrieval, "
                        "status)");
       }
       if (absl::Status s = CheckBaseUrl(url); !s.ok()) {
-        return Invalid(path, origin, std::string(s.message()));
+        return Invalid(path, file_origin, s.message());
       }
       endpoints.For(*kind) = url;
     }
-    config.regions[region] = std::move(endpoints);
+    config.jumio.hosts.regions[region] = std::move(endpoints);
   }
   return config;
 }

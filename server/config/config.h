@@ -1,41 +1,28 @@
 // The gateway's configuration: where it listens, where each Jumio data centre
-// lives and how it authenticates. Values come from (highest precedence first)
-// command-line flags, environment variables, a JSON config file, then built-in
-// defaults; LoadConfig merges them and validates the result, so the rest of the
-// server sees one immutable, already-checked GatewayConfig.
+// lives, how it authenticates, and the callback path. Values come from
+// (highest precedence first) command-line flags, JUMIO_GATEWAY_* environment
+// variables, a JSON config file, then built-in defaults; LoadConfig merges them
+// and validates the result, so the rest of the server sees one immutable,
+// already-checked GatewayConfig.
+//
+// ConfigTable() is the one list of settings: every entry is a flag, an
+// environment variable and a JSON key of the same name, with one parser, so the
+// three sources cannot drift apart and a misspelt name is refused, not ignored.
 #ifndef JUMIO_GATEWAY_SERVER_CONFIG_CONFIG_H_
 #define JUMIO_GATEWAY_SERVER_CONFIG_CONFIG_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/callbacks/component.h"
+#include "server/jumio/endpoints.h"
 
 namespace jumio_gateway::config {
-
-// The kinds of Jumio host every region has (auth.<region>.jumio.ai and so on).
-enum class HostKind { kAuth, kAccount, kApi, kRetrieval, kStatus };
-
-// "auth", "account", "api", "retrieval", "status": the words the URL template
-// uses.
-const char* HostKindName(HostKind kind);
-
-// Base URLs (scheme, host, optional port and path prefix; no trailing slash) of
-// one region's hosts. A request URL is the base URL plus the path Jumio
-// documents ("/oauth2/token").
-struct RegionEndpoints {
-  std::string auth;
-  std::string account;
-  std::string api;
-  std::string retrieval;
-  std::string status;
-
-  const std::string& For(HostKind kind) const;
-  std::string& For(HostKind kind);
-};
 
 // How the gateway proves itself to Jumio.
 enum class AuthMode {
@@ -45,29 +32,33 @@ enum class AuthMode {
             // alternative)
 };
 
-struct GatewayConfig {
+struct GrpcConfig {
   // host:port of the gRPC server. Port 0 lets the OS choose (see port_file).
-  std::string grpc_listen = "127.0.0.1:50051";
+  std::string listen = "127.0.0.1:50051";
   // When set, the chosen gRPC port is written here once the server listens.
   std::string port_file;
-  // host:port of the admin HTTP server (/metrics, /healthz, /readyz).
-  std::string admin_listen = "127.0.0.1:9090";
-  std::string admin_port_file;
   // Clients are asked to reconnect after this long, so that long-lived HTTP/2
   // connections spread over new replicas (Kubernetes Services balance
   // connections, not calls).
-  absl::Duration grpc_max_connection_age = absl::Minutes(5);
+  absl::Duration max_connection_age = absl::Minutes(5);
+};
+
+struct AdminConfig {
+  // host:port of the admin HTTP server (/metrics, /healthz, /readyz).
+  std::string listen = "127.0.0.1:9090";
+  std::string port_file;
+};
+
+struct JumioConfig {
   // Region of create calls that do not name one.
   std::string default_region = "amer-1";
-  // Sent on every Jumio call; Jumio rejects calls without a User-Agent.
-  std::string user_agent = "jumio-gateway/0.1";
   // Template of a host's base URL; {region} and {kind} are substituted. The
   // default is Jumio's production layout; the sandbox serves
   // "http://127.0.0.1:<port>/{region}/{kind}".
-  std::string jumio_url_template = "https://{kind}.{region}.jumio.ai";
+  std::string url_template = "https://{kind}.{region}.jumio.ai";
   // Per-region endpoints, expanded from the template then overridden by the
-  // config file.
-  std::map<std::string, RegionEndpoints> regions;
+  // config file's "regions" object; and the User-Agent.
+  jumio::JumioHosts hosts;
   AuthMode auth_mode = AuthMode::kOAuth2;
   // Files holding the OAuth2 client id and secret (Kubernetes Secret volumes).
   // Secrets are never read from the config file itself, so that it can live in
@@ -76,8 +67,11 @@ struct GatewayConfig {
   std::string client_secret_file;
   // Longest a single Jumio call may take, whatever the caller's deadline.
   absl::Duration upstream_timeout = absl::Seconds(30);
-  // Upload limits checked before anything goes upstream (Jumio: 5 MB images, 15
-  // MB PDFs).
+};
+
+struct UploadsConfig {
+  // Limits checked before anything goes upstream (Jumio: 5 MB images, 15 MB
+  // PDFs).
   int64_t max_image_bytes = 5 * 1000 * 1000;
   int64_t max_pdf_bytes = 15 * 1000 * 1000;
   // Bytes of part data all uploads (and downloads) together may hold in
@@ -87,54 +81,103 @@ struct GatewayConfig {
   // process's own ~50 MB, gRPC's and libcurl's transport buffers (which grow
   // with the number of streams, not with the budget) and headroom for the
   // callback path; smaller pods set it lower in their gateway.json.
-  int64_t upload_buffer_budget_bytes = int64_t{256} << 20;
+  int64_t buffer_budget_bytes = int64_t{256} << 20;
   // Upload streams that may be open at once, whatever their size: each holds
   // gRPC and curl buffers of its own. 64 is about the number of 5 MB images
   // the default budget holds.
-  int max_concurrent_uploads = 64;
+  int max_concurrent = 64;
+};
+
+struct GatewayConfig {
+  GrpcConfig grpc;
+  AdminConfig admin;
+  JumioConfig jumio;
+  UploadsConfig uploads;
+  // The callback receiver, log and feed. default_region is left unset here;
+  // the gateway fills it from jumio.default_region.
+  callbacks::CallbackOptions callbacks;
   // Let callbackUrl be http:// on a loopback address: for the sandbox on the
   // same machine only.
   bool allow_loopback_http_callbacks = false;
   // How long in-flight calls may take to finish after SIGTERM.
   absl::Duration shutdown_grace = absl::Seconds(10);
-  // Settings of other modules (the callback path), merged with the same
-  // precedence but parsed by their owners: key to raw value, only the keys that
-  // some source set.
-  std::map<std::string, std::string> extensions;
+
+  // The callback path runs only when Jumio can reach it and tokens can be
+  // signed.
+  bool callbacks_enabled() const {
+    return !callbacks.public_base_url.empty() &&
+           !callbacks.hmac_key_files.empty();
+  }
 };
 
-// One source of settings: key to raw string value. Keys are the flag names
-// (snake_case).
+// One setting. Its flag is --<name>, its environment variable
+// EnvironmentVariableFor(name), its JSON key <name>.
+struct ConfigEntry {
+  std::string name;
+  std::string type;  // what the value looks like: "duration", "host:port", ...
+  std::string help;
+  // Parses `value` into `config`; the error says why, without the value (it
+  // could be a secret's path or worse).
+  std::function<absl::Status(const std::string& value, GatewayConfig& config)>
+      set;
+  // The setting's value in `config`, in a form `set` accepts.
+  std::function<std::string(const GatewayConfig& config)> get;
+};
+
+// Every setting, in the order --help lists them.
+const std::vector<ConfigEntry>& ConfigTable();
+
+// The entry called `name`, or null.
+const ConfigEntry* FindConfigEntry(const std::string& name);
+
+// JUMIO_GATEWAY_ plus the name in upper case.
+std::string EnvironmentVariableFor(const std::string& name);
+
+// Names the config file; not a setting itself, since it says where settings
+// come from.
+inline constexpr char kConfigFileVariable[] = "JUMIO_GATEWAY_CONFIG";
+
+// One source of settings: name to raw string value.
 using Settings = std::map<std::string, std::string>;
 
 // The raw inputs LoadConfig merges. Tests build these by hand; main() fills
 // them from the real flags, environment and file.
 struct ConfigSources {
   Settings flags;        // only the flags the operator set
-  Settings environment;  // JUMIO_GATEWAY_<KEY> variables, already mapped back
-                         // to <key>
-  // Contents of the JSON config file, or empty. Top-level keys are the flag
+  Settings environment;  // JUMIO_GATEWAY_<NAME> variables, mapped back to names
+  // Contents of the JSON config file, or empty. Top-level keys are the setting
   // names; "regions" maps a region id to {"auth": url, "account": url, ...}
   // overrides.
   std::string config_file_json;
   std::string config_file_name;  // for error messages only
 };
 
-// The keys a flag, an environment variable or the file may set.
-const std::vector<std::string>& ConfigKeys();
+// The settings among `environ` ("NAME=value" strings, as in ::environ). Empty
+// values count as unset. A JUMIO_GATEWAY_ variable that is not a setting (nor
+// kConfigFileVariable) is INVALID_ARGUMENT naming it.
+absl::StatusOr<Settings> SettingsFromEnvironment(
+    const std::vector<std::string>& environ);
 
-// Environment variable that carries `key`: JUMIO_GATEWAY_ plus the key in upper
-// case.
-std::string EnvironmentVariableFor(const std::string& key);
+// Takes the settings' flags (--name=value, --name value, one or two dashes) out
+// of argv; everything else is left, in order, for absl::ParseCommandLine.
+// Empty values count as unset. `argv` must end with a null pointer, as main's
+// does.
+absl::StatusOr<Settings> TakeSettingFlags(std::vector<char*>& argv);
+
+// The sources of a running process: `flags` from TakeSettingFlags, the
+// settings among `environ`, and the JSON file at `config_file` (or, when that
+// is empty, at the path kConfigFileVariable names, if any).
+absl::StatusOr<ConfigSources> ReadSources(
+    Settings flags, const std::vector<std::string>& environ,
+    std::string config_file);
+
+// Usage text for every setting: flag, type, default, help and environment
+// variable.
+std::string SettingsHelp();
 
 // Merges the sources and validates the result. Errors are INVALID_ARGUMENT
-// naming the key and the source it came from; they never echo a value that
-// could be a secret.
-// `extension_keys` are accepted as well and land unparsed in
-// GatewayConfig::extensions.
-absl::StatusOr<GatewayConfig> LoadConfig(
-    const ConfigSources& sources,
-    const std::vector<std::string>& extension_keys = {});
+// naming the key and the source it came from; they never echo a value.
+absl::StatusOr<GatewayConfig> LoadConfig(const ConfigSources& sources);
 
 }  // namespace jumio_gateway::config
 

@@ -23,7 +23,7 @@ std::string WorkflowPath(const WorkflowExecutionRef& execution) {
                       execution.workflow_execution);
 }
 
-JumioCall NewCall(const std::string& region, config::HostKind host,
+JumioCall NewCall(const std::string& region, jumio::HostKind host,
                   std::string method, std::string path, std::string endpoint,
                   const CallOptions& options) {
   JumioCall call;
@@ -68,7 +68,7 @@ JumioApi::Handle ClientJumioApi::CreateAccount(
     AccountWrite request, const CallOptions& options,
     Done<v1::CreateAccountResponse> done) {
   JumioCall call =
-      NewCall(request.account.region, config::HostKind::kAccount, "POST",
+      NewCall(request.account.region, jumio::HostKind::kAccount, "POST",
               "/api/v1/accounts", "account_create", options);
   call.body = absl::Cord(std::move(request.json_body));
   call.content_type = "application/json";
@@ -84,7 +84,7 @@ JumioApi::Handle ClientJumioApi::UpdateAccount(
     AccountWrite request, const CallOptions& options,
     Done<v1::UpdateAccountResponse> done) {
   JumioCall call =
-      NewCall(request.account.region, config::HostKind::kAccount, "PUT",
+      NewCall(request.account.region, jumio::HostKind::kAccount, "PUT",
               AccountPath(request.account.account), "account_update", options);
   call.body = absl::Cord(std::move(request.json_body));
   call.content_type = "application/json";
@@ -101,7 +101,7 @@ JumioApi::Handle ClientJumioApi::GetAccount(const AccountRef& account,
                                             Done<v1::Account> done) {
   return Send<v1::Account>(
       *client_,
-      NewCall(account.region, config::HostKind::kRetrieval, "GET",
+      NewCall(account.region, jumio::HostKind::kRetrieval, "GET",
               AccountPath(account.account), "retrieval_account", options),
       [account](const HttpResponse& http) {
         return codec::ReadAccount(http.body, account.region, account.account);
@@ -114,7 +114,7 @@ JumioApi::Handle ClientJumioApi::DeleteAccount(const AccountRef& account,
                                                DoneStatus done) {
   return SendForStatus(
       *client_,
-      NewCall(account.region, config::HostKind::kRetrieval, "DELETE",
+      NewCall(account.region, jumio::HostKind::kRetrieval, "DELETE",
               AccountPath(account.account), "account_delete", options),
       std::move(done));
 }
@@ -124,7 +124,7 @@ JumioApi::Handle ClientJumioApi::UploadPart(
     Done<v1::UploadCredentialPartResponse> done) {
   const PartRef& part = request.part;
   JumioCall call = NewCall(
-      part.region, config::HostKind::kApi, request.replace ? "PUT" : "POST",
+      part.region, jumio::HostKind::kApi, request.replace ? "PUT" : "POST",
       absl::StrCat(AccountPath(part.account), "/workflow-executions/",
                    part.workflow_execution, "/credentials/", part.credential,
                    "/parts/", part.classifier),
@@ -158,7 +158,7 @@ JumioApi::Handle ClientJumioApi::GetPart(const PartDownload& request,
                                          Done<PartContent> done) {
   const PartRef& part = request.part;
   JumioCall call =
-      NewCall(part.region, config::HostKind::kRetrieval, "GET",
+      NewCall(part.region, jumio::HostKind::kRetrieval, "GET",
               absl::StrCat(AccountPath(part.account), "/credentials/",
                            part.credential, "/parts/", part.classifier),
               "retrieval_part", options);
@@ -184,7 +184,7 @@ JumioApi::Handle ClientJumioApi::FinalizeWorkflowExecution(
     Done<v1::FinalizeWorkflowExecutionResponse> done) {
   return Send<v1::FinalizeWorkflowExecutionResponse>(
       *client_,
-      NewCall(execution.region, config::HostKind::kApi, "PUT",
+      NewCall(execution.region, jumio::HostKind::kApi, "PUT",
               WorkflowPath(execution), "workflow_finalize", options),
       [region = execution.region](const HttpResponse& http) {
         return codec::ReadFinalizeResponse(http.body, region);
@@ -197,7 +197,7 @@ JumioApi::Handle ClientJumioApi::GetWorkflowExecutionStatus(
     Done<v1::WorkflowExecutionSummary> done) {
   return Send<v1::WorkflowExecutionSummary>(
       *client_,
-      NewCall(execution.region, config::HostKind::kRetrieval, "GET",
+      NewCall(execution.region, jumio::HostKind::kRetrieval, "GET",
               WorkflowPath(execution) + "/status", "retrieval_workflow_status",
               options),
       [region = execution.region](const HttpResponse& http) {
@@ -211,7 +211,7 @@ JumioApi::Handle ClientJumioApi::GetWorkflowExecutionDetails(
     const CallOptions& options, Done<v1::WorkflowExecution> done) {
   return Send<v1::WorkflowExecution>(
       *client_,
-      NewCall(execution.region, config::HostKind::kRetrieval, "GET",
+      NewCall(execution.region, jumio::HostKind::kRetrieval, "GET",
               WorkflowPath(execution), "retrieval_workflow_details", options),
       [region = execution.region, include_raw](const HttpResponse& http) {
         return codec::ReadWorkflowExecution(http.body, region, include_raw);
@@ -224,7 +224,7 @@ JumioApi::Handle ClientJumioApi::ListWorkflowExecutionSteps(
     Done<std::vector<v1::WorkflowStep>> done) {
   return Send<std::vector<v1::WorkflowStep>>(
       *client_,
-      NewCall(execution.region, config::HostKind::kRetrieval, "GET",
+      NewCall(execution.region, jumio::HostKind::kRetrieval, "GET",
               WorkflowPath(execution) + "/steps", "retrieval_workflow_steps",
               options),
       [](const HttpResponse& http) {
@@ -238,7 +238,7 @@ JumioApi::Handle ClientJumioApi::ListWorkflowExecutions(
     Done<std::vector<v1::WorkflowExecutionSummary>> done) {
   return Send<std::vector<v1::WorkflowExecutionSummary>>(
       *client_,
-      NewCall(account.region, config::HostKind::kRetrieval, "GET",
+      NewCall(account.region, jumio::HostKind::kRetrieval, "GET",
               AccountPath(account.account), "retrieval_account", options),
       [account](const HttpResponse& http) {
         return codec::ReadAccountWorkflowExecutions(http.body, account.region,
@@ -252,7 +252,7 @@ JumioApi::Handle ClientJumioApi::DeleteWorkflowExecution(
     DoneStatus done) {
   return SendForStatus(
       *client_,
-      NewCall(execution.region, config::HostKind::kRetrieval, "DELETE",
+      NewCall(execution.region, jumio::HostKind::kRetrieval, "DELETE",
               WorkflowPath(execution), "workflow_delete", options),
       std::move(done));
 }
@@ -260,7 +260,7 @@ JumioApi::Handle ClientJumioApi::DeleteWorkflowExecution(
 JumioApi::Handle ClientJumioApi::GetPlatformStatus(
     const std::string& region, const CallOptions& options,
     Done<v1::RegionPlatformStatus> done) {
-  JumioCall call = NewCall(region, config::HostKind::kStatus, "GET", "",
+  JumioCall call = NewCall(region, jumio::HostKind::kStatus, "GET", "",
                            "health_status", options);
   call.authenticate = false;
   return Send<v1::RegionPlatformStatus>(

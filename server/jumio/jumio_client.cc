@@ -193,7 +193,7 @@ class JumioClient::Operation
   absl::Time started_ ABSL_GUARDED_BY(mu_);
 };
 
-JumioClient::JumioClient(const config::GatewayConfig& config,
+JumioClient::JumioClient(const jumio::JumioHosts& config,
                          HttpTransport* transport, TokenSource* tokens,
                          const Clock& clock, Observer observer)
     : config_(config),

@@ -14,8 +14,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/cord.h"
 #include "absl/time/time.h"
-#include "server/config/config.h"
 #include "server/core/clock.h"
+#include "server/jumio/endpoints.h"
 #include "server/jumio/http_transport.h"
 #include "server/jumio/token_source.h"
 
@@ -23,7 +23,7 @@ namespace jumio_gateway::jumio {
 
 struct JumioCall {
   std::string region;  // "amer-1", ...; must be configured
-  config::HostKind host = config::HostKind::kApi;
+  jumio::HostKind host = jumio::HostKind::kApi;
   std::string method = "GET";
   // The path Jumio documents, ids already validated: "/api/v1/accounts/<id>".
   std::string path;
@@ -74,7 +74,7 @@ class JumioClient {
 
   // All pointers must outlive the client; the transport must be drained before
   // the client is destroyed.
-  JumioClient(const config::GatewayConfig& config, HttpTransport* transport,
+  JumioClient(const jumio::JumioHosts& config, HttpTransport* transport,
               TokenSource* tokens, const Clock& clock,
               Observer observer = nullptr);
 
@@ -83,7 +83,7 @@ class JumioClient {
  private:
   class Operation;
 
-  const config::GatewayConfig& config_;
+  const jumio::JumioHosts& config_;
   HttpTransport* const transport_;
   TokenSource* const tokens_;
   const Clock& clock_;

@@ -65,7 +65,7 @@ void BasicAuthSource::GetAuthorization(const std::string& region,
   std::move(done)(BasicHeader(*credentials));
 }
 
-OAuth2TokenSource::OAuth2TokenSource(const config::GatewayConfig& config,
+OAuth2TokenSource::OAuth2TokenSource(const jumio::JumioHosts& config,
                                      CredentialsProvider* credentials,
                                      HttpTransport* transport,
                                      const Clock& clock, Options options)

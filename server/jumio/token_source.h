@@ -15,9 +15,9 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "server/config/config.h"
 #include "server/core/clock.h"
 #include "server/jumio/credentials.h"
+#include "server/jumio/endpoints.h"
 #include "server/jumio/http_transport.h"
 
 namespace jumio_gateway::jumio {
@@ -75,7 +75,7 @@ class OAuth2TokenSource : public TokenSource {
   // `transport` completes every transfer before it is destroyed, and must be
   // destroyed (or drained) before this source, whose token requests it may
   // still be completing.
-  OAuth2TokenSource(const config::GatewayConfig& config,
+  OAuth2TokenSource(const jumio::JumioHosts& config,
                     CredentialsProvider* credentials, HttpTransport* transport,
                     const Clock& clock, Options options);
 
@@ -95,7 +95,7 @@ class OAuth2TokenSource : public TokenSource {
   void FinishFetch(const std::string& region,
                    absl::StatusOr<HttpResponse> response);
 
-  const config::GatewayConfig& config_;
+  const jumio::JumioHosts& config_;
   CredentialsProvider* const credentials_;
   HttpTransport* const transport_;
   const Clock& clock_;

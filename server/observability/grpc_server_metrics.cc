@@ -134,12 +134,20 @@ class ServerMetricsInterceptor : public grpc::experimental::Interceptor {
       AdoptRequestId(methods->GetRecvInitialMetadata());
     }
     if (methods->QueryInterceptionHookPoint(
-            InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+            InterceptionHookPoints::PRE_SEND_INITIAL_METADATA) &&
+        !request_id_.empty()) {
+      // A call that fails before sending anything must stay a trailers-only
+      // response: once a client has seen headers it never retries the call
+      // (gRFC A6), so the published retry policy (client/service_config.json)
+      // would never apply. Its request id goes into the trailers instead.
+      const bool failing_now = methods->QueryInterceptionHookPoint(
+                                   InterceptionHookPoints::PRE_SEND_STATUS) &&
+                               !methods->GetSendStatus().ok();
       std::multimap<std::string, std::string>* metadata =
-          methods->GetSendInitialMetadata();
-      if (metadata != nullptr && !request_id_.empty()) {
+          failing_now ? methods->GetSendTrailingMetadata()
+                      : methods->GetSendInitialMetadata();
+      if (metadata != nullptr)
         metadata->emplace(kRequestIdMetadata, request_id_);
-      }
     }
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_STATUS) &&
@@ -253,15 +261,6 @@ std::string ServerMetricsInterceptorFactory::NewRequestId() {
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
 MakeServerMetricsInterceptorFactory(GatewayMetrics& metrics, Logger* logger) {
   return std::make_unique<ServerMetricsInterceptorFactory>(metrics, logger);
-}
-
-void AddServerMetricsInterceptor(grpc::ServerBuilder& builder,
-                                 GatewayMetrics& metrics, Logger* logger) {
-  std::vector<
-      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
-      creators;
-  creators.push_back(MakeServerMetricsInterceptorFactory(metrics, logger));
-  builder.experimental().SetInterceptorCreators(std::move(creators));
 }
 
 }  // namespace jumio_gateway::observability

@@ -14,8 +14,8 @@
 // or response body, metadata values or peer credentials.
 //
 //   GatewayMetrics metrics(registry, build, regions);
-//   grpc::ServerBuilder builder;
-//   AddServerMetricsInterceptor(builder, metrics, &logger);
+//   creators.push_back(MakeServerMetricsInterceptorFactory(metrics, &log));
+//   builder.experimental().SetInterceptorCreators(std::move(creators));
 #ifndef JUMIO_GATEWAY_SERVER_OBSERVABILITY_GRPC_SERVER_METRICS_H_
 #define JUMIO_GATEWAY_SERVER_OBSERVABILITY_GRPC_SERVER_METRICS_H_
 
@@ -76,12 +76,8 @@ class ServerMetricsInterceptorFactory
   absl::BitGen bitgen_ ABSL_GUARDED_BY(mu_);
 };
 
-// Adds the interceptor to `builder` (replacing any interceptor creators set
-// before: gRPC keeps one list, so a server with several interceptors should
-// build the list itself with MakeServerMetricsInterceptorFactory).
-void AddServerMetricsInterceptor(grpc::ServerBuilder& builder,
-                                 GatewayMetrics& metrics, Logger* logger);
-
+// gRPC keeps one list of interceptor creators per server, so the caller builds
+// the list with this factory in it.
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
 MakeServerMetricsInterceptorFactory(GatewayMetrics& metrics, Logger* logger);
 

@@ -17,7 +17,7 @@ namespace jumio_gateway::resilience {
 namespace {
 
 namespace v1 = ::jumio::gateway::v1;
-using config::HostKind;
+using jumio::HostKind;
 
 bool HasReason(const absl::Status& status, v1::ErrorReason reason) {
   const absl::optional<google::rpc::ErrorInfo> info =
@@ -114,7 +114,7 @@ class ResilientJumioApi::Call
       host_->in_flight.fetch_sub(1);
       if (api_->metrics_ != nullptr) {
         api_->metrics_->upstream_shed
-            .WithLabelValues({route_.region, config::HostKindName(route_.host)})
+            .WithLabelValues({route_.region, jumio::HostKindName(route_.host)})
             .Increment();
       }
       absl::Status shed = errors::Error(
@@ -341,7 +341,7 @@ ResilientJumioApi::HostState* ResilientJumioApi::Host(const std::string& region,
     if (metrics_ != nullptr) {
       on_state = [metrics = metrics_, region, host](CircuitBreaker::State s) {
         metrics->SetCircuitState(
-            region, config::HostKindName(host),
+            region, jumio::HostKindName(host),
             static_cast<observability::CircuitState>(static_cast<int>(s)));
       };
     }

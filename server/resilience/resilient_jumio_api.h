@@ -27,9 +27,9 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "server/config/config.h"
 #include "server/core/clock.h"
 #include "server/core/timer.h"
+#include "server/jumio/endpoints.h"
 #include "server/jumio/jumio_api.h"
 #include "server/observability/gateway_metrics.h"
 #include "server/resilience/circuit_breaker.h"
@@ -72,7 +72,7 @@ class ResilientJumioApi final : public jumio::JumioApi {
 
   // The breaker of a region's host (created closed on first use).
   CircuitBreaker::State CircuitState(const std::string& region,
-                                     config::HostKind host);
+                                     jumio::HostKind host);
 
   Handle CreateAccount(
       jumio::AccountWrite request, const jumio::CallOptions& options,
@@ -124,7 +124,7 @@ class ResilientJumioApi final : public jumio::JumioApi {
   // Where a call goes and whether sending it twice is harmless.
   struct Route {
     std::string region;
-    config::HostKind host = config::HostKind::kApi;
+    jumio::HostKind host = jumio::HostKind::kApi;
     const char* endpoint = "";  // jumioEndpoint, the metric label
     bool idempotent = true;
   };
@@ -139,7 +139,7 @@ class ResilientJumioApi final : public jumio::JumioApi {
     RegionState(const RetryBudgetOptions& options, const core::Clock& clock)
         : budget(options, clock) {}
     RetryBudget budget;
-    std::map<config::HostKind, std::unique_ptr<HostState>> hosts;
+    std::map<jumio::HostKind, std::unique_ptr<HostState>> hosts;
   };
   struct Empty {};
   template <typename T>
@@ -153,7 +153,7 @@ class ResilientJumioApi final : public jumio::JumioApi {
                    Attempt attempt, DoneStatus done);
   // Both live as long as this.
   RegionState* Region(const std::string& region);
-  HostState* Host(const std::string& region, config::HostKind host);
+  HostState* Host(const std::string& region, jumio::HostKind host);
   absl::Duration Backoff(int retry);
 
   jumio::JumioApi* const inner_;

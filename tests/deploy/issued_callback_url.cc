@@ -18,7 +18,6 @@
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 #include "server/callbacks/component.h"
-#include "server/callbacks/settings.h"
 #include "server/callbacks/token.h"
 #include "server/config/config.h"
 
@@ -43,23 +42,19 @@ int main(int argc, char** argv) {
   config::ConfigSources sources;
   sources.config_file_json = contents.str();
   sources.config_file_name = argv[1];
-  absl::StatusOr<config::GatewayConfig> loaded =
-      config::LoadConfig(sources, callbacks::CallbackSettingKeys());
+  absl::StatusOr<config::GatewayConfig> loaded = config::LoadConfig(sources);
   if (!loaded.ok()) return Fail(std::string(loaded.status().message()));
-  if (!callbacks::CallbacksEnabled(loaded->extensions)) {
+  if (!loaded->callbacks_enabled()) {
     return Fail("the config does not switch the callback receiver on");
   }
-  absl::StatusOr<callbacks::CallbackOptions> options =
-      callbacks::CallbackOptionsFromSettings(loaded->extensions,
-                                             loaded->default_region);
-  if (!options.ok()) return Fail(std::string(options.status().message()));
+  const callbacks::CallbackOptions& options = loaded->callbacks;
 
   // The key only shapes the token, never the host or the path.
   absl::StatusOr<callbacks::HmacKeyring> keys =
       callbacks::HmacKeyring::FromKeys({std::string(32, 'k')});
   if (!keys.ok()) return Fail(std::string(keys.status().message()));
   // No log: UrlForAccount and IssueForNewAccount store nothing.
-  const callbacks::CallbackUrlIssuer issuer(options->public_base_url,
+  const callbacks::CallbackUrlIssuer issuer(options.public_base_url,
                                             *std::move(keys), nullptr);
   absl::StatusOr<callbacks::CallbackUrlIssuer::Issued> issued =
       issuer.IssueForNewAccount();
@@ -76,7 +71,7 @@ int main(int argc, char** argv) {
   writer.Key("path_prefix");
   writer.String(callbacks::kCallbackPathPrefix);
   writer.Key("listen_port");
-  writer.Int(options->listen_port);
+  writer.Int(options.listen_port);
   writer.EndObject();
   std::cout << out.GetString() << "\n";
   return 0;

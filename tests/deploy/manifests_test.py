@@ -204,6 +204,16 @@ class ManifestInvariants(unittest.TestCase):
                 self.assertTrue(any(path.strip().startswith(d) for d in secret_dirs),
                                 f"{path} is not on a secret mount")
 
+    def test_no_service_links_in_the_gateway_environment(self):
+        # With service links, a Service named jumio-gateway* would put JUMIO_GATEWAY_SERVICE_HOST
+        # and the like into the environment, and the gateway refuses unknown JUMIO_GATEWAY_
+        # variables: the pod would crash-loop.
+        for overlay in self.each():
+            pod, c = self.container(overlay)
+            self.assertIs(pod.get("enableServiceLinks"), False)
+            for env in c.get("env", []):
+                self.assertFalse(env["name"].startswith("JUMIO_GATEWAY_SERVICE"), env["name"])
+
     def gateway_config(self, overlay):
         pod, c = self.container(overlay)
         config_volume = next(v for v in pod["volumes"] if "configMap" in v)

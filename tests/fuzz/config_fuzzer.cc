@@ -1,17 +1,15 @@
-// The gateway's configuration file (server/config) and the callback settings
-// it carries (server/callbacks/settings.h): input is the file's contents.
+// The gateway's configuration file (server/config), callback settings
+// included: input is the file's contents.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "server/callbacks/settings.h"
 #include "server/config/config.h"
 #include "server/core/regions.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace config = ::jumio_gateway::config;
-namespace callbacks = ::jumio_gateway::callbacks;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   config::ConfigSources sources;
@@ -19,23 +17,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::string(jumio_gateway::fuzz::AsText(data, size));
   sources.config_file_name = "fuzz.json";
   const absl::StatusOr<config::GatewayConfig> loaded =
-      config::LoadConfig(sources, callbacks::CallbackSettingKeys());
+      config::LoadConfig(sources);
   if (!loaded.ok()) {
     JG_FUZZ_CHECK(loaded.status().code() == absl::StatusCode::kInvalidArgument,
                   loaded.status().ToString());
     return 0;
   }
-  JG_FUZZ_CHECK(jumio_gateway::core::IsKnownRegion(loaded->default_region),
-                loaded->default_region);
-  if (callbacks::CallbacksEnabled(loaded->extensions)) {
-    const absl::StatusOr<callbacks::CallbackOptions> options =
-        callbacks::CallbackOptionsFromSettings(loaded->extensions,
-                                               loaded->default_region);
-    if (!options.ok()) {
-      JG_FUZZ_CHECK(
-          options.status().code() == absl::StatusCode::kInvalidArgument,
-          options.status().ToString());
-    }
+  JG_FUZZ_CHECK(
+      jumio_gateway::core::IsKnownRegion(loaded->jumio.default_region),
+      loaded->jumio.default_region);
+  // What a loaded config holds, the table reads back and accepts again.
+  for (const config::ConfigEntry& entry : config::ConfigTable()) {
+    config::GatewayConfig copy;
+    const std::string value = entry.get(*loaded);
+    JG_FUZZ_CHECK(entry.set(value, copy).ok(), entry.name);
   }
   return 0;
 }

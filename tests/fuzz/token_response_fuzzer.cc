@@ -10,8 +10,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "server/config/config.h"
 #include "server/jumio/credentials.h"
+#include "server/jumio/endpoints.h"
 #include "server/jumio/http_transport.h"
 #include "server/jumio/token_source.h"
 #include "tests/fuzz/fuzz_check.h"
@@ -50,7 +50,7 @@ class AnsweringTransport : public gw::HttpTransport {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  jumio_gateway::config::GatewayConfig config;
+  jumio_gateway::jumio::JumioHosts config;
   config.regions["amer-1"].auth = "https://auth.amer-1.jumio.ai";
   FixedCredentials credentials;
   AnsweringTransport transport(

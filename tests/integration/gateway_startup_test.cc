@@ -6,15 +6,19 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <fstream>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "jumio/gateway/v1/callback.grpc.pb.h"
+#include "server/config/config.h"
 #include "tests/testing/subprocess.h"
 
 namespace jumio_gateway {
@@ -149,6 +153,47 @@ TEST(GatewayConfigTest, InvalidConfigurationExitsWithAClearError) {
                                         absl::Seconds(10)));
   const int status = (*gateway)->Stop();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << status;
+}
+
+// Runs the gateway with `args` to its end; returns what it printed.
+std::string RunToExit(const std::vector<std::string>& args, int* status) {
+  const std::string dir = ::jumio::testing::MakeTempDir();
+  Subprocess::Options options;
+  options.port_file_flag = "";
+  options.log_file = dir + "/gateway.log";
+  auto gateway = Subprocess::Start(
+      ::jumio::testing::RunfilePath("server/jumio-gateway"), args, options);
+  EXPECT_TRUE(gateway.ok()) << gateway.status();
+  if (!gateway.ok()) return "";
+  EXPECT_TRUE(::jumio::testing::WaitFor([&] { return !(*gateway)->Running(); },
+                                        absl::Seconds(10)));
+  *status = (*gateway)->Stop();
+  std::ifstream in(options.log_file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(GatewayConfigTest, HelpListsEverySettingWithItsDefault) {
+  int status = 0;
+  const std::string help = RunToExit({"--help"}, &status);
+  EXPECT_EQ(help.find("No flags matched"), std::string::npos) << help;
+  for (const config::ConfigEntry& entry : config::ConfigTable()) {
+    EXPECT_NE(help.find("--" + entry.name + "=<"), std::string::npos)
+        << entry.name;
+  }
+  EXPECT_NE(help.find("default: 127.0.0.1:9090"), std::string::npos) << help;
+  EXPECT_NE(help.find("--check_config"), std::string::npos) << help;
+}
+
+TEST(GatewayConfigTest, MisspeltFileKeyIsRefusedByName) {
+  const std::string dir = ::jumio::testing::MakeTempDir();
+  std::ofstream(dir + "/gateway.json") << R"({"admin_listn": "0.0.0.0:1"})";
+  int status = 0;
+  const std::string log = RunToExit(
+      {"--config=" + dir + "/gateway.json", "--check_config"}, &status);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << status;
+  EXPECT_NE(log.find("'admin_listn'"), std::string::npos) << log;
 }
 
 }  // namespace

@@ -217,9 +217,12 @@ TEST_F(GrpcEdgeTest, AnUnsafeRequestIdIsReplacedNotForwarded) {
     v1::GetAccountResponse response;
     auto context = Context();
     context->AddMetadata("x-request-id", id);
-    accounts_->GetAccount(context.get(), request, &response);
-    auto echoed = context->GetServerInitialMetadata().find("x-request-id");
-    ASSERT_NE(echoed, context->GetServerInitialMetadata().end());
+    // The account does not exist: a failed call carries the id in its
+    // trailers (it stays trailers-only, so that clients may retry it).
+    EXPECT_FALSE(accounts_->GetAccount(context.get(), request, &response).ok());
+    EXPECT_EQ(context->GetServerInitialMetadata().count("x-request-id"), 0u);
+    auto echoed = context->GetServerTrailingMetadata().find("x-request-id");
+    ASSERT_NE(echoed, context->GetServerTrailingMetadata().end());
     const std::string replacement(echoed->second.data(), echoed->second.size());
     EXPECT_NE(replacement, id);
     EXPECT_FALSE(replacement.empty());

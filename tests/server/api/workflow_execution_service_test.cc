@@ -153,6 +153,56 @@ TEST_F(WorkflowExecutionServiceTest, StatusAndDetailsAreMappedAndViewIsPassed) {
   EXPECT_TRUE(fake_.Calls()[1].include_raw);
 }
 
+// The proto promises that a read_mask returns only the named fields, so that a
+// caller who needs no personal data never receives the extraction.
+TEST_F(WorkflowExecutionServiceTest, ReadMaskReturnsOnlyTheNamedFields) {
+  v1::WorkflowExecution details;
+  details.set_id("w-1");
+  details.mutable_decision()->set_type(v1::DECISION_TYPE_PASSED);
+  details.mutable_capabilities()->add_liveness()->set_id("l-1");
+  details.mutable_capabilities()->add_extraction()->set_id("e-1");
+  (*details.mutable_unmodeled_data()->mutable_fields())["x"].set_string_value(
+      "y");
+  fake_.Script<v1::WorkflowExecution>("GetWorkflowExecutionDetails", details);
+  v1::GetWorkflowExecutionRequest request;
+  request.set_name(kExecution);
+  request.mutable_read_mask()->add_paths("decision");
+  request.mutable_read_mask()->add_paths("capabilities.liveness");
+  grpc::ClientContext context;
+  v1::GetWorkflowExecutionResponse response;
+  ASSERT_TRUE(stub_->GetWorkflowExecution(&context, request, &response).ok());
+  const v1::WorkflowExecution& got = response.workflow_execution();
+  EXPECT_EQ(got.decision().type(), v1::DECISION_TYPE_PASSED);
+  ASSERT_EQ(got.capabilities().liveness_size(), 1);
+  EXPECT_EQ(got.capabilities().extraction_size(), 0);
+  EXPECT_EQ(got.id(), "");
+  EXPECT_FALSE(got.has_unmodeled_data());
+
+  // No mask: every field.
+  fake_.Script<v1::WorkflowExecution>("GetWorkflowExecutionDetails", details);
+  request.clear_read_mask();
+  grpc::ClientContext all_context;
+  ASSERT_TRUE(
+      stub_->GetWorkflowExecution(&all_context, request, &response).ok());
+  EXPECT_EQ(response.workflow_execution().capabilities().extraction_size(), 1);
+  EXPECT_EQ(response.workflow_execution().id(), "w-1");
+}
+
+TEST_F(WorkflowExecutionServiceTest, AnUnknownReadMaskPathIsRefusedByField) {
+  for (const char* path : {"no_such_field", "capabilities.nope", ""}) {
+    v1::GetWorkflowExecutionRequest request;
+    request.set_name(kExecution);
+    request.mutable_read_mask()->add_paths(path);
+    grpc::ClientContext context;
+    v1::GetWorkflowExecutionResponse response;
+    const grpc::Status status =
+        stub_->GetWorkflowExecution(&context, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << path;
+    EXPECT_THAT(ViolationFields(status), ElementsAre("read_mask")) << path;
+  }
+  EXPECT_EQ(fake_.CallCount(), 0u);
+}
+
 TEST_F(WorkflowExecutionServiceTest, PagesCoverEveryExecutionOnceInOrder) {
   EXPECT_THAT(ListAllPages(5, 2),
               ElementsAre(ElementsAre("w-0", "w-1"), ElementsAre("w-2", "w-3"),

@@ -3,25 +3,31 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "tests/testing/small_stack.h"
 
 namespace jumio_gateway::config {
 namespace {
 
+using jumio::HostKind;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(LoadConfigTest, DefaultsPointAtJumioProductionHosts) {
   absl::StatusOr<GatewayConfig> config = LoadConfig({});
   ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_EQ(config->default_region, "amer-1");
-  EXPECT_EQ(config->auth_mode, AuthMode::kOAuth2);
-  ASSERT_EQ(config->regions.size(), 3u);
-  EXPECT_EQ(config->regions.at("emea-1").auth, "https://auth.emea-1.jumio.ai");
-  EXPECT_EQ(config->regions.at("apac-1").For(HostKind::kRetrieval),
+  EXPECT_EQ(config->jumio.default_region, "amer-1");
+  EXPECT_EQ(config->jumio.auth_mode, AuthMode::kOAuth2);
+  ASSERT_EQ(config->jumio.hosts.regions.size(), 3u);
+  EXPECT_EQ(config->jumio.hosts.regions.at("emea-1").auth,
+            "https://auth.emea-1.jumio.ai");
+  EXPECT_EQ(config->jumio.hosts.regions.at("apac-1").For(HostKind::kRetrieval),
             "https://retrieval.apac-1.jumio.ai");
-  EXPECT_EQ(config->regions.at("amer-1").status,
+  EXPECT_EQ(config->jumio.hosts.regions.at("amer-1").status,
             "https://status.amer-1.jumio.ai");
 }
 
@@ -36,9 +42,9 @@ TEST(LoadConfigTest, FlagsBeatEnvironmentWhichBeatsTheFile) {
   sources.flags = {{"user_agent", "from-flag"}};
   absl::StatusOr<GatewayConfig> config = LoadConfig(sources);
   ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_EQ(config->user_agent, "from-flag");
-  EXPECT_EQ(config->default_region, "emea-1");
-  EXPECT_EQ(config->grpc_listen, "0.0.0.0:9000");
+  EXPECT_EQ(config->jumio.hosts.user_agent, "from-flag");
+  EXPECT_EQ(config->jumio.default_region, "emea-1");
+  EXPECT_EQ(config->grpc.listen, "0.0.0.0:9000");
 }
 
 TEST(LoadConfigTest, TemplateThenPerRegionOverridesBuildEndpoints) {
@@ -49,10 +55,11 @@ TEST(LoadConfigTest, TemplateThenPerRegionOverridesBuildEndpoints) {
       R"({"regions": {"emea-1": {"api": "https://api.example.test"}}})";
   absl::StatusOr<GatewayConfig> config = LoadConfig(sources);
   ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_EQ(config->regions.at("amer-1").account,
+  EXPECT_EQ(config->jumio.hosts.regions.at("amer-1").account,
             "http://127.0.0.1:8080/amer-1/account");
-  EXPECT_EQ(config->regions.at("emea-1").api, "https://api.example.test");
-  EXPECT_EQ(config->regions.at("emea-1").auth,
+  EXPECT_EQ(config->jumio.hosts.regions.at("emea-1").api,
+            "https://api.example.test");
+  EXPECT_EQ(config->jumio.hosts.regions.at("emea-1").auth,
             "http://127.0.0.1:8080/emea-1/auth");
 }
 
@@ -115,23 +122,215 @@ TEST(LoadConfigTest, InvalidUtf8FileIsRefused) {
   EXPECT_THAT(config.status().message(), HasSubstr("Invalid encoding"));
 }
 
-TEST(LoadConfigTest, ExtensionKeysAreMergedButLeftForTheirOwners) {
+TEST(LoadConfigTest, CallbackSettingsAreTypedWithTheSamePrecedence) {
   ConfigSources sources;
-  sources.config_file_json = R"({"callback_store": "redis"})";
-  sources.environment = {{"callback_store", "sqlite"}};
-  sources.flags = {{"callback_listen_port", "0"}};
-  absl::StatusOr<GatewayConfig> config =
-      LoadConfig(sources, {"callback_store", "callback_listen_port"});
+  sources.config_file_json =
+      R"({"callback_store": "redis", "callback_max_connections": 8192,
+          "callback_require_token": false})";
+  sources.environment = {{"callback_store", "sqlite"},
+                         {"callback_idle_timeout", "5s"}};
+  sources.flags = {{"callback_listen_port", "0"},
+                   {"callback_hmac_key_files", " /a, /b ,"}};
+  absl::StatusOr<GatewayConfig> config = LoadConfig(sources);
   ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_EQ(config->extensions.at("callback_store"), "sqlite");
-  EXPECT_EQ(config->extensions.at("callback_listen_port"), "0");
-  EXPECT_FALSE(LoadConfig(sources).ok()) << "unknown without the extension";
+  EXPECT_EQ(config->callbacks.store, "sqlite");
+  EXPECT_EQ(config->callbacks.listen_port, 0);
+  EXPECT_EQ(config->callbacks.max_connections, 8192);
+  EXPECT_FALSE(config->callbacks.require_token);
+  EXPECT_EQ(config->callbacks.idle_timeout, absl::Seconds(5));
+  EXPECT_EQ(config->callbacks.hmac_key_files,
+            (std::vector<std::string>{"/a", "/b"}));
+  EXPECT_FALSE(config->callbacks_enabled()) << "no public base URL";
 }
 
-TEST(LoadConfigTest, EveryKeyHasAnEnvironmentVariable) {
+TEST(LoadConfigTest, CallbacksRunOnlyWithABaseUrlAndAKey) {
+  ConfigSources sources;
+  sources.flags = {{"callback_public_base_url", "https://cb.example.com/"},
+                   {"callback_hmac_key_files", "/run/secrets/key"}};
+  absl::StatusOr<GatewayConfig> config = LoadConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->callbacks_enabled());
+  EXPECT_EQ(config->callbacks.public_base_url, "https://cb.example.com");
+  // Defaults that bound the receiver.
+  EXPECT_EQ(config->callbacks.max_connections, 4096);
+  EXPECT_EQ(config->callbacks.max_connections_per_source, 256);
+  EXPECT_EQ(config->callbacks.idle_timeout, absl::Seconds(15));
+}
+
+TEST(LoadConfigTest, BadCallbackValuesNameTheirKey) {
+  for (const auto& [key, value] : std::map<std::string, std::string>{
+           {"callback_max_connections", "0"},
+           {"callback_max_connections_per_source", "lots"},
+           {"callback_idle_timeout", "-1s"},
+           {"callback_store", "postgres"},
+           {"callback_public_base_url", "cb.example.com"},
+           {"callback_hmac_key_files", ","}}) {
+    ConfigSources sources;
+    sources.flags = {{key, value}};
+    absl::StatusOr<GatewayConfig> config = LoadConfig(sources);
+    ASSERT_FALSE(config.ok()) << key;
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(config.status().message(), HasSubstr("'" + key + "'"));
+  }
+}
+
+TEST(LoadConfigTest, MisspeltKeyInTheFileIsRefusedByName) {
+  ConfigSources sources;
+  sources.config_file_name = "gateway.json";
+  sources.config_file_json = R"({"callback_stor": "redis"})";
+  absl::StatusOr<GatewayConfig> config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(config.status().message(), HasSubstr("'callback_stor'"));
+  EXPECT_THAT(config.status().message(), HasSubstr("gateway.json"));
+}
+
+TEST(SettingsFromEnvironmentTest, MapsVariablesBackToNames) {
+  absl::StatusOr<Settings> settings = SettingsFromEnvironment(
+      {"PATH=/bin", "JUMIO_GATEWAY_DEFAULT_REGION=emea-1",
+       "JUMIO_GATEWAY_CALLBACK_STORE=redis",
+       "JUMIO_GATEWAY_USER_AGENT=", "JUMIO_GATEWAY_CONFIG=/etc/gateway.json"});
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(*settings, (Settings{{"default_region", "emea-1"},
+                                 {"callback_store", "redis"}}));
+}
+
+TEST(SettingsFromEnvironmentTest, MisspeltVariableIsRefusedByName) {
+  absl::StatusOr<Settings> settings =
+      SettingsFromEnvironment({"JUMIO_GATEWAY_DEFAULT_REGOIN=emea-1"});
+  ASSERT_FALSE(settings.ok());
+  EXPECT_EQ(settings.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(settings.status().message(),
+              HasSubstr("JUMIO_GATEWAY_DEFAULT_REGOIN"));
+  EXPECT_THAT(settings.status().message(), Not(HasSubstr("emea-1")));
+}
+
+TEST(ReadSourcesTest, FileFromTheFlagOrElseFromTheEnvironment) {
+  const std::string dir = ::testing::TempDir();
+  const std::string flag_file = dir + "/flag.json";
+  const std::string env_file = dir + "/env.json";
+  std::ofstream(flag_file) << R"({"default_region": "apac-1"})";
+  std::ofstream(env_file) << R"({"default_region": "emea-1"})";
+  const std::vector<std::string> environ = {std::string(kConfigFileVariable) +
+                                            "=" + env_file};
+
+  absl::StatusOr<ConfigSources> sources =
+      ReadSources({{"user_agent", "ua/1"}}, environ, flag_file);
+  ASSERT_TRUE(sources.ok()) << sources.status();
+  EXPECT_EQ(sources->config_file_name, flag_file);
+  EXPECT_EQ(sources->flags.at("user_agent"), "ua/1");
+  absl::StatusOr<GatewayConfig> config = LoadConfig(*sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->jumio.default_region, "apac-1");
+
+  sources = ReadSources({}, environ, "");
+  ASSERT_TRUE(sources.ok()) << sources.status();
+  EXPECT_EQ(sources->config_file_name, env_file);
+
+  sources = ReadSources({}, {}, dir + "/missing.json");
+  ASSERT_FALSE(sources.ok());
+  EXPECT_THAT(sources.status().message(), HasSubstr("missing.json"));
+}
+
+std::vector<char*> Argv(std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  return argv;
+}
+
+TEST(TakeSettingFlagsTest, TakesSettingsAndLeavesTheRest) {
+  std::vector<std::string> args = {"jumio-gateway",
+                                   "--default_region=emea-1",
+                                   "--config=/x.json",
+                                   "-user_agent",
+                                   "ua/1",
+                                   "--port_file=",
+                                   "--check_config",
+                                   "--",
+                                   "--grpc_listen=a:1"};
+  std::vector<char*> argv = Argv(args);
+  absl::StatusOr<Settings> flags = TakeSettingFlags(argv);
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  EXPECT_EQ(*flags,
+            (Settings{{"default_region", "emea-1"}, {"user_agent", "ua/1"}}));
+  std::vector<std::string> rest;
+  for (char* arg : argv) rest.push_back(arg == nullptr ? "<null>" : arg);
+  EXPECT_EQ(rest, (std::vector<std::string>{"jumio-gateway", "--config=/x.json",
+                                            "--check_config", "--",
+                                            "--grpc_listen=a:1", "<null>"}));
+}
+
+TEST(TakeSettingFlagsTest, FlagWithoutItsValueIsRefused) {
+  std::vector<std::string> args = {"jumio-gateway", "--grpc_listen"};
+  std::vector<char*> argv = Argv(args);
+  absl::StatusOr<Settings> flags = TakeSettingFlags(argv);
+  ASSERT_FALSE(flags.ok());
+  EXPECT_THAT(flags.status().message(), HasSubstr("--grpc_listen"));
+}
+
+TEST(ConfigTableTest, EveryEntryIsAFlagAVariableAndAKeyWithHelp) {
+  ASSERT_GE(ConfigTable().size(), 40u);
+  for (const ConfigEntry& entry : ConfigTable()) {
+    EXPECT_FALSE(entry.help.empty()) << entry.name;
+    EXPECT_FALSE(entry.type.empty()) << entry.name;
+    EXPECT_EQ(FindConfigEntry(entry.name), &entry)
+        << "duplicate " << entry.name;
+    // Flag.
+    std::vector<std::string> args = {"jumio-gateway", "--" + entry.name + "=x"};
+    std::vector<char*> argv = Argv(args);
+    absl::StatusOr<Settings> flags = TakeSettingFlags(argv);
+    ASSERT_TRUE(flags.ok()) << entry.name;
+    EXPECT_EQ(flags->count(entry.name), 1u) << entry.name;
+    // Environment variable.
+    absl::StatusOr<Settings> env =
+        SettingsFromEnvironment({EnvironmentVariableFor(entry.name) + "=x"});
+    ASSERT_TRUE(env.ok()) << entry.name;
+    EXPECT_EQ(env->count(entry.name), 1u) << entry.name;
+    // JSON key: known (a bad value, not an unknown key).
+    ConfigSources sources;
+    sources.config_file_json = "{\"" + entry.name + "\": []}";
+    absl::StatusOr<GatewayConfig> config = LoadConfig(sources);
+    ASSERT_FALSE(config.ok());
+    EXPECT_THAT(config.status().message(), HasSubstr("must be a string"))
+        << entry.name;
+  }
   EXPECT_EQ(EnvironmentVariableFor("default_region"),
             "JUMIO_GATEWAY_DEFAULT_REGION");
-  EXPECT_THAT(ConfigKeys(), ::testing::Contains("client_secret_file"));
+}
+
+TEST(ConfigTableTest, EveryDefaultParsesBackToItself) {
+  const GatewayConfig defaults;
+  for (const ConfigEntry& entry : ConfigTable()) {
+    const std::string value = entry.get(defaults);
+    GatewayConfig config;
+    EXPECT_TRUE(entry.set(value, config).ok()) << entry.name << "=" << value;
+    EXPECT_EQ(entry.get(config), value) << entry.name;
+  }
+}
+
+TEST(ConfigTableTest, EveryValueSetIsTheValueRead) {
+  // A setter that wrote the wrong field would leave get() at the default.
+  ConfigSources sources;
+  sources.flags = {
+      {"grpc_listen", "0.0.0.0:1"},    {"admin_listen", "0.0.0.0:2"},
+      {"callback_read_timeout", "7s"}, {"callback_body_timeout", "8s"},
+      {"callback_retention", "9h"},    {"callback_ack_deadline", "11s"},
+      {"max_image_bytes", "12"},       {"max_pdf_bytes", "13"}};
+  absl::StatusOr<GatewayConfig> config = LoadConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  for (const auto& [name, value] : sources.flags) {
+    EXPECT_EQ(FindConfigEntry(name)->get(*config), value) << name;
+  }
+}
+
+TEST(ConfigTableTest, HelpListsEveryFlagWithItsDefault) {
+  const std::string help = SettingsHelp();
+  for (const ConfigEntry& entry : ConfigTable()) {
+    EXPECT_THAT(help, HasSubstr("--" + entry.name + "=")) << entry.name;
+    EXPECT_THAT(help, HasSubstr(EnvironmentVariableFor(entry.name)));
+  }
+  EXPECT_THAT(help, HasSubstr("default: 127.0.0.1:50051"));
+  EXPECT_THAT(help, HasSubstr("default: 5m"));
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "server/config/config.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/fake_transport.h"
 
@@ -36,7 +37,7 @@ class ClientJumioApiTest : public ::testing::Test {
         {"jumio_url_template", "http://127.0.0.1:9/{region}/{kind}"}};
     config_ = *config::LoadConfig(sources);
     client_ = std::make_unique<JumioClient>(
-        config_, &transport_, &tokens_, clock_,
+        config_.jumio.hosts, &transport_, &tokens_, clock_,
         [this](const JumioCall& call, int, absl::Duration,
                const absl::Status&) { endpoints_.push_back(call.endpoint); });
     api_ = std::make_unique<ClientJumioApi>(client_.get());

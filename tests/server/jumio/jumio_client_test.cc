@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "server/config/config.h"
 #include "server/errors/errors.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/fake_transport.h"
@@ -40,7 +41,7 @@ class JumioClientTest : public ::testing::Test {
         {"user_agent", "gateway-test/1"}};
     config_ = *config::LoadConfig(sources);
     client_ = std::make_unique<JumioClient>(
-        config_, &transport_, &tokens_, clock_,
+        config_.jumio.hosts, &transport_, &tokens_, clock_,
         [this](const JumioCall& call, int status, absl::Duration,
                const absl::Status& transport_error) {
           observed_.push_back(call.endpoint + ":" + std::to_string(status));
@@ -63,7 +64,7 @@ class JumioClientTest : public ::testing::Test {
   static JumioCall Details(const std::string& region) {
     JumioCall call;
     call.region = region;
-    call.host = config::HostKind::kRetrieval;
+    call.host = jumio::HostKind::kRetrieval;
     call.path = "/api/v1/accounts/a/workflow-executions/w";
     call.endpoint = "retrieval_workflow_details";
     call.deadline = absl::FromUnixSeconds(1700000100);
@@ -218,7 +219,7 @@ TEST_F(JumioClientTest, CredentialTokenReplacesTheBearerAndStatusApiNeedsNone) {
             "Bearer credential-token");
   JumioCall status;
   status.region = "amer-1";
-  status.host = config::HostKind::kStatus;
+  status.host = jumio::HostKind::kStatus;
   status.endpoint = "health_status";
   status.authenticate = false;
   Call(status);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "server/config/config.h"
 #include "server/errors/errors.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/fake_transport.h"
@@ -31,8 +32,8 @@ class OAuth2TokenSourceTest : public ::testing::Test {
     options.on_refresh = [this](const std::string& region, bool ok) {
       refreshes_.push_back(region + (ok ? ":ok" : ":failed"));
     };
-    source_ = std::make_unique<OAuth2TokenSource>(config_, &credentials_,
-                                                  &transport_, clock_, options);
+    source_ = std::make_unique<OAuth2TokenSource>(
+        config_.jumio.hosts, &credentials_, &transport_, clock_, options);
   }
 
   // Starts a GetAuthorization and returns where its result will land.

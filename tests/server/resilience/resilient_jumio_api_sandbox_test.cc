@@ -63,13 +63,14 @@ TEST(ResilientJumioApiSandboxTest, RetrievalFaultsNeverReachCallers) {
   int http_attempts = 0;
   int injected_503 = 0;
   int no_answer = 0;
-  jumio::FileCredentialsProvider credentials(config->client_id_file,
-                                             config->client_secret_file);
+  jumio::FileCredentialsProvider credentials(config->jumio.client_id_file,
+                                             config->jumio.client_secret_file);
   auto transport = jumio::CurlMultiTransport::Create({});
   ASSERT_TRUE(transport.ok()) << transport.status();
-  jumio::OAuth2TokenSource tokens(*config, &credentials, transport->get(),
-                                  clock, {});
-  jumio::JumioClient client(*config, transport->get(), &tokens, clock,
+  jumio::OAuth2TokenSource tokens(config->jumio.hosts, &credentials,
+                                  transport->get(), clock, {});
+  jumio::JumioClient client(config->jumio.hosts, transport->get(), &tokens,
+                            clock,
                             [&](const jumio::JumioCall& call, int http_status,
                                 absl::Duration, const absl::Status&) {
                               if (call.endpoint != "retrieval_account") return;

@@ -23,7 +23,7 @@ namespace jumio_gateway::resilience {
 namespace {
 
 namespace v1 = ::jumio::gateway::v1;
-using config::HostKind;
+using jumio::HostKind;
 using testing::FakeClock;
 using testing::FakeJumioApi;
 

@@ -1,0 +1,312 @@
+#include "server/gateway.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <chrono>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "server/api/request_guard.h"
+#include "server/core/port_file.h"
+#include "server/jumio/codec/json_util.h"
+#include "server/observability/grpc_server_metrics.h"
+
+namespace jumio_gateway {
+namespace {
+
+constexpr char kVersion[] = "0.1.0";
+constexpr char kRevision[] = "unknown";
+
+std::vector<std::string> RegionIds(const config::GatewayConfig& config) {
+  std::vector<std::string> ids;
+  for (const auto& [id, endpoints] : config.jumio.hosts.regions) {
+    ids.push_back(id);
+  }
+  return ids;
+}
+
+absl::Status Annotate(absl::string_view what, const absl::Status& status) {
+  return absl::Status(status.code(),
+                      absl::StrCat(what, ": ", status.message()));
+}
+
+}  // namespace
+
+void TokenHealth::Record(const std::string& region, bool ok) {
+  absl::MutexLock lock(&mu_);
+  ok_[region] = ok;
+}
+
+absl::Status TokenHealth::Check() const {
+  absl::MutexLock lock(&mu_);
+  for (const auto& [region, ok] : ok_) {
+    if (!ok) {
+      return absl::UnavailableError("token requests failing in " + region);
+    }
+  }
+  return absl::OkStatus();
+}
+
+Gateway::Gateway(config::GatewayConfig config, observability::Logger* logger)
+    : config_(std::move(config)),
+      logger_(logger),
+      metrics_(registry_, {kVersion, kRevision}, RegionIds(config_)),
+      process_(registry_),
+      callback_metrics_(metrics_),
+      upload_metrics_(metrics_),
+      http_metrics_(metrics_) {
+  metrics_.AddGrpcServices(observability::ApiServiceDescriptors());
+}
+
+absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(
+    config::GatewayConfig config, observability::Logger* logger) {
+  std::unique_ptr<Gateway> gateway(new Gateway(std::move(config), logger));
+  if (absl::Status s = gateway->Build(); !s.ok()) return s;
+  return gateway;
+}
+
+absl::Status Gateway::Build() {
+  // Process-wide switches of gRPC; setting them again is harmless.
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  const config::JumioConfig& jumio = config_.jumio;
+  credentials_ = std::make_unique<jumio::FileCredentialsProvider>(
+      jumio.client_id_file, jumio.client_secret_file);
+  jumio::CurlMultiTransport::Options transport_options;
+  transport_options.user_agent = jumio.hosts.user_agent;
+  absl::StatusOr<std::unique_ptr<jumio::CurlMultiTransport>> transport =
+      jumio::CurlMultiTransport::Create(transport_options);
+  if (!transport.ok()) {
+    return Annotate("cannot start the HTTP transport", transport.status());
+  }
+  transport_ = *std::move(transport);
+  if (jumio.auth_mode == config::AuthMode::kBasic) {
+    tokens_ = std::make_unique<jumio::BasicAuthSource>(credentials_.get());
+  } else {
+    jumio::OAuth2TokenSource::Options token_options;
+    token_options.on_refresh = [this](const std::string& region, bool ok) {
+      metrics_.RecordTokenRefresh(region, ok);
+      token_health_.Record(region, ok);
+      if (!ok) {
+        logger_->Error("Jumio token request failed", {{"region", region}});
+      }
+    };
+    tokens_ = std::make_unique<jumio::OAuth2TokenSource>(
+        jumio.hosts, credentials_.get(), transport_.get(), clock_,
+        token_options);
+  }
+  client_ = std::make_unique<jumio::JumioClient>(
+      jumio.hosts, transport_.get(), tokens_.get(), clock_,
+      [this](const jumio::JumioCall& call, int http_status,
+             absl::Duration elapsed, const absl::Status& transport_error) {
+        RecordUpstream(call, http_status, elapsed, transport_error);
+      });
+  idempotency_ = std::make_unique<api::IdempotencyStore>(
+      clock_, absl::Hours(24), /*max_entries=*/100000);
+  api::BufferBudget::Options budget_options;
+  budget_options.max_bytes = config_.uploads.buffer_budget_bytes;
+  budget_options.max_uploads = config_.uploads.max_concurrent;
+  budget_ = std::make_unique<api::BufferBudget>(budget_options);
+
+  jumio_api_ = std::make_unique<jumio::ClientJumioApi>(client_.get());
+  api::ServiceContext context;
+  context.options.default_region = jumio.default_region;
+  context.options.regions = RegionIds(config_);
+  context.options.upstream_timeout = jumio.upstream_timeout;
+  context.options.max_image_bytes = config_.uploads.max_image_bytes;
+  context.options.max_pdf_bytes = config_.uploads.max_pdf_bytes;
+  context.options.allow_loopback_http_callbacks =
+      config_.allow_loopback_http_callbacks;
+  context.jumio = jumio_api_.get();
+  context.idempotency = idempotency_.get();
+  context.budget = budget_.get();
+  context.clock = &clock_;
+  if (config_.callbacks_enabled()) {
+    callbacks::CallbackOptions options = config_.callbacks;
+    options.default_region = codec::RegionFromId(jumio.default_region);
+    enricher_ = std::make_unique<api::JumioEnricher>(
+        jumio_api_.get(), jumio.upstream_timeout, clock_);
+    absl::StatusOr<std::unique_ptr<callbacks::CallbackComponent>> component =
+        callbacks::CallbackComponent::Create(std::move(options), logger_,
+                                             enricher_.get(), nullptr, clock_);
+    if (!component.ok()) {
+      return Annotate("cannot start the callback path", component.status());
+    }
+    callbacks_ = *std::move(component);
+    callback_feed_ = std::make_unique<api::CallbackFeedService>(
+        callbacks_->log(), callbacks_->hub(), &callbacks_->stats(),
+        callbacks_->feed_options(), clock_);
+    callback_urls_ =
+        std::make_unique<api::IssuerCallbackUrls>(callbacks_->issuer());
+    context.callback_urls = callback_urls_.get();
+  } else {
+    logger_->Warning(
+        "callback receiver off: set callback_public_base_url and "
+        "callback_hmac_key_files to receive Jumio callbacks");
+  }
+  services_ = std::make_unique<api::Services>(context, callback_feed_.get());
+  return absl::OkStatus();
+}
+
+void Gateway::RecordUpstream(const jumio::JumioCall& call, int http_status,
+                             absl::Duration elapsed,
+                             const absl::Status& transport_error) {
+  metrics_.RecordUpstreamRequest(call.region, call.endpoint, call.method,
+                                 http_status, elapsed);
+  // One line per Jumio attempt, joined to the RPC's line by request_id. Only
+  // the route template is logged, never the URL with its ids, nor any header
+  // or body. Without an HTTP answer the transport's error goes in as well: it
+  // names the host and port tried (scrubbed of URL paths and header values by
+  // the transport), which callers never see.
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {"region", call.region},
+      {"endpoint", call.endpoint},
+      {"method", call.method},
+      {"http_status", absl::StrCat(http_status)},
+      {"duration_ms", absl::StrCat(absl::ToInt64Milliseconds(elapsed))},
+      {"request_id", call.request_id}};
+  if (!transport_error.ok()) {
+    fields.emplace_back("error", std::string(transport_error.message()));
+  }
+  logger_->Info("upstream", fields);
+}
+
+absl::Status Gateway::StartGrpc() {
+  grpc::ServerBuilder builder;
+  {
+    // The request guard first: it runs first on the status being sent, so the
+    // metrics and the log line see the code the caller gets.
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors;
+    interceptors.push_back(api::MakeRequestGuardInterceptorFactory());
+    interceptors.push_back(
+        observability::MakeServerMetricsInterceptorFactory(metrics_, logger_));
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  }
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                             static_cast<int>(absl::ToInt64Milliseconds(
+                                 config_.grpc.max_connection_age)));
+  builder.AddChannelArgument(
+      GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(config_.shutdown_grace)));
+  builder.AddListeningPort(config_.grpc.listen,
+                           grpc::InsecureServerCredentials(), &grpc_port_);
+  services_->RegisterWith(builder);
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || grpc_port_ == 0) {
+    server_.reset();
+    grpc_port_ = 0;
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", config_.grpc.listen));
+  }
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  health->SetServingStatus(api::kLivenessService, true);
+  health->SetServingStatus(true);
+  return absl::OkStatus();
+}
+
+void Gateway::AddReadinessChecks() {
+  // Not draining, Jumio tokens obtainable in every region tried, the callback
+  // store reachable. The same verdict serves /readyz and the gRPC "readiness"
+  // health service.
+  readiness_.AddCheck("draining", [this] {
+    return draining_ ? absl::UnavailableError("shutting down")
+                     : absl::OkStatus();
+  });
+  readiness_.AddCheck("jumio_token", [this] { return token_health_.Check(); });
+  if (callbacks_ != nullptr) {
+    readiness_.AddCheck("callback_store", [this] {
+      absl::Status status = callbacks_->log()->HeadCursor().status();
+      return status.ok() ? status
+                         : absl::UnavailableError("callback store unreachable");
+    });
+  }
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  readiness_.SetListener([health](bool ready) {
+    health->SetServingStatus(api::kReadinessService, ready);
+  });
+}
+
+void Gateway::BeforeScrape() {
+  process_.Update();
+  upload_metrics_.Update(budget_->snapshot());
+  if (callbacks_ != nullptr) {
+    callback_metrics_.Update(callbacks_->stats());
+    http_metrics_.Update(observability::kHttpServerCallbacks,
+                         callbacks_->receiver_stats());
+  }
+  http_metrics_.Update(observability::kHttpServerAdmin, admin_->server_stats());
+}
+
+absl::Status Gateway::Start() {
+  if (started_) return absl::FailedPreconditionError("already started");
+  if (absl::Status s = StartGrpc(); !s.ok()) return s;
+  started_ = true;
+  AddReadinessChecks();
+  readiness_.Start(absl::Seconds(5));
+
+  observability::AdminServer::Options admin_options;
+  admin_options.listen = config_.admin.listen;
+  admin_options.readiness = [this] { return readiness_.Current(); };
+  // Scrapes start only once admin_->Start() serves, after admin_ is set.
+  admin_options.before_scrape = [this] { BeforeScrape(); };
+  admin_ =
+      std::make_unique<observability::AdminServer>(registry_, admin_options);
+  absl::Status status = admin_->Start();
+  if (!status.ok()) {
+    status = Annotate("cannot start the admin server", status);
+  } else if (!config_.admin.port_file.empty()) {
+    status = core::WritePortFile(config_.admin.port_file, admin_->port());
+  }
+  if (status.ok() && callbacks_ != nullptr) {
+    status = callbacks_->Start();
+    if (!status.ok()) {
+      status = Annotate("cannot start the callback receiver", status);
+    }
+  }
+  if (status.ok() && !config_.grpc.port_file.empty()) {
+    status = core::WritePortFile(config_.grpc.port_file, grpc_port_);
+  }
+  if (!status.ok()) {
+    Shutdown(absl::ZeroDuration());
+    return status;
+  }
+  logger_->Info("serving", {{"grpc_port", absl::StrCat(grpc_port_)},
+                            {"default_region", config_.jumio.default_region}});
+  return absl::OkStatus();
+}
+
+int Gateway::admin_port() const {
+  return admin_ == nullptr ? 0 : admin_->port();
+}
+
+int Gateway::callback_port() const {
+  return callbacks_ == nullptr || !started_ ? 0 : callbacks_->receiver_port();
+}
+
+void Gateway::Shutdown(absl::Duration grace) {
+  if (!started_ || shut_down_) return;
+  shut_down_ = true;
+  // Readiness first, so that load balancers stop sending new calls while the
+  // rest drain.
+  draining_ = true;
+  readiness_.Evaluate().IgnoreError();  // NOT_SERVING now, not at the interval
+  readiness_.Stop();
+  // The receiver stops taking callbacks and the feed ends its streams, which
+  // would otherwise hold the gRPC server for the whole grace period.
+  if (callbacks_ != nullptr) callbacks_->Stop();
+  server_->Shutdown(absl::ToChronoTime(clock_.Now() + grace));
+  // In-flight upstream transfers end (CANCELLED) before the objects they call
+  // back into.
+  transport_.reset();
+  if (admin_ != nullptr) admin_->Stop();
+}
+
+Gateway::~Gateway() { Shutdown(absl::ZeroDuration()); }
+
+}  // namespace jumio_gateway

@@ -1,0 +1,74 @@
+#include "server/metrics_bridges.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace jumio_gateway {
+
+void GrowthTracker::Grow(const std::string& key, int64_t now,
+                         observability::Counter& counter) {
+  const uint64_t value = now < 0 ? 0 : static_cast<uint64_t>(now);
+  absl::MutexLock lock(&mu_);
+  uint64_t& last = last_[key];
+  if (value > last) counter.Increment(static_cast<double>(value - last));
+  last = value;
+}
+
+void CallbackMetricsBridge::Update(const callbacks::CallbackStats& stats) {
+  growth_.Grow("received", stats.received.load(),
+               metrics_.callbacks_received.WithLabelValues({}));
+  growth_.Grow("stored", stats.stored.load(),
+               metrics_.callbacks_stored.WithLabelValues({}));
+  growth_.Grow("delivered", stats.delivered.load(),
+               metrics_.callbacks_delivered.WithLabelValues({}));
+  growth_.Grow("unreadable", stats.unreadable.load(),
+               metrics_.callbacks_unreadable.WithLabelValues({}));
+  for (size_t i = 0; i < static_cast<size_t>(callbacks::RejectReason::kCount);
+       ++i) {
+    const auto reason = static_cast<callbacks::RejectReason>(i);
+    const std::string name = callbacks::RejectReasonName(reason);
+    growth_.Grow("rejected/" + name, stats.Rejected(reason),
+                 metrics_.callbacks_rejected.WithLabelValues({name}));
+  }
+  metrics_.callback_subscribers.WithLabelValues({}).Set(
+      static_cast<double>(stats.subscribers.load()));
+}
+
+void HttpMetricsBridge::Update(const char* server,
+                               const http::ServerStats* stats) {
+  if (stats == nullptr) return;
+  metrics_.http_connections_open.WithLabelValues({server}).Set(
+      static_cast<double>(stats->connections_open.load()));
+  auto grow = [&](observability::Family<observability::Counter>& family,
+                  const char* reason, int64_t now) {
+    growth_.Grow(absl::StrCat(server, "/", reason), now,
+                 family.WithLabelValues({server, reason}));
+  };
+  auto& refused = metrics_.http_connections_refused;
+  grow(refused, "total_cap", stats->refused_total_cap.load());
+  grow(refused, "source_cap", stats->refused_source_cap.load());
+  auto& cut = metrics_.http_requests_cut;
+  grow(cut, "head_timeout", stats->head_timeouts.load());
+  grow(cut, "body_timeout", stats->body_timeouts.load());
+  grow(cut, "idle_timeout", stats->idle_timeouts.load());
+  grow(cut, "write_timeout", stats->write_timeouts.load());
+  grow(cut, "head_too_large", stats->head_too_large.load());
+  grow(cut, "body_too_large", stats->body_too_large.load());
+  grow(cut, "bad_request", stats->bad_requests.load());
+  grow(cut, "handler_queue_full", stats->handler_queue_full.load());
+}
+
+void UploadMetricsBridge::Update(const api::BufferBudget::Snapshot& snapshot) {
+  metrics_.upload_buffer_bytes.WithLabelValues({}).Set(
+      static_cast<double>(snapshot.bytes));
+  metrics_.uploads_in_flight.WithLabelValues({}).Set(snapshot.uploads);
+  using observability::kUploadRefusedBytes;
+  using observability::kUploadRefusedStreams;
+  growth_.Grow(kUploadRefusedBytes,
+               static_cast<int64_t>(snapshot.refused_bytes),
+               metrics_.uploads_refused.WithLabelValues({kUploadRefusedBytes}));
+  growth_.Grow(
+      kUploadRefusedStreams, static_cast<int64_t>(snapshot.refused_streams),
+      metrics_.uploads_refused.WithLabelValues({kUploadRefusedStreams}));
+}
+
+}  // namespace jumio_gateway
