@@ -13,6 +13,7 @@
 #include "server/core/port_file.h"
 #include "server/jumio/codec/json_util.h"
 #include "server/observability/grpc_server_metrics.h"
+#include "server/resilience/redis_rate_limiter.h"
 
 namespace jumio_gateway {
 namespace {
@@ -113,6 +114,29 @@ absl::Status Gateway::Build() {
   budget_ = std::make_unique<api::BufferBudget>(budget_options);
 
   jumio_api_ = std::make_unique<jumio::ClientJumioApi>(client_.get());
+  // Resilient -> RateLimited -> ClientJumioApi: every attempt, a retry too,
+  // waits for its turn under Jumio's rate limits.
+  timer_ = std::make_unique<core::TimerThread>(clock_);
+  jumio::JumioApi* below_resilience = jumio_api_.get();
+  if (config_.rate_limits.enabled) {
+    if (config_.rate_limits_in_redis()) {
+      resilience::RedisRateLimiterOptions redis;
+      redis.address = config_.callbacks.redis_address;
+      redis.prefix = config_.callbacks.redis_prefix;
+      redis.replicas = config_.rate_limits.replicas;
+      rate_limiter_ =
+          std::make_unique<resilience::RedisRateLimiter>(redis, clock_);
+    } else {
+      rate_limiter_ = std::make_unique<resilience::GcraRateLimiter>(clock_);
+    }
+    rate_limited_api_ = std::make_unique<resilience::RateLimitedJumioApi>(
+        jumio_api_.get(), clock_, timer_.get(), rate_limiter_.get(),
+        config_.rate_limits.limits, &metrics_);
+    below_resilience = rate_limited_api_.get();
+  }
+  resilient_api_ = std::make_unique<resilience::ResilientJumioApi>(
+      below_resilience, clock_, timer_.get(), resilience::ResilienceOptions{},
+      resilience::DefaultRandomSource(), &metrics_);
   api::ServiceContext context;
   context.options.default_region = jumio.default_region;
   context.options.regions = RegionIds(config_);
@@ -121,7 +145,7 @@ absl::Status Gateway::Build() {
   context.options.max_pdf_bytes = config_.uploads.max_pdf_bytes;
   context.options.allow_loopback_http_callbacks =
       config_.allow_loopback_http_callbacks;
-  context.jumio = jumio_api_.get();
+  context.jumio = resilient_api_.get();
   context.idempotency = idempotency_.get();
   context.budget = budget_.get();
   context.clock = &clock_;
@@ -129,7 +153,7 @@ absl::Status Gateway::Build() {
     callbacks::CallbackOptions options = config_.callbacks;
     options.default_region = codec::RegionFromId(jumio.default_region);
     enricher_ = std::make_unique<api::JumioEnricher>(
-        jumio_api_.get(), jumio.upstream_timeout, clock_);
+        resilient_api_.get(), jumio.upstream_timeout, clock_);
     absl::StatusOr<std::unique_ptr<callbacks::CallbackComponent>> component =
         callbacks::CallbackComponent::Create(std::move(options), logger_,
                                              enricher_.get(), nullptr, clock_);

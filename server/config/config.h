@@ -21,6 +21,7 @@
 #include "absl/time/time.h"
 #include "server/callbacks/component.h"
 #include "server/jumio/endpoints.h"
+#include "server/resilience/rate_limited_jumio_api.h"
 
 namespace jumio_gateway::config {
 
@@ -88,11 +89,26 @@ struct UploadsConfig {
   int max_concurrent = 64;
 };
 
+// Client-side rate limiting of the calls to Jumio (server/resilience).
+struct RateLimitConfig {
+  bool enabled = true;
+  // Rates and bursts per operation class, the queue bound.
+  resilience::RateLimitOptions limits;
+  // "auto": one limit shared by the replicas in Redis when callback_store is
+  // redis (the callback log's server and key prefix), in memory otherwise;
+  // "memory"; "redis".
+  std::string store = "auto";
+  // Replicas expected to share the limit: each takes 1/replicas of it while
+  // Redis is unreachable.
+  int replicas = 1;
+};
+
 struct GatewayConfig {
   GrpcConfig grpc;
   AdminConfig admin;
   JumioConfig jumio;
   UploadsConfig uploads;
+  RateLimitConfig rate_limits;
   // The callback receiver, log and feed. default_region is left unset here;
   // the gateway fills it from jumio.default_region.
   callbacks::CallbackOptions callbacks;
@@ -101,6 +117,12 @@ struct GatewayConfig {
   bool allow_loopback_http_callbacks = false;
   // How long in-flight calls may take to finish after SIGTERM.
   absl::Duration shutdown_grace = absl::Seconds(10);
+
+  // Whether the rate limits live in Redis (rate_limits.store).
+  bool rate_limits_in_redis() const {
+    return rate_limits.store == "redis" ||
+           (rate_limits.store == "auto" && callbacks.store == "redis");
+  }
 
   // The callback path runs only when Jumio can reach it and tokens can be
   // signed.
