@@ -114,8 +114,11 @@ absl::Status Gateway::Build() {
   budget_ = std::make_unique<api::BufferBudget>(budget_options);
 
   jumio_api_ = std::make_unique<jumio::ClientJumioApi>(client_.get());
-  // Resilient -> RateLimited -> ClientJumioApi: every attempt, a retry too,
-  // waits for its turn under Jumio's rate limits.
+  // Every caller of Jumio (the services and the enricher) goes through the
+  // resilience decorator: retries where safe, the retry budget, breakers and
+  // shedding per region and host kind. Below it, every attempt, a retry too,
+  // waits for its turn under Jumio's rate limits:
+  // Resilient -> RateLimited -> ClientJumioApi.
   timer_ = std::make_unique<core::TimerThread>(clock_);
   jumio::JumioApi* below_resilience = jumio_api_.get();
   if (config_.rate_limits.enabled) {
@@ -135,7 +138,7 @@ absl::Status Gateway::Build() {
     below_resilience = rate_limited_api_.get();
   }
   resilient_api_ = std::make_unique<resilience::ResilientJumioApi>(
-      below_resilience, clock_, timer_.get(), resilience::ResilienceOptions{},
+      below_resilience, clock_, timer_.get(), config_.resilience,
       resilience::DefaultRandomSource(), &metrics_);
   api::ServiceContext context;
   context.options.default_region = jumio.default_region;

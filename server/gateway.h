@@ -118,8 +118,8 @@ class Gateway {
   std::unique_ptr<resilience::RateLimitedJumioApi>
       rate_limited_api_;  // or null
   std::unique_ptr<resilience::ResilientJumioApi> resilient_api_;
-  // Destroyed before the decorators whose waits it holds (its tasks are
-  // dropped, not run).
+  // Declared after the decorators whose waits (backoff, rate-limit turns) it
+  // runs, so that it stops (dropping the waits) before they go.
   std::unique_ptr<core::TimerThread> timer_;
   std::unique_ptr<api::IdempotencyStore> idempotency_;
   std::unique_ptr<api::BufferBudget> budget_;

@@ -1,6 +1,7 @@
 #include "server/config/config.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <fstream>
 #include <sstream>
@@ -217,6 +218,24 @@ ConfigEntry PublicBaseUrlEntry() {
           [](const GatewayConfig& c) { return c.callbacks.public_base_url; }};
 }
 
+// A share in percent, stored as a fraction.
+ConfigEntry Percent(std::string name, std::string help, Field<double> field,
+                    int64_t max) {
+  return {std::move(name), "percent", std::move(help),
+          [field, max](const std::string& v, GatewayConfig& c) {
+            int64_t n = 0;
+            if (!absl::SimpleAtoi(v, &n) || n < 0 || n > max) {
+              return absl::InvalidArgumentError(
+                  absl::StrCat("must be a whole percentage from 0 to ", max));
+            }
+            field(c) = static_cast<double>(n) / 100.0;
+            return absl::OkStatus();
+          },
+          [field](const GatewayConfig& c) {
+            return absl::StrCat(std::llround(Read(field, c) * 100.0));
+          }};
+}
+
 std::vector<ConfigEntry> BuildTable() {
   using C = GatewayConfig;
   return {
@@ -288,57 +307,90 @@ std::vector<ConfigEntry> BuildTable() {
           "Longest one Jumio call may take, whatever the caller's "
           "deadline.",
           [](C & c) -> auto& { return c.jumio.upstream_timeout; }),
+      // Upstream resilience.
+      Number<int>(
+          "upstream_max_attempts",
+          "Attempts of one Jumio call, the first included (retries happen "
+          "only where safe, within the caller's deadline and the budget).",
+          [](C & c) -> auto& { return c.resilience.max_attempts; }, 1, 20),
+      Percent(
+          "upstream_retry_budget_percent",
+          "Retries allowed per region, as a share of the requests of the "
+          "budget window.",
+          [](C & c) -> auto& { return c.resilience.budget.ratio; }, 1000),
+      Number<int>(
+          "upstream_retry_budget_floor",
+          "Retries allowed per region in the budget window whatever the "
+          "number of requests.",
+          [](C & c) -> auto& { return c.resilience.budget.floor; }, 0, 100000),
+      Number<int>(
+          "upstream_breaker_failures",
+          "Failures in a row that open a region's host's circuit breaker.",
+          [](C & c) -> auto& {
+            return c.resilience.breaker.consecutive_failures;
+          },
+          1, 100000),
+      Positive(
+          "upstream_breaker_open_for",
+          "How long an open circuit breaker fails calls before it probes.",
+          [](C & c) -> auto& { return c.resilience.breaker.open_for; }),
+      Number<int>(
+          "upstream_max_in_flight",
+          "Jumio calls in flight per region and host kind; beyond it calls "
+          "get RESOURCE_EXHAUSTED at once (0: unbounded).",
+          [](C & c) -> auto& { return c.resilience.max_in_flight; }, 0,
+          1 << 20),
       // Client-side rate limits of the calls to Jumio (Jumio's published
       // limits: account create/update 1/s per tenant with short bursts,
       // retrieval 15/s).
       Bool(
-          "jumio_rate_limits",
+          "upstream_rate_limits",
           "Pace calls to Jumio at its rate limits: a call waits for its "
           "turn within its deadline instead of getting a 429.",
           [](C & c) -> auto& { return c.rate_limits.enabled; }),
       Rate(
-          "jumio_rate_account_write",
+          "upstream_rate_account_write",
           "CreateAccount/UpdateAccount calls per second and region.",
           [](C & c) -> auto& {
             return c.rate_limits.limits.account_write.per_second;
           }),
       Number<int>(
-          "jumio_rate_account_write_burst",
+          "upstream_rate_account_write_burst",
           "Account writes that may go at once after a quiet period.",
           [](C & c) -> auto& {
             return c.rate_limits.limits.account_write.burst;
           },
           1, 10000),
       Rate(
-          "jumio_rate_retrieval",
+          "upstream_rate_retrieval",
           "Calls per second and region to the retrieval host (reads, "
           "downloads, deletes).",
           [](C & c) -> auto& {
             return c.rate_limits.limits.retrieval.per_second;
           }),
       Number<int>(
-          "jumio_rate_retrieval_burst",
+          "upstream_rate_retrieval_burst",
           "Retrieval calls that may go at once after a quiet period.",
           [](C & c) -> auto& { return c.rate_limits.limits.retrieval.burst; },
           1, 10000),
       Rate(
-          "jumio_rate_other",
+          "upstream_rate_other",
           "Other calls (part uploads, finalize) per second and region; "
           "0: no limit (Jumio publishes none).",
           [](C & c) -> auto& { return c.rate_limits.limits.other.per_second; }),
       Number<int>(
-          "jumio_rate_other_burst",
+          "upstream_rate_other_burst",
           "Other calls that may go at once after a quiet period.",
           [](C & c) -> auto& { return c.rate_limits.limits.other.burst; }, 1,
           10000),
       Number<int>(
-          "jumio_rate_queue",
+          "upstream_rate_queue",
           "Calls that may wait for their turn per region and class; beyond "
           "it RESOURCE_EXHAUSTED at once.",
           [](C & c) -> auto& { return c.rate_limits.limits.max_queue; }, 0,
           1000000),
       Text(
-          "jumio_rate_store", "auto|memory|redis",
+          "upstream_rate_store", "auto|memory|redis",
           "Where the rate limits are kept: redis shares one limit among the "
           "replicas (callback_redis_address and _prefix); auto is redis when "
           "callback_store is.",
@@ -350,7 +402,7 @@ std::vector<ConfigEntry> BuildTable() {
                              "must be auto, memory or redis");
           }),
       Number<int>(
-          "jumio_rate_replicas",
+          "upstream_rate_replicas",
           "Replicas sharing the limits; each uses 1/N of them while Redis "
           "is unreachable.",
           [](C & c) -> auto& { return c.rate_limits.replicas; }, 1, 10000),
