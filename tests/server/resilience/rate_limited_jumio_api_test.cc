@@ -382,5 +382,40 @@ TEST_F(RateLimitedJumioApiTest, EveryRetryOfTheResilientLayerTakesATurn) {
   EXPECT_EQ(fake_.CallCount(), 2u);
 }
 
+// A call the limiter refused never reached the host: the breaker above
+// learns nothing from it (neither a failure nor a success that would reset
+// the failures in a row or close a half-open breaker).
+TEST_F(RateLimitedJumioApiTest, RefusalsDoNotTeachTheBreaker) {
+  options_.retrieval = {1, 1};
+  ResilienceOptions resilience;
+  resilience.max_attempts = 1;
+  resilience.breaker.consecutive_failures = 2;
+  ResilientJumioApi resilient(
+      &Api(), clock_, &timer_, resilience, [] { return 0.0; }, &metrics_);
+  jumio::HttpResponse unavailable;
+  unavailable.status = 503;
+  const absl::Status failure =
+      jumio::StatusFromHttp(unavailable, "amer-1", "retrieval_account");
+  fake_.Script<v1::Account>("GetAccount", failure);
+  Answer<v1::Account> first;
+  resilient.GetAccount({"amer-1", "acct"}, Options(), first.Done());
+  EXPECT_EQ(first.Get().status().code(), absl::StatusCode::kUnavailable);
+  // The next turn is 1 s away; this caller has 0.1 s: refused.
+  Answer<v1::Account> refused;
+  resilient.GetAccount({"amer-1", "acct"}, Options(absl::Milliseconds(100)),
+                       refused.Done());
+  EXPECT_EQ(Reason(refused.Get().status()), "UPSTREAM_QUOTA_EXHAUSTED");
+  EXPECT_EQ(resilient.CircuitState("amer-1", jumio::HostKind::kRetrieval),
+            CircuitBreaker::State::kClosed);
+  // The second failure in a row (the refusal did not count) opens it.
+  fake_.Script<v1::Account>("GetAccount", failure);
+  Answer<v1::Account> second;
+  resilient.GetAccount({"amer-1", "acct"}, Options(), second.Done());
+  clock_.SetTime(NextTurn());
+  EXPECT_EQ(second.Get().status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(resilient.CircuitState("amer-1", jumio::HostKind::kRetrieval),
+            CircuitBreaker::State::kOpen);
+}
+
 }  // namespace
 }  // namespace jumio_gateway::resilience
