@@ -129,12 +129,20 @@ absl::Status Gateway::Build() {
       redis.replicas = config_.rate_limits.replicas;
       rate_limiter_ =
           std::make_unique<resilience::RedisRateLimiter>(redis, clock_);
-    } else {
+    }
+    resilience::RateLimitOptions limits = config_.rate_limits.limits;
+    if (rate_limiter_ == nullptr) {
+      // In memory, each replica keeps to its share.
       rate_limiter_ = std::make_unique<resilience::GcraRateLimiter>(clock_);
+      const int replicas = config_.rate_limits.replicas;
+      for (resilience::RateLimit* limit :
+           {&limits.account_write, &limits.retrieval, &limits.other}) {
+        if (!limit->unlimited()) *limit = resilience::ShareOf(*limit, replicas);
+      }
     }
     rate_limited_api_ = std::make_unique<resilience::RateLimitedJumioApi>(
-        jumio_api_.get(), clock_, timer_.get(), rate_limiter_.get(),
-        config_.rate_limits.limits, &metrics_);
+        jumio_api_.get(), clock_, timer_.get(), rate_limiter_.get(), limits,
+        &metrics_);
     below_resilience = rate_limited_api_.get();
   }
   resilient_api_ = std::make_unique<resilience::ResilientJumioApi>(

@@ -403,8 +403,8 @@ std::vector<ConfigEntry> BuildTable() {
           }),
       Number<int>(
           "upstream_rate_replicas",
-          "Replicas sharing the limits; each uses 1/N of them while Redis "
-          "is unreachable.",
+          "Replicas sharing the limits; each uses 1/N of them when they are "
+          "kept in memory, and while Redis is unreachable.",
           [](C & c) -> auto& { return c.rate_limits.replicas; }, 1, 10000),
       // Uploads.
       Number<int64_t>(

@@ -99,8 +99,8 @@ struct RateLimitConfig {
   // redis (the callback log's server and key prefix), in memory otherwise;
   // "memory"; "redis".
   std::string store = "auto";
-  // Replicas expected to share the limit: each takes 1/replicas of it while
-  // Redis is unreachable.
+  // Replicas expected to share the limit: each takes 1/replicas of it when
+  // the limit is kept in memory, and while Redis is unreachable.
   int replicas = 1;
 };
 

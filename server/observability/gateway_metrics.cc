@@ -274,6 +274,7 @@ GatewayMetrics::GatewayMetrics(Registry& registry, const BuildInfo& build,
     }
     for (const char* op : kRateLimitClasses) {
       ratelimit_waits.WithLabelValues({region, op});
+      ratelimit_wait_seconds.WithLabelValues({region, op});
       ratelimit_redis_fallback.WithLabelValues({region, op});
       ratelimit_refused.WithLabelValues(
           {region, op, kRateLimitRefusedDeadline});

@@ -4,6 +4,11 @@
 
 namespace jumio_gateway::resilience {
 
+RateLimit ShareOf(const RateLimit& limit, int replicas) {
+  replicas = std::max(replicas, 1);
+  return {limit.per_second / replicas, std::max(1, limit.burst / replicas)};
+}
+
 Permit GcraRateLimiter::Reserve(const std::string& key, const RateLimit& limit,
                                 absl::Time latest) {
   const absl::Time now = clock_.Now();

@@ -39,6 +39,10 @@ struct Permit {
   bool fallback = false;
 };
 
+// One of `replicas` replicas' share of `limit` when the replicas cannot
+// share it: per_second / replicas, burst / replicas (at least 1).
+RateLimit ShareOf(const RateLimit& limit, int replicas);
+
 class RateLimiter {
  public:
   virtual ~RateLimiter() = default;

@@ -40,11 +40,6 @@ redis.call('SET', KEYS[1], string.format('%d', next_tat), 'PX',
 return {1, wait}
 )lua";
 
-RateLimit Share(const RateLimit& limit, int replicas) {
-  replicas = std::max(replicas, 1);
-  return {limit.per_second / replicas, std::max(1, limit.burst / replicas)};
-}
-
 }  // namespace
 
 RedisRateLimiter::RedisRateLimiter(RedisRateLimiterOptions options,
@@ -152,7 +147,7 @@ Permit RedisRateLimiter::Reserve(const std::string& key, const RateLimit& limit,
     }
   }
   Permit permit =
-      fallback_.Reserve(key, Share(limit, options_.replicas), latest);
+      fallback_.Reserve(key, ShareOf(limit, options_.replicas), latest);
   permit.fallback = true;
   return permit;
 }

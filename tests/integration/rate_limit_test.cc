@@ -214,7 +214,9 @@ class SharedRateLimitTest : public RateLimitTest {
     return {"--upstream_rate_store=redis",
             "--callback_redis_address=" + redis_->address(),
             "--callback_redis_prefix=rate-limit-test",
-            "--upstream_rate_replicas=2"};
+            // 1, not 2: were the limit not shared, each replica would
+            // send at the full 5/s and the sandbox would answer 429s.
+            "--upstream_rate_replicas=1"};
   }
 
   // A second replica: the fixture's gateway arguments, its own ports.

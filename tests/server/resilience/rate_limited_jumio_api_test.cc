@@ -115,6 +115,14 @@ TEST(GcraRateLimiterTest, RefusalReservesNothing) {
   EXPECT_EQ(next.at, t0 + absl::Seconds(1));  // the refused turn is free
 }
 
+TEST(GcraRateLimiterTest, ShareOfAReplica) {
+  const RateLimit share = ShareOf({15, 15}, 4);
+  EXPECT_DOUBLE_EQ(share.per_second, 3.75);
+  EXPECT_EQ(share.burst, 3);
+  EXPECT_EQ(ShareOf({1, 2}, 3).burst, 1);  // at least one
+  EXPECT_DOUBLE_EQ(ShareOf({1, 2}, 0).per_second, 1);
+}
+
 TEST(GcraRateLimiterTest, NoLimitIsAlwaysNow) {
   FakeClock clock;
   GcraRateLimiter limiter(clock);
