@@ -55,13 +55,15 @@ void GatewayFixture::SetUp() {
   std::ofstream(dir_ + "/id") << "sandbox-client\n";
   std::ofstream(dir_ + "/secret") << "sandbox-secret\n";
   std::vector<std::string> args = {
-      "--grpc_listen=127.0.0.1:0", "--admin_listen=127.0.0.1:0",
+      "--grpc_listen=127.0.0.1:0",
+      "--admin_listen=127.0.0.1:0",
       absl::StrCat("--jumio_url_template=", sandbox_url_, "/{region}/{kind}"),
       "--client_id_file=" + dir_ + "/id",
-      "--client_secret_file=" + dir_ + "/secret", "--default_region=emea-1",
-      // The sandbox above runs without Jumio's rate limits, so the gateway
-      // does not pace its calls either; tests of the pacing turn both on.
-      "--upstream_rate_limits=false"};
+      "--client_secret_file=" + dir_ + "/secret",
+      "--default_region=emea-1"};
+  // The sandbox above runs without Jumio's rate limits, so the gateway does
+  // not pace its calls either; tests of the pacing turn both on.
+  args.push_back("--upstream_rate_limits=false");
   for (std::string& arg : ExtraGatewayArgs()) args.push_back(std::move(arg));
   Subprocess::Options options;
   options.log_file = gateway_log_ = dir_ + "/gateway.log";
