@@ -110,10 +110,12 @@ class Gateway {
   std::unique_ptr<jumio::TokenSource> tokens_;
   std::unique_ptr<jumio::JumioClient> client_;
   std::unique_ptr<jumio::ClientJumioApi> jumio_api_;
-  std::unique_ptr<api::IdempotencyStore> idempotency_;
   std::unique_ptr<api::BufferBudget> budget_;
   std::unique_ptr<api::JumioEnricher> enricher_;
   std::unique_ptr<callbacks::CallbackComponent> callbacks_;
+  // Request ids without a callback store; else the component's store.
+  std::unique_ptr<callbacks::RequestIdStore> memory_request_ids_;
+  std::unique_ptr<api::RequestIds> idempotency_;
   std::unique_ptr<api::IssuerCallbackUrls> callback_urls_;
   std::unique_ptr<api::CallbackFeedService> callback_feed_;
   std::unique_ptr<api::Services> services_;
