@@ -134,8 +134,11 @@ RequestIds::Failure RequestIds::Classify(const absl::Status& status) {
   absl::optional<google::rpc::ErrorInfo> info = errors::GetErrorInfo(status);
   if (!info.has_value()) return Failure::kUnknown;
   const std::string& reason = info->reason();
+  // The gateway's own refusals before sending (breaker, shedding, a
+  // client-side rate limit) and Jumio's 429 alike.
   if (reason == errors::ReasonName(v1::ERROR_REASON_CIRCUIT_OPEN) ||
-      reason == errors::ReasonName(v1::ERROR_REASON_UPSTREAM_OVERLOADED)) {
+      reason == errors::ReasonName(v1::ERROR_REASON_UPSTREAM_OVERLOADED) ||
+      reason == errors::ReasonName(v1::ERROR_REASON_UPSTREAM_RATE_LIMITED)) {
     return Failure::kNotSent;
   }
   int http_status = 0;

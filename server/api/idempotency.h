@@ -21,10 +21,10 @@
 // The outcome rule (what Finish keeps):
 // - an answer (the serialized response): kept, every retry gets it;
 // - nothing was sent, or Jumio answered that it did nothing (the transport's
-//   RequestNotSent, the gateway's own refusals CIRCUIT_OPEN and
-//   UPSTREAM_OVERLOADED, HTTP 401, 429 and 503, a token that could not be
-//   had): the id is released and the error passed on, so a retry with the
-//   same id sends again;
+//   RequestNotSent, the gateway's own refusals CIRCUIT_OPEN,
+//   UPSTREAM_OVERLOADED and UPSTREAM_RATE_LIMITED, HTTP 401, 429 and 503, a
+//   token that could not be had): the id is released and the error passed on,
+//   so a retry with the same id sends again;
 // - any other HTTP 4xx is definitive: the error is kept and replayed;
 // - everything else is ambiguous, because the request may have reached Jumio
 //   and created the account: the gateway's timeout after sending, a reset or

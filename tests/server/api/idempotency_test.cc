@@ -170,6 +170,10 @@ TEST(RequestIdsClassifyTest, OnlyWhatCannotHaveCreatedIsNotSent) {
                                                v1::ERROR_REASON_CIRCUIT_OPEN,
                                                "open")),
             F::kNotSent);
+  EXPECT_EQ(RequestIds::Classify(errors::Error(
+                absl::StatusCode::kResourceExhausted,
+                v1::ERROR_REASON_UPSTREAM_RATE_LIMITED, "client-side limit")),
+            F::kNotSent);
   EXPECT_EQ(RequestIds::Classify(absl::CancelledError("shutdown")),
             F::kUnknown);
 }
