@@ -181,18 +181,23 @@ RequestIds::Begun RequestIds::Begin(const std::string& key,
   Begun begun;
   begun.waiter = std::make_shared<Waiter>(std::move(answer));
   const std::string fingerprint = Digest(request);
+  bool conflict = false;
   {
     absl::MutexLock lock(&mu_);
     auto it = in_flight_.find(key);
     if (it != in_flight_.end()) {
-      if (it->second.fingerprint != fingerprint) {
-        begun.waiter->Deliver(Conflict());
-      } else {
+      conflict = it->second.fingerprint != fingerprint;
+      if (!conflict) {
         it->second.waiters.push_back(begun.waiter);
         ArmDeadline(begun.waiter, deadline);
+        return begun;
       }
-      return begun;
     }
+  }
+  // Answered outside the lock: the answer finishes an RPC.
+  if (conflict) {
+    begun.waiter->Deliver(Conflict());
+    return begun;
   }
   RequestIdRecord record;
   record.fingerprint = fingerprint;
