@@ -3,7 +3,8 @@
 // real redis-server, and two jumio-gateway processes sharing it as their
 // callback store. The caller of a create gives up after 1 s; the retry with
 // the same request_id on the other gateway, then on the first, returns the
-// same account, and the sandbox's journal shows one POST.
+// same account, and the sandbox's journal shows one POST. An answer cut
+// after sending holds the id (REQUEST_OUTCOME_UNKNOWN), again with one POST.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -106,6 +107,23 @@ TEST_F(RequestIdTest, ACallerThatGaveUpGetsOneAccountFromEitherReplica) {
             << absl::FormatDuration(waited) << " after the first call began"
             << " (upstream latency 3s); POSTs in the journal: " << posts.size()
             << "\n";
+}
+
+TEST_F(RequestIdTest, AnAnswerCutAfterSendingHoldsTheIdWithOnePost) {
+  // The sandbox creates the account, then closes the connection halfway
+  // through its answer: the account may exist, so nothing is sent again.
+  AddFault(R"({"region":"emea-1","hostKind":"account","dropRate":1.0,)"
+           R"("remaining":1})");
+  for (int i = 0; i < 2; ++i) {
+    v1::CreateAccountResponse response;
+    const grpc::Status status =
+        Create(*accounts_, absl::Seconds(10), &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED)
+        << status.error_message();
+    EXPECT_EQ(DetailsOf(status).reason, "REQUEST_OUTCOME_UNKNOWN");
+    EXPECT_FALSE(DetailsOf(status).retry);
+  }
+  EXPECT_EQ(Journal("&method=POST&hostKind=account").size(), 1u);
 }
 
 }  // namespace
