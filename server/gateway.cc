@@ -323,6 +323,11 @@ void Gateway::Shutdown(absl::Duration grace) {
   // would otherwise hold the gRPC server for the whole grace period.
   if (callbacks_ != nullptr) callbacks_->Stop();
   server_->Shutdown(absl::ToChronoTime(clock_.Now() + grace));
+  // No retry waits past this point: a backoff timer that fired after the
+  // transport is gone would send through it. (Calls that outlive their RPC,
+  // such as a create with a request id, end here without an outcome; their
+  // ids stay held, as for any create whose answer was lost.)
+  if (timer_ != nullptr) timer_->Stop();
   // In-flight upstream transfers end (CANCELLED) before the objects they call
   // back into.
   transport_.reset();
