@@ -35,7 +35,6 @@ namespace jumio_gateway {
 namespace {
 
 namespace v1 = ::jumio::gateway::v1;
-using ::jumio::testing::RunfilePath;
 using ::jumio::testing::Subprocess;
 
 constexpr int kCalls = 50;
@@ -221,18 +220,7 @@ class SharedRateLimitTest : public RateLimitTest {
 
   // A second replica: the fixture's gateway arguments, its own ports.
   std::unique_ptr<Subprocess> StartSecondReplica() {
-    std::vector<std::string> args = {
-        "--grpc_listen=127.0.0.1:0",
-        "--admin_listen=127.0.0.1:0",
-        absl::StrCat("--jumio_url_template=", sandbox_url_, "/{region}/{kind}"),
-        "--client_id_file=" + dir_ + "/id",
-        "--client_secret_file=" + dir_ + "/secret",
-        "--default_region=emea-1"};
-    for (std::string& arg : ExtraGatewayArgs()) args.push_back(std::move(arg));
-    Subprocess::Options options;
-    options.log_file = dir_ + "/gateway-2.log";
-    auto gateway =
-        Subprocess::Start(RunfilePath("server/jumio-gateway"), args, options);
+    auto gateway = StartGateway(ExtraGatewayArgs(), dir_ + "/gateway-2.log");
     EXPECT_TRUE(gateway.ok()) << gateway.status();
     return gateway.ok() ? std::move(*gateway) : nullptr;
   }
