@@ -21,6 +21,7 @@
 #include "absl/time/time.h"
 #include "server/callbacks/component.h"
 #include "server/jumio/endpoints.h"
+#include "server/resilience/resilient_jumio_api.h"
 
 namespace jumio_gateway::config {
 
@@ -108,6 +109,9 @@ struct GatewayConfig {
   AdminConfig admin;
   JumioConfig jumio;
   UploadsConfig uploads;
+  // Retries, retry budget, circuit breakers and load shedding of the calls to
+  // Jumio (server/resilience).
+  resilience::ResilienceOptions resilience;
   // The callback receiver, log and feed. default_region is left unset here;
   // the gateway fills it from jumio.default_region.
   callbacks::CallbackOptions callbacks;
