@@ -322,7 +322,7 @@ TEST(ConfigTableTest, EveryValueSetIsTheValueRead) {
                    {"max_pdf_bytes", "13"},
                    {"insecure_allow_plaintext", "true"},
                    {"insecure_allow_all_callers", "true"},
-                                {"caller_tokens_file", "/tokens"}};
+                   {"caller_tokens_file", "/tokens"}};
   absl::StatusOr<GatewayConfig> config = LoadConfig(sources);
   ASSERT_TRUE(config.ok()) << config.status();
   for (const auto& [name, value] : sources.flags) {

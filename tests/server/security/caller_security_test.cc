@@ -2,6 +2,7 @@
 // made by openssl at test time), mTLS callers, bearer tokens and a caller
 // policy, against a real jumio-sandbox whose journal shows what reached
 // "Jumio".
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -466,6 +467,64 @@ TEST_F(CallerSecurityTest, AuditLinesForAllowedCallsAndNoSecretAnywhere) {
       EXPECT_FALSE(absl::StrContains(error.error_details(), canary));
     }
   }
+}
+
+// Reflection follows the policy: the writer ("*") lists the services, the
+// reader (whose methods do not include it) is cut off. (libgrpc++_reflection
+// holds the reflection protos, so the test speaks them as bytes.)
+TEST_F(CallerSecurityTest, ReflectionFollowsThePolicy) {
+  StartGateway();
+  auto list = [](const std::shared_ptr<grpc::Channel>& channel,
+                 std::string* answer) {
+    grpc::GenericStub stub(channel);
+    grpc::CompletionQueue cq;
+    auto context = Context();
+    auto call = stub.PrepareCall(
+        context.get(),
+        "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+    void* tag = nullptr;
+    bool ok = false;
+    auto step = [&](int expected) {
+      return cq.Next(&tag, &ok) && tag == reinterpret_cast<void*>(expected) &&
+             ok;
+    };
+    call->StartCall(reinterpret_cast<void*>(1));
+    // ServerReflectionRequest{list_services: "*"} (field 7, a string).
+    grpc::Slice slice(std::string("\x3a\x01*", 3));
+    grpc::ByteBuffer request(&slice, 1);
+    grpc::ByteBuffer response;
+    if (step(1)) {
+      call->Write(request, reinterpret_cast<void*>(2));
+      if (step(2)) {
+        call->Read(&response, reinterpret_cast<void*>(3));
+        if (step(3)) {
+          std::vector<grpc::Slice> slices;
+          if (response.Dump(&slices).ok()) {
+            for (const grpc::Slice& s : slices) {
+              answer->append(reinterpret_cast<const char*>(s.begin()),
+                             s.size());
+            }
+          }
+        }
+      }
+    }
+    grpc::Status status;
+    call->WritesDone(reinterpret_cast<void*>(5));
+    call->Finish(&status, reinterpret_cast<void*>(4));
+    while (cq.Next(&tag, &ok) && tag != reinterpret_cast<void*>(4)) {
+    }
+    cq.Shutdown();
+    while (cq.Next(&tag, &ok)) {
+    }
+    return status;
+  };
+  std::string writer_sees, reader_sees;
+  list(Tls(pki_->ca_file(), &writer_), &writer_sees);
+  EXPECT_TRUE(absl::StrContains(writer_sees, "jumio.gateway.v1.AccountService"))
+      << writer_sees;
+  grpc::Status refused = list(Tls(pki_->ca_file(), &reader_), &reader_sees);
+  EXPECT_FALSE(refused.ok());
+  EXPECT_EQ(reader_sees, "");
 }
 
 TEST_F(CallerSecurityTest, ANonLoopbackAddressNeedsTlsAndAPolicy) {
