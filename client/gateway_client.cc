@@ -24,6 +24,9 @@
 
 namespace jumio_gateway::client {
 
+// Generated from client/service_config.json (BUILD: service_config_json).
+extern const char kServiceConfigJson[];
+
 namespace v1 = ::jumio::gateway::v1;
 
 namespace {
@@ -64,6 +67,11 @@ std::string FormatDelay(const google::protobuf::Duration& delay) {
 }
 
 }  // namespace
+
+const std::string& PublishedServiceConfig() {
+  static const std::string* const kConfig = new std::string(kServiceConfigJson);
+  return *kConfig;
+}
 
 bool IsLoopbackTarget(const std::string& target) {
   const std::string host = absl::AsciiStrToLower(TargetHost(target));
@@ -117,6 +125,17 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> Connect(
     const ConnectionOptions& options) {
   grpc::ChannelArguments arguments;
   arguments.SetUserAgentPrefix("jumioctl/1");
+  if (!options.service_config_json.empty()) {
+    arguments.SetServiceConfigJSON(options.service_config_json);
+  }
+  if (options.keepalive_time > absl::ZeroDuration()) {
+    arguments.SetInt(
+        GRPC_ARG_KEEPALIVE_TIME_MS,
+        static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_time)));
+    arguments.SetInt(
+        GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+        static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_timeout)));
+  }
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   const bool tls = UsesTls(options);
   if (options.cert_file.empty() != options.key_file.empty()) {
