@@ -441,6 +441,7 @@ TEST_F(CallerSecurityTest, AuditLinesForAllowedCallsAndNoSecretAnywhere) {
     ++audit;
     EXPECT_TRUE(absl::StrContains(line, "\"request_id\":\"")) << line;
     EXPECT_TRUE(absl::StrContains(line, "\"outcome\":\"")) << line;
+    EXPECT_TRUE(absl::StrContains(line, "\"time\":\"")) << line;
   }
   EXPECT_EQ(audit, 3) << log;
   // The resource: the region for a create (the account does not exist
