@@ -54,18 +54,8 @@ void GatewayFixture::SetUp() {
   sandbox_url_ = absl::StrCat("http://127.0.0.1:", sandbox_->port());
   std::ofstream(dir_ + "/id") << "sandbox-client\n";
   std::ofstream(dir_ + "/secret") << "sandbox-secret\n";
-  std::vector<std::string> args = {
-      "--grpc_listen=127.0.0.1:0",
-      "--admin_listen=127.0.0.1:0",
-      absl::StrCat("--jumio_url_template=", sandbox_url_, "/{region}/{kind}"),
-      "--client_id_file=" + dir_ + "/id",
-      "--client_secret_file=" + dir_ + "/secret",
-      "--default_region=emea-1"};
-  for (std::string& arg : ExtraGatewayArgs()) args.push_back(std::move(arg));
-  Subprocess::Options options;
-  options.log_file = gateway_log_ = dir_ + "/gateway.log";
   auto gateway =
-      Subprocess::Start(RunfilePath("server/jumio-gateway"), args, options);
+      StartGateway(ExtraGatewayArgs(), gateway_log_ = dir_ + "/gateway.log");
   ASSERT_TRUE(gateway.ok()) << gateway.status();
   gateway_ = std::move(*gateway);
   channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", gateway_->port()),
@@ -74,6 +64,21 @@ void GatewayFixture::SetUp() {
   credentials_ = v1::CredentialService::NewStub(channel_);
   workflows_ = v1::WorkflowExecutionService::NewStub(channel_);
   platform_ = v1::PlatformService::NewStub(channel_);
+}
+
+absl::StatusOr<std::unique_ptr<Subprocess>> GatewayFixture::StartGateway(
+    std::vector<std::string> extra, const std::string& log_file) {
+  std::vector<std::string> args = {
+      "--grpc_listen=127.0.0.1:0",
+      "--admin_listen=127.0.0.1:0",
+      absl::StrCat("--jumio_url_template=", sandbox_url_, "/{region}/{kind}"),
+      "--client_id_file=" + dir_ + "/id",
+      "--client_secret_file=" + dir_ + "/secret",
+      "--default_region=emea-1"};
+  for (std::string& arg : extra) args.push_back(std::move(arg));
+  Subprocess::Options options;
+  options.log_file = log_file;
+  return Subprocess::Start(RunfilePath("server/jumio-gateway"), args, options);
 }
 
 std::vector<std::string> GatewayFixture::Journal(const std::string& query) {

@@ -40,6 +40,12 @@ class GatewayFixture : public ::testing::Test {
   // Flags a test adds to the sandbox's command line.
   virtual std::vector<std::string> ExtraSandboxArgs() { return {}; }
 
+  // A jumio-gateway on the sandbox with the fixture's flags plus `extra`
+  // (SetUp starts gateway_ with ExtraGatewayArgs()); its output goes to
+  // `log_file`.
+  absl::StatusOr<std::unique_ptr<::jumio::testing::Subprocess>> StartGateway(
+      std::vector<std::string> extra, const std::string& log_file);
+
   // Requests the sandbox received as "METHOD region hostKind path"; `query`
   // filters
   // ("&region=emea-1&hostKind=auth").
