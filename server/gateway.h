@@ -46,6 +46,8 @@
 #include "server/resilience/rate_limited_jumio_api.h"
 #include "server/resilience/rate_limiter.h"
 #include "server/resilience/resilient_jumio_api.h"
+#include "server/security/guard.h"
+#include "server/security/tls.h"
 
 namespace jumio_gateway {
 
@@ -91,6 +93,7 @@ class Gateway {
  private:
   Gateway(config::GatewayConfig config, observability::Logger* logger);
   absl::Status Build();
+  absl::Status BuildSecurity();
   absl::Status StartGrpc();
   void AddReadinessChecks();
   void BeforeScrape();
@@ -109,6 +112,9 @@ class Gateway {
   observability::ProcessMetrics process_;
   TokenHealth token_health_;
   std::atomic<bool> draining_{false};
+  // Caller security (issue 12): outlive the gRPC server, which calls them.
+  std::unique_ptr<security::CallGuard> guard_;
+  std::unique_ptr<security::TlsReloader> tls_;
 
   std::unique_ptr<jumio::FileCredentialsProvider> credentials_;
   std::unique_ptr<jumio::TokenSource> tokens_;
