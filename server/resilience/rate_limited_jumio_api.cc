@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/types/optional.h"
 #include "server/errors/errors.h"
+#include "server/jumio/http_transport.h"
 #include "server/jumio/upstream_errors.h"
 
 namespace jumio_gateway::resilience {
@@ -186,6 +187,9 @@ RateLimitedJumioApi::Admission RateLimitedJumioApi::Admit(const Route& route,
         {{"region", route.region}, {"jumioEndpoint", route.endpoint}});
     errors::SetRetryDelay(admission.refused,
                           std::max(retry, absl::Milliseconds(1)));
+    // Nothing went to Jumio: a create refused here may be sent again under
+    // its request id (server/api/idempotency.h).
+    jumio::MarkRequestNotSent(admission.refused);
     return std::move(admission);
   };
   {

@@ -245,6 +245,8 @@ TEST_F(RateLimitedJumioApiTest, RefusedWhenTheTurnComesAfterTheDeadline) {
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(Reason(refused.status()), "UPSTREAM_QUOTA_EXHAUSTED");
   EXPECT_EQ(RetryDelay(refused.status()), absl::Seconds(1));
+  // Marked as never sent, so that its request id is freed for a retry.
+  EXPECT_TRUE(jumio::RequestNotSent(refused.status()));
   EXPECT_EQ(Counter(metrics_.ratelimit_refused,
                     {"amer-1", "account_write", "deadline"}),
             1);
