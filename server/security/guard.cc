@@ -82,13 +82,13 @@ absl::Status CheckExposure(absl::string_view listen, bool tls, bool policy,
                            bool allow_plaintext, bool allow_all_callers) {
   if (IsLoopbackListen(listen)) return absl::OkStatus();
   if (!tls && !allow_plaintext) {
-    return absl::FailedPreconditionError(absl::StrCat(
+    return absl::InvalidArgumentError(absl::StrCat(
         "grpc_listen ", listen,
         " is not loopback: set grpc_tls_cert_file and grpc_tls_key_file, or "
         "insecure_allow_plaintext=true"));
   }
   if (!policy && !allow_all_callers) {
-    return absl::FailedPreconditionError(
+    return absl::InvalidArgumentError(
         absl::StrCat("grpc_listen ", listen,
                      " is not loopback: set caller_policy_file, or "
                      "insecure_allow_all_callers=true"));

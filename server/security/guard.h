@@ -73,7 +73,8 @@ bool IsLoopbackListen(absl::string_view listen);
 
 // The start-up rule for the gRPC port: a non-loopback address needs TLS
 // unless `allow_plaintext`, and a policy file unless `allow_all_callers`.
-// FAILED_PRECONDITION naming the missing setting and its override.
+// INVALID_ARGUMENT naming the missing setting and its override, as every
+// other refused configuration.
 absl::Status CheckExposure(absl::string_view listen, bool tls, bool policy,
                            bool allow_plaintext, bool allow_all_callers);
 

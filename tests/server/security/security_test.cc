@@ -129,7 +129,8 @@ TEST(ExposureTest, OnlyLoopbackMayBePlaintextOrOpen) {
   EXPECT_FALSE(IsLoopbackListen("0.0.0.0:50051"));
   EXPECT_FALSE(IsLoopbackListen("[::]:50051"));
   EXPECT_TRUE(CheckExposure("127.0.0.1:1", false, false, false, false).ok());
-  EXPECT_FALSE(CheckExposure("0.0.0.0:1", false, true, false, false).ok());
+  EXPECT_EQ(CheckExposure("0.0.0.0:1", false, true, false, false).code(),
+            absl::StatusCode::kInvalidArgument);
   EXPECT_FALSE(CheckExposure("0.0.0.0:1", true, false, false, false).ok());
   EXPECT_TRUE(CheckExposure("0.0.0.0:1", true, true, false, false).ok());
   EXPECT_TRUE(CheckExposure("0.0.0.0:1", false, false, true, true).ok());
