@@ -114,6 +114,8 @@ class Gateway {
   std::unique_ptr<api::BufferBudget> budget_;
   std::unique_ptr<api::JumioEnricher> enricher_;
   std::unique_ptr<callbacks::CallbackComponent> callbacks_;
+  // With callbacks_ only; stopped before it.
+  std::unique_ptr<reconcile::Reconciler> reconciler_;
   std::unique_ptr<api::IssuerCallbackUrls> callback_urls_;
   std::unique_ptr<api::CallbackFeedService> callback_feed_;
   std::unique_ptr<api::Services> services_;
@@ -125,6 +127,7 @@ class Gateway {
   int grpc_port_ = 0;
   observability::Readiness readiness_;
   CallbackMetricsBridge callback_metrics_;
+  ReconcileMetricsBridge reconcile_metrics_;
   UploadMetricsBridge upload_metrics_;
   HttpMetricsBridge http_metrics_;
   std::unique_ptr<observability::AdminServer> admin_;

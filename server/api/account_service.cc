@@ -120,21 +120,37 @@ grpc::ServerUnaryReactor* RunAccountWrite(
     return FinishNow(context, body.status());
   }
 
+  // What the reconciler needs to know of the execution this call starts.
+  const int64_t workflow_key = request.workflow_definition().key();
+  const absl::Duration token_lifetime =
+      request.has_token_lifetime()
+          ? absl::Seconds(request.token_lifetime().seconds())
+          : absl::Minutes(30);  // Jumio's default (the Portal's setting)
+
   jumio::AccountWrite call{{write.region, write.account_id}, *std::move(body)};
   const jumio::CallOptions options = UpstreamOptions(
       *context, services.clock->Now(), services.options.upstream_timeout);
   return UnaryUpstreamRpc::Start(
       [&services, call = std::move(call), options, send = write.send, response,
-       idempotency_key, binding](UnaryUpstreamRpc::Finisher finish) mutable {
+       idempotency_key, binding, workflow_key,
+       token_lifetime](UnaryUpstreamRpc::Finisher finish) mutable {
         const std::string region = call.account.region;
         return (services.jumio->*send)(
             std::move(call), options,
             [&services, response, region, idempotency_key, binding,
-             finish =
-                 std::move(finish)](absl::StatusOr<Response> parsed) mutable {
+             workflow_key, token_lifetime, finish = std::move(finish)](
+                absl::StatusOr<Response> parsed) mutable {
               absl::Status status = parsed.status();
               if (parsed.ok()) {
                 *response = *std::move(parsed);
+                // Tracked before the caller hears of it, so that its result
+                // is found even if the callback never comes.
+                if (services.executions != nullptr) {
+                  services.executions->Started(
+                      region, response->account_id(),
+                      response->workflow_execution().id(), workflow_key,
+                      token_lifetime);
+                }
                 if (!binding.empty()) {
                   // The account exists at Jumio now; a failed binding only
                   // means its callbacks will be rejected, which the caller must

@@ -13,6 +13,7 @@
 #include "server/api/idempotency.h"
 #include "server/core/clock.h"
 #include "server/jumio/jumio_api.h"
+#include "server/reconcile/reconciler.h"
 
 namespace jumio_gateway::api {
 
@@ -63,6 +64,10 @@ struct ServiceContext {
   // May be null: then callbackUrl is whatever the caller sent (or Jumio's
   // portal setting).
   CallbackUrlProvider* callback_urls = nullptr;
+  // May be null: then no workflow execution is tracked for reconciliation.
+  // Told of every execution a create or update started, of finalizes and of
+  // deletions, after Jumio answered OK.
+  reconcile::ExecutionObserver* executions = nullptr;
 };
 
 }  // namespace jumio_gateway::api
