@@ -45,6 +45,9 @@ ABSL_FLAG(bool, rate_limits, true,
           "retrieval 15/s)");
 ABSL_FLAG(std::string, faults, "",
           "initial fault spec (JSON object or array, see README)");
+ABSL_FLAG(std::string, callback_faults, "",
+          "initial callback faults: JSON {\"dropRate\",\"duplicateRate\","
+          "\"delayMs\",\"reorderWindowMs\"} (see README)");
 ABSL_FLAG(bool, allow_http_callbacks, false,
           "accept http://127.0.0.1 / localhost callbackUrl values (tests)");
 ABSL_FLAG(int32_t, io_threads, 2,
@@ -98,6 +101,7 @@ int main(int argc, char** argv) {
   o.accept_pdf_parts = absl::GetFlag(FLAGS_accept_pdf_parts);
   o.rate_limits = absl::GetFlag(FLAGS_rate_limits);
   o.faults_json = absl::GetFlag(FLAGS_faults);
+  o.callback_faults_json = absl::GetFlag(FLAGS_callback_faults);
   o.allow_http_callbacks = absl::GetFlag(FLAGS_allow_http_callbacks);
   o.io_threads = absl::GetFlag(FLAGS_io_threads);
   o.handler_threads = absl::GetFlag(FLAGS_handler_threads);

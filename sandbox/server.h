@@ -41,6 +41,7 @@ struct ServerOptions {
   bool accept_pdf_parts = false;
   bool rate_limits = true;
   std::string faults_json;
+  std::string callback_faults_json;  // CallbackFaults::Parse; empty: none
   bool allow_http_callbacks = false;
   // The event-driven server's threads: I/O (accept, parse, write, timers for
   // injected latency and pacing) and the pool that runs the service's short,
