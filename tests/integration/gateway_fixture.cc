@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -84,10 +85,16 @@ void GatewayFixture::SetUp() {
       "--client_secret_file=" + dir_ + "/secret",
       "--default_region=emea-1"};
   for (std::string& arg : ExtraGatewayArgs()) args.push_back(std::move(arg));
+  gateway_args_ = args;
+  gateway_log_ = dir_ + "/gateway.log";
+  StartGateway();
+}
+
+void GatewayFixture::StartGateway() {
   Subprocess::Options options;
-  options.log_file = gateway_log_ = dir_ + "/gateway.log";
-  auto gateway =
-      Subprocess::Start(RunfilePath("server/jumio-gateway"), args, options);
+  options.log_file = gateway_log_;
+  auto gateway = Subprocess::Start(RunfilePath("server/jumio-gateway"),
+                                   gateway_args_, options);
   ASSERT_TRUE(gateway.ok()) << gateway.status();
   gateway_ = std::move(*gateway);
   channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", gateway_->port()),
@@ -96,6 +103,14 @@ void GatewayFixture::SetUp() {
   credentials_ = v1::CredentialService::NewStub(channel_);
   workflows_ = v1::WorkflowExecutionService::NewStub(channel_);
   platform_ = v1::PlatformService::NewStub(channel_);
+}
+
+void GatewayFixture::RestartGateway(int signal) {
+  ASSERT_EQ(kill(gateway_->pid(), signal), 0);
+  ASSERT_TRUE(::jumio::testing::WaitFor([&] { return !gateway_->Running(); },
+                                        absl::Seconds(10)));
+  gateway_.reset();
+  StartGateway();
 }
 
 std::vector<std::string> GatewayFixture::Journal(const std::string& query) {

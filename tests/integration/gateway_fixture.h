@@ -70,9 +70,16 @@ class GatewayFixture : public ::testing::Test {
   // callback_port_) that takes the sandbox's http callbacks; key and store
   // in dir_. For ExtraGatewayArgs.
   std::vector<std::string> CallbackReceiverArgs();
+  // Kills the gateway with `signal` (SIGKILL: a crash), reaps it and starts
+  // it again with the same command line (same ports of its callback
+  // receiver, same store); the stubs then talk to the new process.
+  void RestartGateway(int signal);
+  // Starts jumio-gateway with gateway_args_ and connects the stubs.
+  void StartGateway();
 
   std::string dir_;
-  std::string gateway_log_;  // the gateway's stdout and stderr
+  std::vector<std::string> gateway_args_;  // the command line SetUp used
+  std::string gateway_log_;                // the gateway's stdout and stderr
   std::unique_ptr<::jumio::testing::Subprocess> sandbox_;
   std::unique_ptr<::jumio::testing::Subprocess> gateway_;
   std::string sandbox_url_;
