@@ -186,6 +186,9 @@ std::string CallbackSender::DeliveriesJson() const {
     w.EndObject();
   }
   w.EndArray();
+  // Copies queued and not yet sent (delayed, or behind others).
+  w.Key("pending");
+  w.Uint64(queue_.size());
   w.EndObject();
   return buf.GetString();
 }

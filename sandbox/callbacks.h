@@ -43,7 +43,8 @@ class CallbackSender {
   ~CallbackSender();  // drains nothing: pending callbacks are dropped on
                       // shutdown
   void Enqueue(std::string url, std::string body, std::string workflow_id);
-  // {"deliveries":[{"url","workflowExecutionId","httpStatus","error","body","sentAt"}]}
+  // {"deliveries":[{"url","workflowExecutionId","httpStatus","error","body","sentAt"}],
+  //  "pending":N}
   // A dropped callback is listed with httpStatus 0 and error "dropped by
   // callback fault".
   std::string DeliveriesJson() const;

@@ -19,8 +19,6 @@ namespace v1 = ::jumio::gateway::v1;
 using ::jumio::testing::RunfilePath;
 using ::jumio::testing::Subprocess;
 
-namespace {
-
 // A loopback port nobody listens on right now. The receiver's public URL must
 // be known before it starts, so the test cannot let the gateway choose.
 int FreeLoopbackPort() {
@@ -34,8 +32,6 @@ int FreeLoopbackPort() {
   close(fd);
   return ntohs(address.sin_port);
 }
-
-}  // namespace
 
 ErrorDetails DetailsOf(const grpc::Status& status) {
   ErrorDetails details;
