@@ -511,12 +511,20 @@ std::string WorkflowListText(const v1::ListWorkflowExecutionsResponse& r) {
   return out + NextPageText(r.next_page_token());
 }
 
+// "amer-1", as resource names and flags spell regions.
+std::string RegionText(v1::Region region) {
+  std::string text =
+      absl::AsciiStrToLower(ShortEnumName(*v1::Region_descriptor(), region));
+  std::replace(text.begin(), text.end(), '_', '-');
+  return text;
+}
+
 std::string CallbackLine(const v1::Callback& c) {
-  std::string line = absl::StrCat(
-      c.cursor(), "  ", ShortEnumName(*v1::Region_descriptor(), c.region()),
-      "  ", c.workflow_execution().name(), "  ",
-      StatusText(c.workflow_execution().status(),
-                 c.workflow_execution().raw_status()));
+  std::string line =
+      absl::StrCat(c.cursor(), "  ", RegionText(c.region()), "  ",
+                   c.workflow_execution().name(), "  ",
+                   StatusText(c.workflow_execution().status(),
+                              c.workflow_execution().raw_status()));
   if (c.enrichment().has_decision()) {
     absl::StrAppend(&line, "  ", DecisionText(c.enrichment().decision()));
   }
@@ -558,14 +566,17 @@ std::string AcknowledgedText(const v1::AcknowledgeCallbacksRequest& request) {
 std::string PlatformStatusText(const v1::GetPlatformStatusResponse& r) {
   std::string out;
   for (const v1::RegionPlatformStatus& s : r.statuses()) {
-    std::string region = absl::AsciiStrToLower(
-        ShortEnumName(*v1::Region_descriptor(), s.region()));
-    std::replace(region.begin(), region.end(), '_', '-');
-    absl::StrAppend(&out, region, "  ",
+    absl::StrAppend(&out, RegionText(s.region()), "  ",
                     EnumOrRaw(*v1::HealthStatus_descriptor(), s.status(),
                               s.raw_status(), "UNKNOWN"));
     for (const auto& [service, health] : s.services().raw()) {
       absl::StrAppend(&out, "  ", service, "=", health);
+    }
+    // The gateway's own breakers, where one is not closed.
+    for (const v1::UpstreamCircuit& c : s.circuits()) {
+      if (c.state() == v1::CIRCUIT_STATE_CLOSED) continue;
+      absl::StrAppend(&out, "  circuit ", c.host(), "=",
+                      ShortEnumName(*v1::CircuitState_descriptor(), c.state()));
     }
     if (s.error_reason() != v1::ERROR_REASON_UNSPECIFIED) {
       absl::StrAppend(

@@ -114,6 +114,13 @@ absl::Status Gateway::Build() {
   budget_ = std::make_unique<api::BufferBudget>(budget_options);
 
   jumio_api_ = std::make_unique<jumio::ClientJumioApi>(client_.get());
+  // Every caller of Jumio (the services and the enricher) goes through the
+  // resilience decorator: retries where safe, the retry budget, breakers and
+  // shedding per region and host kind.
+  timer_ = std::make_unique<core::TimerThread>(clock_);
+  resilient_api_ = std::make_unique<resilience::ResilientJumioApi>(
+      jumio_api_.get(), clock_, timer_.get(), config_.resilience,
+      resilience::DefaultRandomSource(), &metrics_);
   api::ServiceContext context;
   context.options.default_region = jumio.default_region;
   context.options.regions = RegionIds(config_);
@@ -122,7 +129,7 @@ absl::Status Gateway::Build() {
   context.options.max_pdf_bytes = config_.uploads.max_pdf_bytes;
   context.options.allow_loopback_http_callbacks =
       config_.allow_loopback_http_callbacks;
-  context.jumio = jumio_api_.get();
+  context.jumio = resilient_api_.get();
   context.idempotency = idempotency_.get();
   context.budget = budget_.get();
   context.clock = &clock_;
@@ -130,7 +137,7 @@ absl::Status Gateway::Build() {
     callbacks::CallbackOptions options = config_.callbacks;
     options.default_region = codec::RegionFromId(jumio.default_region);
     enricher_ = std::make_unique<api::JumioEnricher>(
-        jumio_api_.get(), jumio.upstream_timeout, clock_);
+        resilient_api_.get(), jumio.upstream_timeout, clock_);
     absl::StatusOr<std::unique_ptr<callbacks::CallbackComponent>> component =
         callbacks::CallbackComponent::Create(std::move(options), logger_,
                                              enricher_.get(), nullptr, clock_);

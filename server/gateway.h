@@ -30,6 +30,7 @@
 #include "server/callbacks/component.h"
 #include "server/config/config.h"
 #include "server/core/clock.h"
+#include "server/core/timer.h"
 #include "server/jumio/client_jumio_api.h"
 #include "server/jumio/credentials.h"
 #include "server/jumio/curl_transport.h"
@@ -42,6 +43,7 @@
 #include "server/observability/metrics.h"
 #include "server/observability/process_metrics.h"
 #include "server/observability/readiness.h"
+#include "server/resilience/resilient_jumio_api.h"
 
 namespace jumio_gateway {
 
@@ -110,6 +112,10 @@ class Gateway {
   std::unique_ptr<jumio::TokenSource> tokens_;
   std::unique_ptr<jumio::JumioClient> client_;
   std::unique_ptr<jumio::ClientJumioApi> jumio_api_;
+  std::unique_ptr<resilience::ResilientJumioApi> resilient_api_;
+  // Declared after the decorator whose backoff waits it runs, so that it
+  // stops (dropping the waits) before the decorator goes.
+  std::unique_ptr<core::TimerThread> timer_;
   std::unique_ptr<api::IdempotencyStore> idempotency_;
   std::unique_ptr<api::BufferBudget> budget_;
   std::unique_ptr<api::JumioEnricher> enricher_;

@@ -95,10 +95,11 @@ grpc::ServerUnaryReactor* PlatformService::GetPlatformStatus(
       *context, context_.clock->Now(), context_.options.upstream_timeout);
   for (size_t i = 0; i < regions.size(); ++i) {
     auto clock = context_.clock;
+    jumio::JumioApi* api = context_.jumio;
     rpc->AddCall(context_.jumio->GetPlatformStatus(
         regions[i], options,
-        [rpc, i, region = regions[i],
-         clock](absl::StatusOr<v1::RegionPlatformStatus> status) {
+        [rpc, i, region = regions[i], clock,
+         api](absl::StatusOr<v1::RegionPlatformStatus> status) {
           v1::RegionPlatformStatus result;
           if (status.ok()) {
             result = *std::move(status);
@@ -111,6 +112,13 @@ grpc::ServerUnaryReactor* PlatformService::GetPlatformStatus(
             }
             result.set_error_reason(reason);
             result.set_error_message(std::string(status.status().message()));
+          }
+          // Read after the call, so that it includes the status host's own
+          // breaker as this call left it.
+          for (const jumio::HostCircuit& circuit : api->Circuits(region)) {
+            v1::UpstreamCircuit* out = result.add_circuits();
+            out->set_host(circuit.host);
+            out->set_state(circuit.state);
           }
           *result.mutable_check_time() =
               google::protobuf::util::TimeUtil::NanosecondsToTimestamp(

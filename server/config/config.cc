@@ -1,6 +1,7 @@
 #include "server/config/config.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <fstream>
 #include <sstream>
@@ -216,6 +217,24 @@ ConfigEntry PublicBaseUrlEntry() {
           [](const GatewayConfig& c) { return c.callbacks.public_base_url; }};
 }
 
+// A share in percent, stored as a fraction.
+ConfigEntry Percent(std::string name, std::string help, Field<double> field,
+                    int64_t max) {
+  return {std::move(name), "percent", std::move(help),
+          [field, max](const std::string& v, GatewayConfig& c) {
+            int64_t n = 0;
+            if (!absl::SimpleAtoi(v, &n) || n < 0 || n > max) {
+              return absl::InvalidArgumentError(
+                  absl::StrCat("must be a whole percentage from 0 to ", max));
+            }
+            field(c) = static_cast<double>(n) / 100.0;
+            return absl::OkStatus();
+          },
+          [field](const GatewayConfig& c) {
+            return absl::StrCat(std::llround(Read(field, c) * 100.0));
+          }};
+}
+
 std::vector<ConfigEntry> BuildTable() {
   using C = GatewayConfig;
   return {
@@ -287,6 +306,39 @@ std::vector<ConfigEntry> BuildTable() {
           "Longest one Jumio call may take, whatever the caller's "
           "deadline.",
           [](C & c) -> auto& { return c.jumio.upstream_timeout; }),
+      // Upstream resilience.
+      Number<int>(
+          "upstream_max_attempts",
+          "Attempts of one Jumio call, the first included (retries happen "
+          "only where safe, within the caller's deadline and the budget).",
+          [](C & c) -> auto& { return c.resilience.max_attempts; }, 1, 20),
+      Percent(
+          "upstream_retry_budget_percent",
+          "Retries allowed per region, as a share of the requests of the "
+          "budget window.",
+          [](C & c) -> auto& { return c.resilience.budget.ratio; }, 1000),
+      Number<int>(
+          "upstream_retry_budget_floor",
+          "Retries allowed per region in the budget window whatever the "
+          "number of requests.",
+          [](C & c) -> auto& { return c.resilience.budget.floor; }, 0, 100000),
+      Number<int>(
+          "upstream_breaker_failures",
+          "Failures in a row that open a region's host's circuit breaker.",
+          [](C & c) -> auto& {
+            return c.resilience.breaker.consecutive_failures;
+          },
+          1, 100000),
+      Positive(
+          "upstream_breaker_open_for",
+          "How long an open circuit breaker fails calls before it probes.",
+          [](C & c) -> auto& { return c.resilience.breaker.open_for; }),
+      Number<int>(
+          "upstream_max_in_flight",
+          "Jumio calls in flight per region and host kind; beyond it calls "
+          "get RESOURCE_EXHAUSTED at once (0: unbounded).",
+          [](C & c) -> auto& { return c.resilience.max_in_flight; }, 0,
+          1 << 20),
       // Uploads.
       Number<int64_t>(
           "max_image_bytes", "Largest JPEG/PNG upload accepted (bytes).",

@@ -22,6 +22,7 @@
 #include "server/callbacks/component.h"
 #include "server/jumio/endpoints.h"
 #include "server/reconcile/reconciler.h"
+#include "server/resilience/resilient_jumio_api.h"
 
 namespace jumio_gateway::config {
 
@@ -94,6 +95,9 @@ struct GatewayConfig {
   AdminConfig admin;
   JumioConfig jumio;
   UploadsConfig uploads;
+  // Retries, retry budget, circuit breakers and load shedding of the calls to
+  // Jumio (server/resilience).
+  resilience::ResilienceOptions resilience;
   // The callback receiver, log and feed. default_region is left unset here;
   // the gateway fills it from jumio.default_region.
   callbacks::CallbackOptions callbacks;

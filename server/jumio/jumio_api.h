@@ -26,6 +26,7 @@
 #include "jumio/gateway/v1/platform.pb.h"
 #include "jumio/gateway/v1/retrieval.pb.h"
 #include "jumio/gateway/v1/workflow_execution.pb.h"
+#include "server/jumio/endpoints.h"
 #include "server/jumio/jumio_client.h"
 
 namespace jumio_gateway::jumio {
@@ -95,6 +96,13 @@ struct PartContent {
   std::string bytes;
 };
 
+// One host's circuit breaker, as Circuits reports it.
+struct HostCircuit {
+  std::string host;  // HostKindName
+  ::jumio::gateway::v1::CircuitState state =
+      ::jumio::gateway::v1::CIRCUIT_STATE_CLOSED;
+};
+
 class JumioApi {
  public:
   template <typename T>
@@ -145,6 +153,13 @@ class JumioApi {
   virtual Handle DeleteWorkflowExecution(const WorkflowExecutionRef& execution,
                                          const CallOptions& options,
                                          DoneStatus done) = 0;
+
+  // The gateway's own view of the region's Jumio hosts: the circuit breaker
+  // state of each host a decorator (server/resilience) keeps one for. Empty
+  // where no breaker exists, as for the plain client.
+  virtual std::vector<HostCircuit> Circuits(const std::string& region) {
+    return {};
+  }
 
   // Needs no credentials.
   virtual Handle GetPlatformStatus(

@@ -5,8 +5,10 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 
 namespace jumio_gateway::observability {
 namespace {
@@ -161,6 +163,11 @@ class ServerMetricsInterceptor : public grpc::experimental::Interceptor {
   void AdoptRequestId(
       std::multimap<grpc::string_ref, grpc::string_ref>* metadata) {
     if (metadata == nullptr) return;
+    if (auto trace = metadata->find(kTraceparentMetadata);
+        trace != metadata->end()) {
+      const absl::string_view value(trace->second.data(), trace->second.size());
+      if (IsValidTraceparent(value)) traceparent_ = std::string(value);
+    }
     auto range = metadata->equal_range(kRequestIdMetadata);
     if (range.first != range.second) {
       const grpc::string_ref& value = range.first->second;
@@ -199,7 +206,8 @@ class ServerMetricsInterceptor : public grpc::experimental::Interceptor {
            {"grpc_code", code_name},
            {"duration_ms",
             absl::StrFormat("%.3f", absl::ToDoubleMilliseconds(elapsed))},
-           {"request_id", request_id_}});
+           {"request_id", request_id_},
+           {"traceparent", traceparent_}});
     }
   }
 
@@ -209,6 +217,7 @@ class ServerMetricsInterceptor : public grpc::experimental::Interceptor {
   std::string service_;
   std::string method_;
   std::string request_id_;
+  std::string traceparent_;  // the caller's, when valid; else empty
   Gauge* in_flight_ = nullptr;
   bool finished_ = false;
 };
@@ -229,6 +238,34 @@ bool IsAcceptableRequestId(absl::string_view id) {
     if (!ok) return false;
   }
   return true;
+}
+
+bool IsValidTraceparent(absl::string_view value) {
+  // version "-" trace-id "-" parent-id "-" flags: 2, 32, 16 and 2 hex digits.
+  constexpr size_t kLengths[] = {2, 32, 16, 2};
+  if (value.size() < 55) return false;
+  std::vector<absl::string_view> fields = absl::StrSplit(value, '-');
+  if (fields.size() < 4) return false;
+  const absl::string_view version = fields[0];
+  // Version 00 has exactly four fields; a later version may append more
+  // (W3C: parse the first four), ff is invalid.
+  if (version == "ff" || (version == "00" && fields.size() != 4)) return false;
+  for (size_t i = 0; i < 4; ++i) {
+    if (fields[i].size() != kLengths[i]) return false;
+    for (char c : fields[i]) {
+      if (!absl::ascii_isdigit(c) && (c < 'a' || c > 'f')) return false;
+    }
+  }
+  if (value.size() > 55) {
+    // Only printable, separator-led extensions of a later version.
+    if (version == "00" || value[55] != '-' || value.size() > 256) return false;
+    for (char c : value.substr(56)) {
+      if (!absl::ascii_isalnum(c) && c != '-' && c != '.' && c != '_') {
+        return false;
+      }
+    }
+  }
+  return fields[1] != std::string(32, '0') && fields[2] != std::string(16, '0');
 }
 
 std::string RequestId(const grpc::ServerContextBase& context) {

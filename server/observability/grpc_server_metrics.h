@@ -45,6 +45,14 @@ std::string RequestId(const grpc::ServerContextBase& context);
 // Whether a caller-supplied id is safe to adopt.
 bool IsAcceptableRequestId(absl::string_view id);
 
+inline constexpr char kTraceparentMetadata[] = "traceparent";
+
+// Whether `value` is a W3C Trace Context traceparent (version 00 exactly;
+// later versions by their first four fields): lower-case hex, non-zero trace
+// and parent ids. Only such a value goes into a log line, so a caller cannot
+// write anything else there.
+bool IsValidTraceparent(absl::string_view value);
+
 class ServerMetricsInterceptorFactory
     : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:

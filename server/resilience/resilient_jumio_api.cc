@@ -245,6 +245,15 @@ class ResilientJumioApi::Call
       Finish(std::move(result));
       return;
     }
+    // After an attempt timed out the host is slow: a retry the caller's
+    // deadline would cut short ends in DEADLINE_EXCEEDED, which tells the
+    // caller nothing. It gets this UNAVAILABLE with RetryInfo instead.
+    if (HasReason(result.status(), v1::ERROR_REASON_UPSTREAM_TIMEOUT) &&
+        options_.attempt_timeout != absl::InfiniteDuration() &&
+        due + options_.attempt_timeout > options_.deadline) {
+      Finish(std::move(result));
+      return;
+    }
     if (!region_->budget.TryRetry()) {
       if (api_->metrics_ != nullptr) {
         api_->metrics_->upstream_retry_budget_exhausted
@@ -354,6 +363,41 @@ ResilientJumioApi::HostState* ResilientJumioApi::Host(const std::string& region,
 CircuitBreaker::State ResilientJumioApi::CircuitState(const std::string& region,
                                                       HostKind host) {
   return Host(region, host)->breaker.state();
+}
+
+std::vector<jumio::HostCircuit> ResilientJumioApi::Circuits(
+    const std::string& region) {
+  std::vector<HostState*> hosts;
+  std::vector<HostKind> kinds;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = regions_.find(region);
+    if (it == regions_.end()) return {};
+    for (const auto& [kind, state] : it->second->hosts) {
+      kinds.push_back(kind);
+      hosts.push_back(state.get());
+    }
+  }
+  // Host states live as long as this; a breaker's state() takes its own
+  // lock, never this one.
+  std::vector<jumio::HostCircuit> circuits;
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    jumio::HostCircuit circuit;
+    circuit.host = jumio::HostKindName(kinds[i]);
+    switch (hosts[i]->breaker.state()) {
+      case CircuitBreaker::State::kClosed:
+        circuit.state = ::jumio::gateway::v1::CIRCUIT_STATE_CLOSED;
+        break;
+      case CircuitBreaker::State::kHalfOpen:
+        circuit.state = ::jumio::gateway::v1::CIRCUIT_STATE_HALF_OPEN;
+        break;
+      case CircuitBreaker::State::kOpen:
+        circuit.state = ::jumio::gateway::v1::CIRCUIT_STATE_OPEN;
+        break;
+    }
+    circuits.push_back(circuit);
+  }
+  return circuits;
 }
 
 absl::Duration ResilientJumioApi::Backoff(int retry) {

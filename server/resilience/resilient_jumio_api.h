@@ -73,6 +73,8 @@ class ResilientJumioApi final : public jumio::JumioApi {
   // The breaker of a region's host (created closed on first use).
   CircuitBreaker::State CircuitState(const std::string& region,
                                      jumio::HostKind host);
+  // Every breaker of the region created so far, in host kind order.
+  std::vector<jumio::HostCircuit> Circuits(const std::string& region) override;
 
   Handle CreateAccount(
       jumio::AccountWrite request, const jumio::CallOptions& options,

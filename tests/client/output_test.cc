@@ -94,5 +94,30 @@ TEST(OutputTest, PlatformStatusUsesRegionNamesAsTyped) {
   EXPECT_EQ(PlatformStatusText(response), "emea-1  UP\napac-1  UNKNOWN\n");
 }
 
+TEST(OutputTest, PlatformStatusShowsBreakersThatAreNotClosed) {
+  v1::GetPlatformStatusResponse response;
+  v1::RegionPlatformStatus* s = response.add_statuses();
+  s->set_region(v1::REGION_AMER_1);
+  s->set_status(v1::HEALTH_STATUS_UP);
+  v1::UpstreamCircuit* closed = s->add_circuits();
+  closed->set_host("api");
+  closed->set_state(v1::CIRCUIT_STATE_CLOSED);
+  v1::UpstreamCircuit* open = s->add_circuits();
+  open->set_host("retrieval");
+  open->set_state(v1::CIRCUIT_STATE_OPEN);
+  EXPECT_EQ(PlatformStatusText(response),
+            "amer-1  UP  circuit retrieval=OPEN\n");
+}
+
+TEST(OutputTest, CallbackLinesSpellRegionsAsResourceNamesDo) {
+  v1::ListCallbacksResponse response;
+  v1::Callback* c = response.add_callbacks();
+  c->set_cursor("7");
+  c->set_region(v1::REGION_AMER_1);
+  c->mutable_workflow_execution()->set_name("W");
+  c->mutable_workflow_execution()->set_status(v1::WORKFLOW_STATUS_PROCESSED);
+  EXPECT_EQ(CallbacksText(response), "7  amer-1  W  PROCESSED\n");
+}
+
 }  // namespace
 }  // namespace jumio_gateway::client

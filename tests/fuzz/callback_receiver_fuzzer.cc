@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -24,6 +25,7 @@
 #include <string>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -111,13 +113,16 @@ Harness* Setup() {
 }
 
 // Sends `request`, half-closes, and reads until the server closes or
-// `deadline` passes. Returns false on the deadline.
+// `deadline` passes. Returns false on the deadline (or a failed poll).
 bool Exchange(int fd, const std::string& request, absl::Time deadline,
               std::string* response) {
+  // libFuzzer's -timeout check is a SIGALRM every few seconds: a system call
+  // it interrupts (EINTR) is simply made again.
   size_t sent = 0;
   while (sent < request.size()) {
     const ssize_t n =
         send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // the server may close early (413, 400...): fine
     sent += static_cast<size_t>(n);
   }
@@ -129,9 +134,11 @@ bool Exchange(int fd, const std::string& request, absl::Time deadline,
     pollfd p{fd, POLLIN, 0};
     const int ready =
         poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1);
+    if (ready < 0 && errno == EINTR) continue;
     if (ready < 0) return false;
     if (ready == 0) continue;
     const ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return true;  // closed (or reset): done
     if (response->size() < 65536) response->append(buffer, n);
   }
@@ -147,10 +154,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   JG_FUZZ_CHECK(fd >= 0, "the receiver stopped accepting connections");
   std::string response;
   // Head 1 s + body 1 s, plus slack for a sanitized build on a busy machine.
+  const absl::Time start = absl::Now();
   const bool closed =
-      Exchange(fd, request, absl::Now() + absl::Seconds(8), &response);
+      Exchange(fd, request, start + absl::Seconds(8), &response);
   close(fd);
-  JG_FUZZ_CHECK(closed, "neither answered nor closed within the deadlines");
+  JG_FUZZ_CHECK(closed,
+                absl::StrCat("neither answered nor closed within the deadlines "
+                             "(gave up after ",
+                             absl::FormatDuration(absl::Now() - start), ", ",
+                             response.size(), " bytes received)"));
   if (!response.empty()) {
     JG_FUZZ_CHECK(response.size() >= 12 &&
                       response.compare(0, 9, "HTTP/1.1 ") == 0 &&

@@ -237,20 +237,34 @@ TEST_F(GatewaySandboxTest, UpstreamFaultsMapToRetryableCodes) {
   request.set_name(created.workflow_execution().name());
   v1::GetWorkflowExecutionStatusResponse response;
 
+  // Retry-After longer than the caller's deadline: the gateway cannot retry
+  // for it, and passes Jumio's answer on with RetryInfo.
   AddFault(R"({"region":"emea-1","hostKind":"retrieval","rate429":1.0,
-               "retryAfterSeconds":3,"remaining":1})");
+               "retryAfterSeconds":30,"remaining":1})");
   grpc::Status status = workflows_->GetWorkflowExecutionStatus(
       Context().get(), request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_EQ(DetailsOf(status).reason, "UPSTREAM_RATE_LIMITED");
   EXPECT_TRUE(DetailsOf(status).retry);
 
+  // One 503 is retried by the gateway; the caller never sees it.
   AddFault(R"({"region":"emea-1","hostKind":"retrieval","errorRate":1.0,
                "errorStatus":503,"remaining":1})");
+  EXPECT_TRUE(
+      workflows_
+          ->GetWorkflowExecutionStatus(Context().get(), request, &response)
+          .ok());
+  // 503s that outlast the retries reach it as UNAVAILABLE with RetryInfo.
+  AddFault(R"({"region":"emea-1","hostKind":"retrieval","errorRate":1.0,
+               "errorStatus":503})");
   status = workflows_->GetWorkflowExecutionStatus(Context().get(), request,
                                                   &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_TRUE(DetailsOf(status).retry);
+  ASSERT_EQ(
+      http_.Send("DELETE", sandbox_url_ + "/_sandbox/faults", "", {}).status /
+          100,
+      2);
 
   AddFault(R"({"region":"emea-1","hostKind":"retrieval","malformedRate":1.0,
                "remaining":1})");

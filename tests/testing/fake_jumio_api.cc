@@ -279,4 +279,17 @@ jumio::JumioApi::Handle FakeJumioApi::GetPlatformStatus(
   return Start(std::move(call), std::move(done));
 }
 
+void FakeJumioApi::SetCircuits(const std::string& region,
+                               std::vector<jumio::HostCircuit> circuits) {
+  absl::MutexLock lock(&mu_);
+  circuits_[region] = std::move(circuits);
+}
+
+std::vector<jumio::HostCircuit> FakeJumioApi::Circuits(
+    const std::string& region) {
+  absl::MutexLock lock(&mu_);
+  auto it = circuits_.find(region);
+  return it == circuits_.end() ? std::vector<jumio::HostCircuit>{} : it->second;
+}
+
 }  // namespace jumio_gateway::testing

@@ -62,6 +62,11 @@ class FakeJumioApi : public jumio::JumioApi {
   // Answers held call `index` (in the order calls arrived) with its script.
   void Release(size_t index);
 
+  // What Circuits reports for `region` from now on.
+  void SetCircuits(const std::string& region,
+                   std::vector<jumio::HostCircuit> circuits);
+  std::vector<jumio::HostCircuit> Circuits(const std::string& region) override;
+
   // Every call so far, in order of arrival.
   std::vector<Call> Calls() const;
   size_t CallCount() const;
@@ -137,6 +142,8 @@ class FakeJumioApi : public jumio::JumioApi {
   std::map<std::string, std::deque<std::any>> scripted_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, bool> held_ ABSL_GUARDED_BY(mu_);
   std::vector<Pending> calls_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::vector<jumio::HostCircuit>> circuits_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace jumio_gateway::testing

@@ -6,6 +6,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 namespace jumio::testing {
 
 int ConnectLoopback(int port, const std::string& source,
@@ -39,6 +41,7 @@ bool SendAll(int fd, absl::string_view data) {
   while (sent < data.size()) {
     const ssize_t n =
         send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;  // a signal, not the peer
     if (n <= 0) return false;
     sent += static_cast<size_t>(n);
   }

@@ -102,5 +102,33 @@ TEST_F(PlatformServiceTest, ClientCancelReachesEveryUpstreamCall) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
 }
 
+// The gateway's own view travels with Jumio's, and is there when Jumio's
+// status could not be read: that is when a caller needs it most.
+TEST_F(PlatformServiceTest, EachRegionCarriesTheGatewaysCircuitStates) {
+  fake_.SetCircuits("amer-1", {{"api", v1::CIRCUIT_STATE_CLOSED},
+                               {"retrieval", v1::CIRCUIT_STATE_OPEN}});
+  fake_.Script<v1::RegionPlatformStatus>(
+      "GetPlatformStatus",
+      errors::Error(absl::StatusCode::kUnavailable,
+                    v1::ERROR_REASON_CIRCUIT_OPEN, "paused"));
+  fake_.Script<v1::RegionPlatformStatus>("GetPlatformStatus",
+                                         Up(v1::REGION_EMEA_1));
+  v1::GetPlatformStatusRequest request;
+  request.add_regions(v1::REGION_AMER_1);
+  request.add_regions(v1::REGION_EMEA_1);
+  grpc::ClientContext context;
+  v1::GetPlatformStatusResponse response;
+  ASSERT_TRUE(stub_->GetPlatformStatus(&context, request, &response).ok());
+  ASSERT_EQ(response.statuses_size(), 2);
+  const v1::RegionPlatformStatus& amer = response.statuses(0);
+  EXPECT_EQ(amer.error_reason(), v1::ERROR_REASON_CIRCUIT_OPEN);
+  ASSERT_EQ(amer.circuits_size(), 2);
+  EXPECT_EQ(amer.circuits(0).host(), "api");
+  EXPECT_EQ(amer.circuits(0).state(), v1::CIRCUIT_STATE_CLOSED);
+  EXPECT_EQ(amer.circuits(1).host(), "retrieval");
+  EXPECT_EQ(amer.circuits(1).state(), v1::CIRCUIT_STATE_OPEN);
+  EXPECT_EQ(response.statuses(1).circuits_size(), 0);
+}
+
 }  // namespace
 }  // namespace jumio_gateway::api

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -94,11 +95,13 @@ class InterceptorTest : public ::testing::Test {
   }
 
   grpc::Status Call(const std::string& name, const std::string& request_id,
-                    std::string* returned_id = nullptr) {
+                    std::string* returned_id = nullptr,
+                    const std::string& traceparent = "") {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::seconds(10));
     if (!request_id.empty()) context.AddMetadata("x-request-id", request_id);
+    if (!traceparent.empty()) context.AddMetadata("traceparent", traceparent);
     context.AddMetadata("authorization", "Bearer CANARY-TOKEN-7f3a");
     GetAccountRequest request;
     request.set_name(name);
@@ -236,6 +239,41 @@ TEST_F(InterceptorTest, LogsOneJsonLinePerRpcWithoutBodiesOrSecrets) {
     EXPECT_STREQ(doc["request_id"].GetString(), expected_ids[i]);
     EXPECT_STREQ(doc["duration_ms"].GetString(), "250.000");
   }
+}
+
+// A caller's W3C trace context joins the gateway's log line to its trace;
+// anything that is not one stays out of the log.
+TEST_F(InterceptorTest, LogsTheCallersTraceparentWhenValid) {
+  StartServer(true);
+  const std::string valid =
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  const std::vector<std::string> sent = {
+      valid,
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
+      "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+      "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+      "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\"injected",
+  };
+  for (const std::string& traceparent : sent) {
+    ASSERT_TRUE(
+        Call("regions/amer-1/accounts/a", "rid", nullptr, traceparent).ok());
+  }
+  const std::vector<std::string> logged = {valid, "", "", "", "", ""};
+  const std::string logs = Logs();
+  std::vector<std::string> lines =
+      absl::StrSplit(logs, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), sent.size()) << logs;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    rapidjson::Document doc;
+    ASSERT_FALSE(doc.Parse(lines[i].c_str()).HasParseError()) << lines[i];
+    ASSERT_TRUE(doc.HasMember("traceparent")) << lines[i];
+    EXPECT_EQ(doc["traceparent"].GetString(), logged[i]) << sent[i];
+  }
+  EXPECT_THAT(logs, Not(HasSubstr("injected")));
+  // A later version is read by its first four fields.
+  EXPECT_TRUE(IsValidTraceparent(
+      "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-future"));
 }
 
 TEST_F(InterceptorTest, UnregisteredMethodsShareOneUnknownSeries) {

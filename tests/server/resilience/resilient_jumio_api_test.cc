@@ -198,6 +198,46 @@ TEST_F(ResilientJumioApiTest, ReadRetriedAfterTheGatewaysAttemptTimeout) {
   EXPECT_TRUE(result.Get().ok()) << result.Get().status();
 }
 
+// A frozen host and a caller with less time left than one attempt: the
+// caller gets the retryable UNAVAILABLE at once, not the DEADLINE_EXCEEDED
+// that a retry cut short by its deadline would end in.
+TEST_F(ResilientJumioApiTest, NoRetryAfterATimeoutThatTheDeadlineWouldCut) {
+  // Each attempt may take 10 s; the first one times out after 10 s.
+  fake_.Hold("GetAccount");
+  fake_.Script<v1::Account>("GetAccount", jumio::StatusFromAttemptTimeout(
+                                              "amer-1", "retrieval_account"));
+  Result<v1::Account> result;
+  jumio::CallOptions options = Options(absl::Seconds(15));
+  options.attempt_timeout = absl::Seconds(10);
+  Api().GetAccount({"amer-1", "acct-1"}, options, result.Done());
+  ASSERT_TRUE(fake_.WaitForCalls(1));
+  clock_.SetTime(start_ + absl::Seconds(10));
+  fake_.Release(0);
+  // 5 s left, less than an attempt: the caller gets the retryable answer now.
+  absl::StatusOr<v1::Account> got = result.Get();
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Reason(got.status()), "UPSTREAM_TIMEOUT");
+  EXPECT_TRUE(errors::GetRetryInfo(got.status()).has_value());
+  EXPECT_EQ(fake_.CallCount(), 1u);
+
+  // With room for a whole attempt after the timeout, it is tried again.
+  fake_.Script<v1::Account>("GetAccount", jumio::StatusFromAttemptTimeout(
+                                              "amer-1", "retrieval_account"));
+  fake_.Script<v1::Account>("GetAccount", v1::Account());
+  Result<v1::Account> again;
+  options = Options(absl::Seconds(25));
+  options.attempt_timeout = absl::Seconds(10);
+  const absl::Time second = clock_.Now();
+  Api().GetAccount({"amer-1", "acct-1"}, options, again.Done());
+  ASSERT_TRUE(fake_.WaitForCalls(2));
+  clock_.SetTime(second + absl::Seconds(10));
+  fake_.Release(1);
+  clock_.SetTime(NextRetry());
+  ASSERT_TRUE(fake_.WaitForCalls(3));
+  fake_.Release(2);
+  EXPECT_TRUE(again.Get().ok()) << again.Get().status();
+}
+
 TEST_F(ResilientJumioApiTest, AnswersThatRepeatAreNotRetried) {
   for (const absl::Status& answer :
        {Http(500), Http(404), Http(400), Http(401), Http(409)}) {
@@ -463,6 +503,30 @@ TEST_F(ResilientJumioApiTest, ConsecutiveFailuresOpenTheBreakerOfThatHostOnly) {
   Result<v1::Account> other_region;
   GetAccount(other_region, "emea-1");
   EXPECT_TRUE(other_region.Get().ok());
+}
+
+TEST_F(ResilientJumioApiTest, CircuitsReportTheRegionsBreakers) {
+  options_.max_attempts = 1;
+  options_.breaker.consecutive_failures = 1;
+  EXPECT_TRUE(Api().Circuits("amer-1").empty());
+  fake_.Script<v1::Account>("GetAccount", Http(503));
+  Result<v1::Account> failed;
+  GetAccount(failed);
+  ASSERT_FALSE(failed.Get().ok());
+  fake_.Script<v1::FinalizeWorkflowExecutionResponse>(
+      "FinalizeWorkflowExecution", v1::FinalizeWorkflowExecutionResponse());
+  Result<v1::FinalizeWorkflowExecutionResponse> finalized;
+  Api().FinalizeWorkflowExecution({"amer-1", "acct-1", "wf-1"}, Options(),
+                                  finalized.Done());
+  ASSERT_TRUE(finalized.Get().ok());
+
+  const std::vector<jumio::HostCircuit> circuits = Api().Circuits("amer-1");
+  ASSERT_EQ(circuits.size(), 2u);
+  EXPECT_EQ(circuits[0].host, "api");
+  EXPECT_EQ(circuits[0].state, v1::CIRCUIT_STATE_CLOSED);
+  EXPECT_EQ(circuits[1].host, "retrieval");
+  EXPECT_EQ(circuits[1].state, v1::CIRCUIT_STATE_OPEN);
+  EXPECT_TRUE(Api().Circuits("emea-1").empty());
 }
 
 TEST_F(ResilientJumioApiTest, HalfOpenProbeClosesOrReopensTheBreaker) {
