@@ -81,7 +81,7 @@ TEST(OutputTest, CallbackLinesNameReconciledEvents) {
   reconciled->set_source(v1::CALLBACK_SOURCE_RECONCILED);
   EXPECT_EQ(
       CallbacksText(list),
-      "1  EMEA_1  W1  PROCESSED\n2  EMEA_1  W2  PROCESSED  (reconciled)\n");
+      "1  emea-1  W1  PROCESSED\n2  emea-1  W2  PROCESSED  (reconciled)\n");
 }
 
 TEST(OutputTest, PlatformStatusUsesRegionNamesAsTyped) {
