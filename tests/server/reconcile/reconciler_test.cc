@@ -251,6 +251,22 @@ TEST_F(ReconcilerTest, OverdueCountsExecutionsPastTheWholeSchedule) {
   EXPECT_EQ(reconciler_->Counts()->tracked, 1);
 }
 
+TEST_F(ReconcilerTest, DisabledTracksNothing) {
+  ReconcileOptions off;
+  off.enabled = false;
+  Reconciler disabled(
+      off, tracker_.get(), &jumio_,
+      [](const v1::Callback&) -> absl::StatusOr<callbacks::AppendResult> {
+        return absl::InternalError("not called");
+      },
+      nullptr, clock_);
+  disabled.Started("emea-1", "A", "W1", 3, absl::Minutes(30));
+  disabled.Finalized("W1");
+  disabled.Start();  // no thread
+  disabled.Stop();
+  EXPECT_EQ(Tracked(), 0);
+}
+
 TEST(ScheduleTest, ParsesIncreasingPositiveDelays) {
   auto s = ParseSchedule("40s, 60s,100s");
   ASSERT_TRUE(s.ok()) << s.status();
