@@ -22,6 +22,9 @@
 
 namespace jumio_gateway::client {
 
+// Generated from client/service_config.json (BUILD: service_config_json).
+extern const char kServiceConfigJson[];
+
 namespace v1 = ::jumio::gateway::v1;
 
 namespace {
@@ -63,6 +66,11 @@ std::string FormatDelay(const google::protobuf::Duration& delay) {
 
 }  // namespace
 
+const std::string& PublishedServiceConfig() {
+  static const std::string* const kConfig = new std::string(kServiceConfigJson);
+  return *kConfig;
+}
+
 bool IsLoopbackTarget(const std::string& target) {
   const std::string host = absl::AsciiStrToLower(TargetHost(target));
   return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
@@ -78,6 +86,17 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> Connect(
     const ConnectionOptions& options) {
   grpc::ChannelArguments arguments;
   arguments.SetUserAgentPrefix("jumioctl/1");
+  if (!options.service_config_json.empty()) {
+    arguments.SetServiceConfigJSON(options.service_config_json);
+  }
+  if (options.keepalive_time > absl::ZeroDuration()) {
+    arguments.SetInt(
+        GRPC_ARG_KEEPALIVE_TIME_MS,
+        static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_time)));
+    arguments.SetInt(
+        GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+        static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_timeout)));
+  }
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   if (UsesTls(options)) {
     grpc::SslCredentialsOptions ssl;

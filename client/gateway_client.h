@@ -27,6 +27,9 @@
 
 namespace jumio_gateway::client {
 
+// client/service_config.json as published beside the API.
+const std::string& PublishedServiceConfig();
+
 struct ConnectionOptions {
   // host:port (or any gRPC target such as dns:///host:port).
   std::string target = "127.0.0.1:50051";
@@ -36,6 +39,18 @@ struct ConnectionOptions {
   // PEM roots to verify the gateway's certificate with. Empty: the system
   // roots. Setting it implies TLS.
   std::string ca_file;
+  // The gRPC service config of the channel: per-method timeouts and the
+  // retry policy the gateway documents as safe. Default: the published
+  // client/service_config.json, compiled in. Empty: gRPC's defaults (no
+  // retries, no method timeouts).
+  std::string service_config_json = PublishedServiceConfig();
+  // HTTP/2 keepalive pings while calls are open, so that a connection a NAT
+  // or load balancer dropped silently fails its calls (UNAVAILABLE, which the
+  // retry policy retries) within seconds instead of at their deadline. The
+  // gateway accepts pings this often (grpc_min_ping_interval on the server).
+  // Zero: no pings.
+  absl::Duration keepalive_time = absl::Seconds(30);
+  absl::Duration keepalive_timeout = absl::Seconds(10);
 };
 
 // True for 127.0.0.0/8, ::1 and localhost (with or without a port).

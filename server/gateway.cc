@@ -211,6 +211,11 @@ absl::Status Gateway::StartGrpc() {
         observability::MakeServerMetricsInterceptorFactory(metrics_, logger_));
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
   }
+  // Clients ping every 30 s while calls are open (client/gateway_client.h),
+  // to notice a silently dropped connection; gRPC's default would answer
+  // pings more often than every 5 minutes with GOAWAY too_many_pings.
+  builder.AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 20000);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
                              static_cast<int>(absl::ToInt64Milliseconds(
                                  config_.grpc.max_connection_age)));

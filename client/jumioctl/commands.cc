@@ -75,6 +75,9 @@ const std::vector<FlagSpec>& AllFlags() {
        "give up waiting after this long (default 2m)"},
       {"interval", false, false, "DURATION",
        "time between status polls (default 1s)"},
+      {"poll_schedule", false, false, "DURATIONS",
+       "verify: when to poll the status after finalize, a comma list "
+       "(default Jumio's retrieval schedule, 40s,60s,100s,...,940s)"},
       {"account", false, true, "NAME", "only callbacks of this account"},
       {"workflow_execution", false, true, "NAME",
        "only callbacks of this workflow execution"},
@@ -250,18 +253,37 @@ const std::vector<Command>& Commands() {
        1,
        1000,
        CallbacksAck},
+      {"verify",
+       "",
+       "FRONT BACK [FACE]",
+       "run a whole verification: create (with a request id), upload, "
+       "finalize, wait for the result on the callback stream with status "
+       "polls as a fallback, print the decision; exit 3 if no final status "
+       "came within --timeout",
+       {"region", "workflow_key", "user_reference",
+        "customer_internal_reference", "request_id", "timeout",
+        "poll_schedule"},
+       2,
+       3,
+       Verify},
   };
   return *kCommands;
 }
 
 const Command* FindCommand(const std::vector<std::string>& words) {
   const Command* command = nullptr;
-  if (words.size() >= 2) {
-    for (const Command& c : Commands()) {
-      if (c.group == words[0] && c.verb == words[1]) command = &c;
+  for (const Command& c : Commands()) {
+    if (words.empty() || c.group != words[0]) continue;
+    if (c.verb.empty() || (words.size() >= 2 && c.verb == words[1])) {
+      command = &c;
     }
   }
   return command;
+}
+
+std::string CommandName(const Command& command) {
+  return command.verb.empty() ? command.group
+                              : absl::StrCat(command.group, " ", command.verb);
 }
 
 absl::StatusOr<const Command*> ResolveCommand(
@@ -278,7 +300,7 @@ absl::StatusOr<const Command*> ResolveCommand(
 absl::Status CheckInvocation(const Command& command,
                              const std::vector<std::string>& given,
                              size_t operand_count) {
-  const std::string name = absl::StrCat(command.group, " ", command.verb);
+  const std::string name = CommandName(command);
   for (const std::string& flag : given) {
     const bool global = std::find(GlobalFlags().begin(), GlobalFlags().end(),
                                   flag) != GlobalFlags().end();
@@ -324,8 +346,7 @@ std::string GeneralHelp() {
       "usage: jumioctl [global flags] GROUP VERB [operands] [flags]\n\n"
       "commands:\n";
   for (const Command& c : Commands()) {
-    std::string left =
-        absl::StrCat("  ", c.group, " ", c.verb, " ", c.operands);
+    std::string left = absl::StrCat("  ", CommandName(c), " ", c.operands);
     if (left.size() < 44) left.resize(44, ' ');
     absl::StrAppend(&out, left, " ", c.summary, "\n");
   }
@@ -336,13 +357,14 @@ std::string GeneralHelp() {
       "\nNames are resource names as the gateway returns them, e.g.\n"
       "regions/emea-1/accounts/ACCOUNT/workflowExecutions/WORKFLOW.\n"
       "Exit codes: 0 ok, 1 the call failed (details on stderr), 2 usage "
-      "error,\n3 workflow wait did not see the status.\n"
+      "error,\n3 workflow wait did not see the status, or verify saw no final "
+      "status in time.\n"
       "'jumioctl GROUP VERB --help' lists a command's flags.\n");
   return out;
 }
 
 std::string CommandHelp(const Command& c) {
-  std::string out = absl::StrCat("usage: jumioctl ", c.group, " ", c.verb,
+  std::string out = absl::StrCat("usage: jumioctl ", CommandName(c),
                                  c.operands.empty() ? "" : " ", c.operands,
                                  " [flags]\n\n", c.summary, "\n");
   if (!c.flags.empty()) {

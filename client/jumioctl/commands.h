@@ -17,7 +17,7 @@ namespace jumio_gateway::client {
 
 struct Command {
   std::string group;
-  std::string verb;
+  std::string verb;      // empty: a one-word command such as "verify"
   std::string operands;  // for usage
   std::string summary;
   std::vector<std::string> flags;
@@ -34,9 +34,12 @@ const FlagSpec* FindFlag(const std::string& name);
 
 const std::vector<Command>& Commands();
 
-// The command named by the first two of `words` ("workflow", "wait", ...), or
-// nullptr.
+// The command named by the first two of `words` ("workflow", "wait", ...),
+// or by the first one for a command without a verb ("verify"), or nullptr.
 const Command* FindCommand(const std::vector<std::string>& words);
+
+// "workflow wait", or "verify".
+std::string CommandName(const Command& command);
 
 // An InvalidArgument naming the words when they name no command.
 absl::StatusOr<const Command*> ResolveCommand(

@@ -35,6 +35,9 @@ int CallbacksList(Env& env);
 int CallbacksWatch(Env& env);
 int CallbacksAck(Env& env);
 
+// verify.cc
+int Verify(Env& env);
+
 }  // namespace jumio_gateway::client
 
 #endif  // JUMIO_GATEWAY_CLIENT_JUMIOCTL_HANDLERS_H_

@@ -63,8 +63,9 @@ int Main(int argc, char** argv) {
     return UsageError(env, std::string(resolved.status().message()));
   }
   command = *resolved;
-  env.command = absl::StrCat(command->group, " ", command->verb);
-  env.operands.assign(words.begin() + 2, words.end());
+  env.command = CommandName(*command);
+  env.operands.assign(words.begin() + (command->verb.empty() ? 1 : 2),
+                      words.end());
   absl::Status usable =
       CheckInvocation(*command, env.args.given(), env.operands.size());
   if (!usable.ok()) return UsageError(env, std::string(usable.message()));

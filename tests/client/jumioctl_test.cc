@@ -20,6 +20,8 @@
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
 #include "tests/sandbox/sandbox_fixture.h"
+#include "tests/testing/http_client.h"
+#include "tests/testing/loopback.h"
 #include "tests/testing/subprocess.h"
 
 extern char** environ;
@@ -74,18 +76,23 @@ class JumioctlTest : public ::testing::Test {
     sandbox_ = std::move(*sandbox);
     WriteFile(dir_ + "/id", "sandbox-client\n");
     WriteFile(dir_ + "/secret", "sandbox-secret\n");
-    auto gateway = Subprocess::Start(
-        RunfilePath("server/jumio-gateway"),
-        {"--grpc_listen=127.0.0.1:0", "--admin_listen=127.0.0.1:0",
-         absl::StrCat("--jumio_url_template=http://127.0.0.1:",
-                      sandbox_->port(), "/{region}/{kind}"),
-         "--client_id_file=" + dir_ + "/id",
-         "--client_secret_file=" + dir_ + "/secret",
-         "--default_region=emea-1"});
+    std::vector<std::string> args = {
+        "--grpc_listen=127.0.0.1:0",
+        "--admin_listen=127.0.0.1:0",
+        absl::StrCat("--jumio_url_template=http://127.0.0.1:", sandbox_->port(),
+                     "/{region}/{kind}"),
+        "--client_id_file=" + dir_ + "/id",
+        "--client_secret_file=" + dir_ + "/secret",
+        "--default_region=emea-1"};
+    for (std::string& arg : ExtraGatewayArgs()) args.push_back(std::move(arg));
+    auto gateway = Subprocess::Start(RunfilePath("server/jumio-gateway"), args);
     ASSERT_TRUE(gateway.ok()) << gateway.status();
     gateway_ = std::move(*gateway);
     address_ = absl::StrCat("127.0.0.1:", gateway_->port());
   }
+
+  // Flags a test adds to the gateway's command line (after dir_ exists).
+  virtual std::vector<std::string> ExtraGatewayArgs() { return {}; }
 
   // Runs jumioctl with `args` (the gateway address first unless
   // `with_gateway` is false) and `extra_env` ("NAME=value"), its stdout and
@@ -322,6 +329,88 @@ TEST_F(JumioctlTest, WaitGivesUpWithExitCode3) {
   r = Run({"workflow", "wait", workflow, "--timeout=1s", "--interval=200ms"});
   EXPECT_EQ(r.exit_code, 3) << r;
   EXPECT_TRUE(absl::StrContains(r.err, "is INITIATED, not PROCESSED")) << r;
+}
+
+// Without a callback receiver on the gateway, verify learns the result from
+// its status polls.
+TEST_F(JumioctlTest, VerifyRunsTheWholeFlowAndPollsWithoutCallbacks) {
+  WriteFile(dir_ + "/front.jpg", ::jumio::sandbox::testing::Jpeg(1200, 800));
+  WriteFile(dir_ + "/back.jpg", ::jumio::sandbox::testing::Jpeg(1200, 800));
+  WriteFile(dir_ + "/face.png", ::jumio::sandbox::testing::Png(640, 480));
+  Result r = Run({"verify", dir_ + "/front.jpg", dir_ + "/back.jpg",
+                  dir_ + "/face.png", "--poll_schedule=200ms,400ms,800ms",
+                  "--timeout=60s"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  // Plain progress lines (stderr is not a terminal), in order.
+  for (const char* step :
+       {"created regions/emea-1/accounts/", "uploaded FRONT", "uploaded BACK",
+        "uploaded FACE", "finalized regions/emea-1/accounts/",
+        "finished: PROCESSED (seen by poll)"}) {
+    EXPECT_TRUE(absl::StrContains(r.err, step)) << step << "\n" << r;
+  }
+  EXPECT_FALSE(absl::StrContains(r.err, "\r")) << r;
+  EXPECT_TRUE(absl::StrContains(r.out, "PASSED")) << r;
+}
+
+TEST_F(JumioctlTest, VerifyRefusesAFileTheWorkflowHasNoPartFor) {
+  WriteFile(dir_ + "/front.jpg", ::jumio::sandbox::testing::Jpeg(1200, 800));
+  // Workflow 2 has no FACE part.
+  Result r = Run({"verify", dir_ + "/front.jpg", dir_ + "/front.jpg",
+                  dir_ + "/front.jpg", "--workflow_key=2"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_TRUE(absl::StrContains(r.err, "no FACE part")) << r;
+}
+
+TEST_F(JumioctlTest, VerifyGivesUpWithExitCode3) {
+  WriteFile(dir_ + "/front.jpg", ::jumio::sandbox::testing::Jpeg(1200, 800));
+  // Every status poll fails and no callback comes: no final status, ever.
+  ::jumio::testing::HttpClient http;
+  ASSERT_EQ(http.Send("POST",
+                      absl::StrCat("http://127.0.0.1:", sandbox_->port(),
+                                   "/_sandbox/faults"),
+                      R"({"region":"emea-1","hostKind":"retrieval",
+                          "errorRate":1.0,"errorStatus":503})",
+                      {{"Content-Type", "application/json"}})
+                .status,
+            200);
+  Result r = Run({"verify", dir_ + "/front.jpg", dir_ + "/front.jpg",
+                  "--workflow_key=2", "--poll_schedule=100ms", "--timeout=3s"});
+  EXPECT_EQ(r.exit_code, 3) << r;
+  EXPECT_TRUE(absl::StrContains(r.err, "no final status within 3s")) << r;
+  EXPECT_TRUE(absl::StrContains(r.err, "workflow execution: regions/emea-1/"))
+      << r;
+}
+
+// With the gateway's callback receiver on, the result arrives on the
+// callback stream before the first status poll is due.
+class JumioctlCallbackTest : public JumioctlTest {
+ protected:
+  std::vector<std::string> ExtraGatewayArgs() override {
+    const int port = ::jumio::testing::FreeLoopbackPort();
+    WriteFile(dir_ + "/hmac", std::string(48, 'k') + "\n");
+    return {"--callback_listen_host=127.0.0.1",
+            absl::StrCat("--callback_listen_port=", port),
+            absl::StrCat("--callback_public_base_url=http://127.0.0.1:", port),
+            "--callback_hmac_key_files=" + dir_ + "/hmac",
+            "--callback_sqlite_path=" + dir_ + "/callbacks.db",
+            "--callback_allowed_cidrs=127.0.0.1/32",
+            "--callback_resolve_jumio_hosts=false",
+            "--allow_loopback_http_callbacks=true"};
+  }
+};
+
+TEST_F(JumioctlCallbackTest, VerifyHearsTheResultOnTheCallbackStream) {
+  WriteFile(dir_ + "/front.jpg", ::jumio::sandbox::testing::Jpeg(1200, 800));
+  WriteFile(dir_ + "/back.jpg", ::jumio::sandbox::testing::Jpeg(1200, 800));
+  WriteFile(dir_ + "/face.png", ::jumio::sandbox::testing::Png(640, 480));
+  // The first poll would only be due after 50 s.
+  Result r = Run({"verify", dir_ + "/front.jpg", dir_ + "/back.jpg",
+                  dir_ + "/face.png", "--poll_schedule=50s", "--timeout=55s"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_TRUE(
+      absl::StrContains(r.err, "finished: PROCESSED (seen by callback)"))
+      << r;
+  EXPECT_TRUE(absl::StrContains(r.out, "PASSED")) << r;
 }
 
 TEST_F(JumioctlTest, InvalidNameIsAnRpcErrorNamingTheField) {

@@ -1,10 +1,6 @@
 #include "tests/integration/gateway_fixture.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <fstream>
 
@@ -12,26 +8,13 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "rapidjson/document.h"
+#include "tests/testing/loopback.h"
 
 namespace jumio_gateway::testing {
 
 namespace v1 = ::jumio::gateway::v1;
 using ::jumio::testing::RunfilePath;
 using ::jumio::testing::Subprocess;
-
-// A loopback port nobody listens on right now. The receiver's public URL must
-// be known before it starts, so the test cannot let the gateway choose.
-int FreeLoopbackPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
 
 ErrorDetails DetailsOf(const grpc::Status& status) {
   ErrorDetails details;
@@ -216,7 +199,7 @@ v1::WorkflowExecution GatewayFixture::Details(const std::string& workflow) {
 }
 
 std::vector<std::string> GatewayFixture::CallbackReceiverArgs() {
-  callback_port_ = FreeLoopbackPort();
+  callback_port_ = ::jumio::testing::FreeLoopbackPort();
   std::ofstream(dir_ + "/hmac") << std::string(48, 'k') << "\n";
   return {
       "--callback_listen_host=127.0.0.1",

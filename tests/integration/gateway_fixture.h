@@ -29,10 +29,6 @@ struct ErrorDetails {
 };
 ErrorDetails DetailsOf(const grpc::Status& status);
 
-// A loopback port nobody listens on right now (for a receiver whose public
-// URL must be known before it starts).
-int FreeLoopbackPort();
-
 // A client context with a deadline.
 std::unique_ptr<grpc::ClientContext> Context(int seconds = 10);
 

@@ -13,12 +13,13 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/time_util.h"
 #include "jumio/gateway/v1/callback.grpc.pb.h"
 #include "rapidjson/document.h"
 #include "tests/integration/callbacks/node_fixture.h"
 #include "tests/integration/callbacks/redis_fixture.h"
 #include "tests/integration/gateway_fixture.h"
+#include "tests/testing/loopback.h"
+#include "tests/testing/subprocess.h"
 
 namespace jumio_gateway {
 namespace {
@@ -241,7 +242,7 @@ class ReconcileReplicasTest : public ReconcileTest {
   // The second replica: the first one's command line with its own callback
   // receiver and admin port file.
   void StartSecond() {
-    const int port = testing::FreeLoopbackPort();
+    const int port = ::jumio::testing::FreeLoopbackPort();
     std::vector<std::string> args;
     for (const std::string& arg : gateway_args_) {
       if (absl::StartsWith(arg, "--callback_listen_port=")) {

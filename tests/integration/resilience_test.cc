@@ -16,11 +16,10 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
 #include "jumio/gateway/v1/platform.grpc.pb.h"
 #include "jumio/gateway/v1/workflow_execution.grpc.pb.h"
 #include "tests/integration/gateway_fixture.h"
+#include "tests/testing/subprocess.h"
 
 namespace jumio_gateway {
 namespace {
@@ -42,9 +41,9 @@ size_t RetrievalGets(const std::vector<std::string>& journal,
 class ResilienceTest : public testing::GatewayFixture {
  protected:
   std::vector<std::string> ExtraSandboxArgs() override { return {"--seed=17"}; }
+  // The shipped settings, but for a 1 s attempt timeout (the frozen host).
   std::vector<std::string> ExtraGatewayArgs() override {
-    return {"--upstream_breaker_failures=5", "--upstream_breaker_open_for=1s",
-            "--upstream_timeout=1s"};
+    return {"--upstream_timeout=1s"};
   }
 
   grpc::Status Status(const std::string& workflow, int deadline_ms = 10000) {
@@ -61,24 +60,6 @@ class ResilienceTest : public testing::GatewayFixture {
     auto response =
         http_.Send("DELETE", sandbox_url_ + "/_sandbox/journal", "", {});
     ASSERT_EQ(response.status / 100, 2) << response.body;
-  }
-
-  // Does what a caller honouring RetryInfo does: waits the delay the
-  // gateway's last answer asked for (at most 5 s), before calling again.
-  void HonourRetryInfo(const grpc::Status& status) {
-    google::rpc::Status details;
-    ASSERT_TRUE(details.ParseFromString(status.error_details()));
-    for (const google::protobuf::Any& any : details.details()) {
-      google::rpc::RetryInfo info;
-      if (any.UnpackTo(&info)) {
-        const auto delay = std::chrono::seconds(info.retry_delay().seconds()) +
-                           std::chrono::nanoseconds(info.retry_delay().nanos());
-        std::this_thread::sleep_for(
-            std::min<std::chrono::nanoseconds>(delay, std::chrono::seconds(5)));
-        return;
-      }
-    }
-    FAIL() << "no RetryInfo in " << status.error_message();
   }
 
   void ClearFaults() {
@@ -112,7 +93,7 @@ TEST_F(ResilienceTest, RetrievalFaultsAreRetriedAndNeverReachCallers) {
                 "errorStatus":503},
                {"region":"emea-1","hostKind":"retrieval","dropRate":0.05}])");
   constexpr int kThreads = 4;
-  constexpr int kCallsEach = 50;
+  constexpr int kCallsEach = 250;  // 1,000 calls, as issue 11 asks
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
@@ -128,17 +109,28 @@ TEST_F(ResilienceTest, RetrievalFaultsAreRetriedAndNeverReachCallers) {
   std::printf(
       "report: %d calls, 20%% 503 + 5%% resets injected, %zu upstream "
       "attempts, %zu retries, %d failures seen by callers\n",
-      kCalls, attempts, attempts - kCalls, failures.load());
+      kCalls, attempts, attempts > kCalls ? attempts - kCalls : 0,
+      failures.load());
   EXPECT_EQ(failures.load(), 0);
   EXPECT_GT(attempts, static_cast<size_t>(kCalls));  // faults were injected
   // The budget: at most half as many retries as calls, plus its floor.
   EXPECT_LE(attempts, static_cast<size_t>(kCalls + kCalls / 2 + 3));
 }
 
+// A breaker that opens after 5 failures in a row and probes after 1 s, so
+// that the test takes seconds. (Not for the fault test above: at 25% faults,
+// 5 in a row come about once in a thousand attempts.)
+class BreakerTest : public ResilienceTest {
+ protected:
+  std::vector<std::string> ExtraGatewayArgs() override {
+    return {"--upstream_breaker_failures=5", "--upstream_breaker_open_for=1s"};
+  }
+};
+
 // A region down: its breaker opens, its calls fail at once with
 // CIRCUIT_OPEN, GetPlatformStatus shows it, other regions keep working, and
 // it closes once the region is back.
-TEST_F(ResilienceTest, ABreakerOpensForADownRegionOnlyAndClosesAfterIt) {
+TEST_F(BreakerTest, ABreakerOpensForADownRegionOnlyAndClosesAfterIt) {
   const std::string emea = Create(2, "down").workflow_execution().name();
   const std::string amer =
       Create(2, "up", v1::REGION_AMER_1).workflow_execution().name();
@@ -177,14 +169,10 @@ TEST_F(ResilienceTest, ABreakerOpensForADownRegionOnlyAndClosesAfterIt) {
   // The region recovers: a probe closes the breaker within seconds.
   ClearFaults();
   const auto recovered = std::chrono::steady_clock::now();
-  bool closed = false;
-  for (int i = 0; i < 10 && !closed; ++i) {
-    const grpc::Status probe = Status(emea);
-    closed = probe.ok();
-    // The breaker's open period (1 s) has to pass first: its answer says
-    // when to come back.
-    if (!closed) HonourRetryInfo(probe);
-  }
+  // Calls fail at once while the breaker stays open (1 s); the first probe
+  // after that closes it.
+  const bool closed = ::jumio::testing::WaitFor(
+      [&] { return Status(emea).ok(); }, absl::Seconds(10));
   EXPECT_TRUE(closed);
   std::printf("report: closed %.2f s after the region recovered\n",
               std::chrono::duration<double>(std::chrono::steady_clock::now() -

@@ -19,6 +19,12 @@ int ConnectLoopback(int port, const std::string& source = "",
 // Sends all of `data`; false once the peer has closed or a send timed out.
 bool SendAll(int fd, absl::string_view data);
 
+// A loopback port nobody listens on right now, for a server whose own URL
+// must be known before it starts (the gateway's callback receiver), so that
+// the test cannot let it choose. Another process may take it in between; the
+// server then fails to start, loudly.
+int FreeLoopbackPort();
+
 }  // namespace jumio::testing
 
 #endif  // JUMIO_GATEWAY_TESTS_TESTING_LOOPBACK_H_

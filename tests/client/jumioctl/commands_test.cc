@@ -65,7 +65,7 @@ TEST(CommandsTest, GeneralHelpListsEveryCommandWithItsSummary) {
   const std::string help = GeneralHelp();
   for (const Command& c : Commands()) {
     EXPECT_TRUE(absl::StrContains(
-        help, absl::StrCat("  ", c.group, " ", c.verb, " ", c.operands)))
+        help, absl::StrCat("  ", CommandName(c), " ", c.operands)))
         << c.group << " " << c.verb;
     EXPECT_TRUE(absl::StrContains(help, c.summary)) << c.summary;
   }

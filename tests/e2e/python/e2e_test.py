@@ -52,8 +52,10 @@ def retry_policy_step(workflows, status_request, workflow_id):
     trailers): gRPC stops retrying a call once headers arrive (gRFC A6)."""
     verify.step("429 through the service config's retry policy")
     before = status_requests(workflow_id)
+    # Retry-After beyond the 5 s deadline: the gateway cannot wait it out, so the second
+    # attempt the sandbox sees is the channel's.
     add_fault({"region": "emea-1", "hostKind": "retrieval", "rate429": 1.0,
-               "retryAfterSeconds": 1, "remaining": 1})
+               "retryAfterSeconds": 6, "remaining": 1})
     start = time.monotonic()
     deadline_s = 5
     response = workflows.GetWorkflowExecutionStatus(status_request, timeout=deadline_s)
@@ -103,10 +105,12 @@ def main():
     verify.step("429 without retries: RESOURCE_EXHAUSTED with RetryInfo, honoured by hand")
     plain = workflow_execution_pb2_grpc.WorkflowExecutionServiceStub(
         grpc.insecure_channel(os.environ["JUMIO_GATEWAY"], options=[("grpc.enable_retries", 0)]))
+    # The gateway waits out a Retry-After itself when the caller's deadline leaves room; one
+    # longer than the deadline reaches the caller at once.
     add_fault({"region": "emea-1", "hostKind": "retrieval", "rate429": 1.0,
-               "retryAfterSeconds": 1, "remaining": 1})
+               "retryAfterSeconds": 3, "remaining": 1})
     try:
-        plain.GetWorkflowExecutionStatus(status_request, timeout=10)
+        plain.GetWorkflowExecutionStatus(status_request, timeout=2)
         check(False, "the injected 429 reaches the caller")
     except grpc.RpcError as error:
         reason, _, retry_after = verify.error_details(error)
