@@ -106,8 +106,6 @@ absl::Status Gateway::Build() {
              absl::Duration elapsed, const absl::Status& transport_error) {
         RecordUpstream(call, http_status, elapsed, transport_error);
       });
-  idempotency_ = std::make_unique<api::IdempotencyStore>(
-      clock_, absl::Hours(24), /*max_entries=*/100000);
   api::BufferBudget::Options budget_options;
   budget_options.max_bytes = config_.uploads.buffer_budget_bytes;
   budget_options.max_uploads = config_.uploads.max_concurrent;
@@ -130,7 +128,6 @@ absl::Status Gateway::Build() {
   context.options.allow_loopback_http_callbacks =
       config_.allow_loopback_http_callbacks;
   context.jumio = resilient_api_.get();
-  context.idempotency = idempotency_.get();
   context.budget = budget_.get();
   context.clock = &clock_;
   if (config_.callbacks_enabled()) {
@@ -171,6 +168,19 @@ absl::Status Gateway::Build() {
         "callback receiver off: set callback_public_base_url and "
         "callback_hmac_key_files to receive Jumio callbacks");
   }
+  // Request ids live in the callback store, so that every replica sharing
+  // it answers a retry; without one they are this process's only.
+  callbacks::RequestIdStore* request_ids = nullptr;
+  if (callbacks_ != nullptr) {
+    request_ids = callbacks_->request_ids();
+  } else {
+    memory_request_ids_ = std::make_unique<callbacks::InMemoryRequestIdStore>(
+        clock_, config_.callbacks.request_id_retention);
+    request_ids = memory_request_ids_.get();
+  }
+  idempotency_ = std::make_unique<api::RequestIds>(request_ids, clock_,
+                                                   api::RequestIds::Options{});
+  context.idempotency = idempotency_.get();
   services_ = std::make_unique<api::Services>(context, callback_feed_.get());
   return absl::OkStatus();
 }
@@ -332,6 +342,11 @@ void Gateway::Shutdown(absl::Duration grace) {
   if (reconciler_ != nullptr) reconciler_->Stop();
   if (callbacks_ != nullptr) callbacks_->Stop();
   server_->Shutdown(absl::ToChronoTime(clock_.Now() + grace));
+  // No retry waits past this point: a backoff timer that fired after the
+  // transport is gone would send through it. (Calls that outlive their RPC,
+  // such as a create with a request id, end here without an outcome; their
+  // ids stay held, as for any create whose answer was lost.)
+  if (timer_ != nullptr) timer_->Stop();
   // In-flight upstream transfers end (CANCELLED) before the objects they call
   // back into.
   transport_.reset();

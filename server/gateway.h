@@ -116,10 +116,12 @@ class Gateway {
   // Declared after the decorator whose backoff waits it runs, so that it
   // stops (dropping the waits) before the decorator goes.
   std::unique_ptr<core::TimerThread> timer_;
-  std::unique_ptr<api::IdempotencyStore> idempotency_;
   std::unique_ptr<api::BufferBudget> budget_;
   std::unique_ptr<api::JumioEnricher> enricher_;
   std::unique_ptr<callbacks::CallbackComponent> callbacks_;
+  // Request ids without a callback store; else the component's store.
+  std::unique_ptr<callbacks::RequestIdStore> memory_request_ids_;
+  std::unique_ptr<api::RequestIds> idempotency_;
   // With callbacks_ only; stopped before it.
   std::unique_ptr<reconcile::Reconciler> reconciler_;
   std::unique_ptr<api::IssuerCallbackUrls> callback_urls_;

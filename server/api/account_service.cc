@@ -1,5 +1,6 @@
 #include "server/api/account_service.h"
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -9,10 +10,14 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "server/api/idempotency.h"
 #include "server/api/reactors.h"
 #include "server/api/resource_names.h"
 #include "server/errors/errors.h"
+#include "server/errors/grpc_status.h"
 #include "server/jumio/codec/account_codec.h"
+#include "server/jumio/http_transport.h"
+#include "server/observability/grpc_server_metrics.h"
 
 namespace jumio_gateway::api {
 namespace {
@@ -56,49 +61,24 @@ struct AccountWrite {
       jumio::JumioApi::Done<Response>);
 };
 
-template <typename Request, typename Response>
-grpc::ServerUnaryReactor* RunAccountWrite(
-    const ServiceContext& services, grpc::CallbackServerContext* context,
-    const Request& request, Response* response,
-    AccountWrite<Request, Response> write) {
-  std::string idempotency_key;
-  if (!request.request_id().empty()) {
-    if (!IsUuid(request.request_id())) {
-      return FinishNow(context, errors::InvalidField(
-                                    "request_id", "must be a UUID when set"));
-    }
-    idempotency_key = absl::StrCat(write.rpc, "/", request.request_id());
-    IdempotencyStore::Result seen = services.idempotency->Begin(
-        idempotency_key, DeterministicBytes(request));
-    switch (seen.outcome) {
-      case IdempotencyStore::Outcome::kStarted:
-        break;
-      case IdempotencyStore::Outcome::kReplay:
-        response->ParseFromString(seen.response);
-        return FinishNow(context, absl::OkStatus());
-      case IdempotencyStore::Outcome::kInProgress: {
-        absl::Status status = errors::Error(
-            absl::StatusCode::kAborted, v1::ERROR_REASON_REQUEST_IN_PROGRESS,
-            "a call with this request_id is still in progress");
-        errors::SetRetryDelay(status, absl::Seconds(1));
-        return FinishNow(context, status);
-      }
-      case IdempotencyStore::Outcome::kConflict:
-        return FinishNow(
-            context, errors::Error(absl::StatusCode::kAlreadyExists,
-                                   v1::ERROR_REASON_REQUEST_ID_REUSED,
-                                   "request_id was used with another request"));
-    }
-  }
-  auto abandon = [&services, idempotency_key] {
-    if (!idempotency_key.empty())
-      services.idempotency->Abandon(idempotency_key);
-  };
-
-  // The gateway's own receiver becomes the callbackUrl unless the caller chose
-  // one.
-  Request outgoing = request;
+// The Jumio call of an account write, ready to send, and the callback token
+// binding to complete once Jumio names the account.
+struct PreparedWrite {
+  jumio::AccountWrite call;
   std::string binding;
+  // What the reconciler needs to know of the execution the write starts.
+  int64_t workflow_key = 0;
+  absl::Duration token_lifetime = absl::Minutes(30);
+};
+
+// The gateway's own receiver becomes the callbackUrl unless the caller chose
+// one.
+template <typename Request, typename Response>
+absl::StatusOr<PreparedWrite> Prepare(
+    const ServiceContext& services, const Request& request,
+    const AccountWrite<Request, Response>& write) {
+  Request outgoing = request;
+  PreparedWrite prepared;
   if (request.callback_url().empty() && services.callback_urls != nullptr) {
     if (!write.account_id.empty()) {
       outgoing.set_callback_url(
@@ -106,69 +86,160 @@ grpc::ServerUnaryReactor* RunAccountWrite(
     } else {
       absl::StatusOr<CallbackUrlProvider::Issued> issued =
           services.callback_urls->IssueForNewAccount();
-      if (!issued.ok()) {
-        abandon();
-        return FinishNow(context, issued.status());
-      }
+      if (!issued.ok()) return issued.status();
       outgoing.set_callback_url(issued->url);
-      binding = issued->binding;
+      prepared.binding = issued->binding;
     }
   }
   absl::StatusOr<std::string> body = write.write(outgoing);
-  if (!body.ok()) {
-    abandon();
-    return FinishNow(context, body.status());
+  if (!body.ok()) return body.status();
+  prepared.call = {{write.region, write.account_id}, *std::move(body)};
+  prepared.workflow_key = request.workflow_definition().key();
+  if (request.has_token_lifetime()) {
+    prepared.token_lifetime = absl::Seconds(request.token_lifetime().seconds());
+  }  // else Jumio's default (the Portal's setting), 30 minutes
+  return prepared;
+}
+
+// Sends the write and binds the new account's callback token when Jumio
+// answered; `done` gets the response, or the error (a failed binding is an
+// error carrying the account id: the account exists at Jumio, its callbacks
+// would be refused, and the caller must hear about it).
+template <typename Response>
+jumio::JumioApi::Handle Send(const ServiceContext& services,
+                             PreparedWrite prepared,
+                             const jumio::CallOptions& options,
+                             jumio::JumioApi::Handle (jumio::JumioApi::*send)(
+                                 jumio::AccountWrite, const jumio::CallOptions&,
+                                 jumio::JumioApi::Done<Response>),
+                             jumio::JumioApi::Done<Response> done) {
+  const std::string region = prepared.call.account.region;
+  return (services.jumio->*send)(
+      std::move(prepared.call), options,
+      [callback_urls = services.callback_urls, executions = services.executions,
+       region, binding = std::move(prepared.binding),
+       workflow_key = prepared.workflow_key,
+       token_lifetime = prepared.token_lifetime,
+       done = std::move(done)](absl::StatusOr<Response> parsed) mutable {
+        // Tracked before the caller hears of it, so that its result is
+        // found even if its callback never comes.
+        if (parsed.ok() && executions != nullptr) {
+          executions->Started(region, parsed->account_id(),
+                              parsed->workflow_execution().id(), workflow_key,
+                              token_lifetime);
+        }
+        if (parsed.ok() && !binding.empty()) {
+          absl::Status bound =
+              callback_urls->Bind(binding, region, parsed->account_id());
+          if (!bound.ok()) {
+            errors::AddMetadata(bound, {{"accountId", parsed->account_id()}});
+            parsed = std::move(bound);
+          }
+        }
+        std::move(done)(std::move(parsed));
+      });
+}
+
+// A write with a request_id: its RPC waits for the id's outcome
+// (idempotency.h); a cancel ends the wait, never the call.
+class RequestIdRpc : public grpc::ServerUnaryReactor {
+ public:
+  void OnCancel() override {
+    std::shared_ptr<RequestIds::Waiter> waiter;
+    {
+      absl::MutexLock lock(&mu_);
+      waiter = waiter_;
+    }
+    if (waiter != nullptr) waiter->Cancel();
+  }
+  void OnDone() override { delete this; }
+  void SetWaiter(std::shared_ptr<RequestIds::Waiter> waiter) {
+    absl::MutexLock lock(&mu_);
+    waiter_ = std::move(waiter);
   }
 
-  // What the reconciler needs to know of the execution this call starts.
-  const int64_t workflow_key = request.workflow_definition().key();
-  const absl::Duration token_lifetime =
-      request.has_token_lifetime()
-          ? absl::Seconds(request.token_lifetime().seconds())
-          : absl::Minutes(30);  // Jumio's default (the Portal's setting)
+ private:
+  absl::Mutex mu_;
+  std::shared_ptr<RequestIds::Waiter> waiter_ ABSL_GUARDED_BY(mu_);
+};
 
-  jumio::AccountWrite call{{write.region, write.account_id}, *std::move(body)};
+template <typename Request, typename Response>
+grpc::ServerUnaryReactor* RunWithRequestId(
+    const ServiceContext& services, grpc::CallbackServerContext* context,
+    const Request& request, Response* response,
+    AccountWrite<Request, Response> write) {
+  const std::string key = absl::StrCat(write.rpc, "/", request.request_id());
+  auto* rpc = new RequestIdRpc();
+  absl::Time deadline = absl::InfiniteFuture();
+  if (context->deadline() != std::chrono::system_clock::time_point::max()) {
+    deadline = absl::FromChrono(context->deadline());
+  }
+  const absl::Duration bound = services.options.upstream_timeout;
+  RequestIds::Begun begun = services.idempotency->Begin(
+      key, DeterministicBytes(request), deadline, bound,
+      [rpc, response](absl::StatusOr<std::string> result) {
+        absl::Status status = result.status();
+        if (result.ok() && !response->ParseFromString(*result)) {
+          status = errors::Error(absl::StatusCode::kInternal,
+                                 v1::ERROR_REASON_INTERNAL,
+                                 "the stored response is unreadable");
+        }
+        rpc->Finish(errors::ToGrpcStatus(status));
+      });
+  rpc->SetWaiter(begun.waiter);
+  if (!begun.run) return rpc;
+
+  RequestIds* ids = services.idempotency;
+  absl::StatusOr<PreparedWrite> prepared = Prepare(services, request, write);
+  if (!prepared.ok()) {
+    absl::Status status = prepared.status();
+    jumio::MarkRequestNotSent(status);
+    ids->Finish(key, std::move(status));
+    return rpc;
+  }
+  // Not the caller's deadline: once sent, the call runs to its own bound.
+  jumio::CallOptions options;
+  options.deadline = services.clock->Now() + bound;
+  options.attempt_timeout = bound;
+  options.request_id = observability::RequestId(*context);
+  // The handle is dropped: nothing cancels this call.
+  Send<Response>(services, *std::move(prepared), options, write.send,
+                 [ids, key](absl::StatusOr<Response> result) {
+                   if (result.ok()) {
+                     ids->Finish(key, result->SerializeAsString());
+                   } else {
+                     ids->Finish(key, result.status());
+                   }
+                 });
+  return rpc;
+}
+
+template <typename Request, typename Response>
+grpc::ServerUnaryReactor* RunAccountWrite(
+    const ServiceContext& services, grpc::CallbackServerContext* context,
+    const Request& request, Response* response,
+    AccountWrite<Request, Response> write) {
+  if (!request.request_id().empty()) {
+    if (!IsUuid(request.request_id())) {
+      return FinishNow(context, errors::InvalidField(
+                                    "request_id", "must be a UUID when set"));
+    }
+    return RunWithRequestId(services, context, request, response,
+                            std::move(write));
+  }
+  absl::StatusOr<PreparedWrite> prepared = Prepare(services, request, write);
+  if (!prepared.ok()) return FinishNow(context, prepared.status());
   const jumio::CallOptions options = UpstreamOptions(
       *context, services.clock->Now(), services.options.upstream_timeout);
   return UnaryUpstreamRpc::Start(
-      [&services, call = std::move(call), options, send = write.send, response,
-       idempotency_key, binding, workflow_key,
-       token_lifetime](UnaryUpstreamRpc::Finisher finish) mutable {
-        const std::string region = call.account.region;
-        return (services.jumio->*send)(
-            std::move(call), options,
-            [&services, response, region, idempotency_key, binding,
-             workflow_key, token_lifetime, finish = std::move(finish)](
-                absl::StatusOr<Response> parsed) mutable {
-              absl::Status status = parsed.status();
-              if (parsed.ok()) {
-                *response = *std::move(parsed);
-                // Tracked before the caller hears of it, so that its result
-                // is found even if the callback never comes.
-                if (services.executions != nullptr) {
-                  services.executions->Started(
-                      region, response->account_id(),
-                      response->workflow_execution().id(), workflow_key,
-                      token_lifetime);
-                }
-                if (!binding.empty()) {
-                  // The account exists at Jumio now; a failed binding only
-                  // means its callbacks will be rejected, which the caller must
-                  // hear about rather than a silent success.
-                  status = services.callback_urls->Bind(binding, region,
-                                                        response->account_id());
-                }
-              }
-              if (!idempotency_key.empty()) {
-                if (status.ok()) {
-                  services.idempotency->Complete(idempotency_key,
-                                                 response->SerializeAsString());
-                } else {
-                  services.idempotency->Abandon(idempotency_key);
-                }
-              }
-              std::move(finish)(status);
-            });
+      [&services, prepared = *std::move(prepared), options, send = write.send,
+       response](UnaryUpstreamRpc::Finisher finish) mutable {
+        return Send<Response>(services, std::move(prepared), options, send,
+                              [response, finish = std::move(finish)](
+                                  absl::StatusOr<Response> parsed) mutable {
+                                if (parsed.ok()) *response = *std::move(parsed);
+                                std::move(finish)(parsed.status());
+                              });
       });
 }
 

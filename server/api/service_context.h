@@ -56,7 +56,8 @@ struct ServiceOptions {
 struct ServiceContext {
   ServiceOptions options;
   jumio::JumioApi* jumio = nullptr;
-  IdempotencyStore* idempotency = nullptr;
+  // Request ids of CreateAccount/UpdateAccount; required.
+  RequestIds* idempotency = nullptr;
   // Bounds the part bytes uploads and downloads hold; required.
   BufferBudget* budget = nullptr;
   // Must outlive the services.

@@ -6,7 +6,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "server/callbacks/redis_log.h"
+#include "server/callbacks/redis_request_ids.h"
 #include "server/callbacks/sqlite_log.h"
+#include "server/callbacks/sqlite_request_ids.h"
 #include "server/core/port_file.h"
 
 namespace jumio_gateway::callbacks {
@@ -45,6 +47,14 @@ absl::StatusOr<std::unique_ptr<CallbackComponent>> CallbackComponent::Create(
         SqliteCallbackLog::Open(so);
     if (!log.ok()) return log.status();
     c->log_ = *std::move(log);
+    SqliteRequestIdStore::Options io;
+    io.path = o.sqlite_path;
+    io.retention = o.request_id_retention;
+    io.clock = &clock;
+    absl::StatusOr<std::unique_ptr<SqliteRequestIdStore>> ids =
+        SqliteRequestIdStore::Open(io);
+    if (!ids.ok()) return ids.status();
+    c->request_ids_ = *std::move(ids);
   } else if (o.store == "redis") {
     RedisCallbackLog::Options ro;
     ro.address = o.redis_address;
@@ -53,6 +63,8 @@ absl::StatusOr<std::unique_ptr<CallbackComponent>> CallbackComponent::Create(
     absl::StatusOr<std::unique_ptr<RedisCallbackLog>> log =
         RedisCallbackLog::Open(ro);
     if (!log.ok()) return log.status();
+    c->request_ids_ = std::make_unique<RedisRequestIdStore>(
+        log->get(), o.request_id_retention);
     c->log_ = *std::move(log);
   } else {
     return absl::InvalidArgumentError(

@@ -24,6 +24,7 @@
 #include "server/callbacks/feed_options.h"
 #include "server/callbacks/hub.h"
 #include "server/callbacks/receiver.h"
+#include "server/callbacks/request_id_store.h"
 #include "server/callbacks/source_policy.h"
 #include "server/callbacks/stats.h"
 #include "server/callbacks/token.h"
@@ -69,6 +70,9 @@ struct CallbackOptions {
   absl::Duration retention = absl::Hours(24 * 7);  // callback_retention
   absl::Duration binding_retention = absl::Hours(24 * 90);
   absl::Duration retention_interval = absl::Minutes(10);
+  // How long a CreateAccount/UpdateAccount request_id and its outcome are
+  // kept (request_id_retention).
+  absl::Duration request_id_retention = absl::Hours(24);
 
   // Feed.
   FeedOptions feed;  // callback_ack_deadline -> feed.default_ack_deadline
@@ -99,6 +103,8 @@ class CallbackComponent {
   const CallbackUrlIssuer* issuer() const { return issuer_.get(); }
   CallbackStats& stats() { return stats_; }
   CallbackLog* log() { return log_.get(); }
+  // Request ids in the same store as the log (its SQLite file or Redis).
+  RequestIdStore* request_ids() { return request_ids_.get(); }
   // The workflow executions awaiting their terminal status, in the same store
   // as the log. A stored terminal callback ends its execution's tracking.
   ExecutionTracker* tracker() { return tracker_.get(); }
@@ -124,6 +130,7 @@ class CallbackComponent {
   std::unique_ptr<HostResolver> own_resolver_;
   HostResolver* resolver_ = nullptr;
   std::unique_ptr<CallbackLog> log_;
+  std::unique_ptr<RequestIdStore> request_ids_;  // uses log_ (Redis)
   std::unique_ptr<ExecutionTracker> tracker_;
   std::unique_ptr<SourcePolicy> policy_;
   std::unique_ptr<CallbackUrlIssuer> issuer_;

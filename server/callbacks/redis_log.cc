@@ -203,6 +203,19 @@ RedisCallbackLog::Command(const std::vector<std::string>& args) {
   return reply;
 }
 
+absl::StatusOr<absl::optional<std::string>> RedisCallbackLog::TextCommand(
+    const std::vector<std::string>& args) {
+  absl::StatusOr<std::shared_ptr<Reply>> r = Command(args);
+  if (!r.ok()) return r.status();
+  const redisReply* rep = (*r)->r;
+  if (rep->type == REDIS_REPLY_NIL) return absl::nullopt;
+  if (rep->type != REDIS_REPLY_STRING && rep->type != REDIS_REPLY_STATUS &&
+      rep->type != REDIS_REPLY_INTEGER) {
+    return Unavailable("unexpected reply");
+  }
+  return Str(rep);
+}
+
 absl::StatusOr<AppendResult> RedisCallbackLog::Append(
     const v1::Callback& callback, absl::string_view dedup_key) {
   v1::Callback copy = callback;

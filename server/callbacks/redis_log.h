@@ -71,6 +71,14 @@ class RedisCallbackLog final : public CallbackLog {
   absl::Status ApplyRetention(absl::Duration retention,
                               absl::Duration binding_retention) override;
 
+  // One command on the log's connections, for a store that shares this
+  // Redis under its own keys (redis_request_ids.h): a string or integer reply
+  // as text, nullopt for nil; an error or another reply type is UNAVAILABLE.
+  absl::StatusOr<absl::optional<std::string>> TextCommand(
+      const std::vector<std::string>& args);
+  // Every key of this deployment starts with "<prefix>:".
+  const std::string& prefix() const { return options_.prefix; }
+
   // A reply, owned (see redis_log.cc).
   struct Reply;
 

@@ -453,6 +453,11 @@ std::vector<ConfigEntry> BuildTable() {
           "callback_retention", "How long callbacks are kept.",
           [](C & c) -> auto& { return c.callbacks.retention; }),
       Positive(
+          "request_id_retention",
+          "How long a CreateAccount/UpdateAccount request_id and its outcome "
+          "are kept in the callback store (in memory without one).",
+          [](C & c) -> auto& { return c.callbacks.request_id_retention; }),
+      Positive(
           "callback_ack_deadline",
           "Default ack deadline of named subscriptions.",
           [](C & c) -> auto& { return c.callbacks.feed.default_ack_deadline; }),

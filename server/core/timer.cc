@@ -8,9 +8,12 @@ namespace jumio_gateway::core {
 TimerThread::TimerThread(const Clock& clock)
     : clock_(clock), thread_([this] { Run(); }) {}
 
-TimerThread::~TimerThread() {
+TimerThread::~TimerThread() { Stop(); }
+
+void TimerThread::Stop() {
   {
     absl::MutexLock lock(&mu_);
+    if (stopping_) return;
     stopping_ = true;
     ++generation_;
   }
@@ -27,6 +30,9 @@ TimerThread::~TimerThread() {
 TimerThread::TimerId TimerThread::Schedule(absl::Time at, Task task) {
   absl::MutexLock lock(&mu_);
   const TimerId id = next_id_++;
+  // Stopped: `task`, a parameter, is destroyed after `lock` has released
+  // mu_, as Stop destroys its tasks.
+  if (stopping_) return id;
   tasks_.emplace(std::make_pair(at, id), std::move(task));
   due_.emplace(id, at);
   ++generation_;

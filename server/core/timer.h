@@ -25,8 +25,7 @@ class TimerThread {
 
   // `clock` must outlive this.
   explicit TimerThread(const Clock& clock);
-  // Drops the tasks not yet run (they are destroyed, not called) and joins
-  // the thread; a task that is running finishes first.
+  // Stop()s.
   ~TimerThread();
   TimerThread(const TimerThread&) = delete;
   TimerThread& operator=(const TimerThread&) = delete;
@@ -38,6 +37,11 @@ class TimerThread {
   // True if the task was removed before it started; false if it has run, is
   // running, or was never scheduled.
   bool Cancel(TimerId id);
+  // Drops the tasks not yet run (they are destroyed, not called) and joins
+  // the thread; a task that is running finishes first. A task scheduled
+  // afterwards is dropped at once. For a shutdown that must end every wait
+  // before the objects the tasks would call go away. Idempotent.
+  void Stop();
 
  private:
   void Run();

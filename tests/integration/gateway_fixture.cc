@@ -56,26 +56,15 @@ void GatewayFixture::SetUp() {
   sandbox_url_ = absl::StrCat("http://127.0.0.1:", sandbox_->port());
   std::ofstream(dir_ + "/id") << "sandbox-client\n";
   std::ofstream(dir_ + "/secret") << "sandbox-secret\n";
-  std::vector<std::string> args = {
-      "--grpc_listen=127.0.0.1:0",
-      "--admin_listen=127.0.0.1:0",
-      absl::StrCat("--jumio_url_template=", sandbox_url_, "/{region}/{kind}"),
-      "--client_id_file=" + dir_ + "/id",
-      "--client_secret_file=" + dir_ + "/secret",
-      "--default_region=emea-1"};
-  for (std::string& arg : ExtraGatewayArgs()) args.push_back(std::move(arg));
-  gateway_args_ = args;
-  gateway_log_ = dir_ + "/gateway.log";
-  StartGateway();
-}
-
-void GatewayFixture::StartGateway() {
-  Subprocess::Options options;
-  options.log_file = gateway_log_;
-  auto gateway = Subprocess::Start(RunfilePath("server/jumio-gateway"),
-                                   gateway_args_, options);
+  gateway_extra_args_ = ExtraGatewayArgs();
+  auto gateway =
+      StartGateway(gateway_extra_args_, gateway_log_ = dir_ + "/gateway.log");
   ASSERT_TRUE(gateway.ok()) << gateway.status();
   gateway_ = std::move(*gateway);
+  Connect();
+}
+
+void GatewayFixture::Connect() {
   channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", gateway_->port()),
                                  grpc::InsecureChannelCredentials());
   accounts_ = v1::AccountService::NewStub(channel_);
@@ -89,7 +78,25 @@ void GatewayFixture::RestartGateway(int signal) {
   ASSERT_TRUE(::jumio::testing::WaitFor([&] { return !gateway_->Running(); },
                                         absl::Seconds(10)));
   gateway_.reset();
-  StartGateway();
+  auto gateway = StartGateway(gateway_extra_args_, gateway_log_);
+  ASSERT_TRUE(gateway.ok()) << gateway.status();
+  gateway_ = std::move(*gateway);
+  Connect();
+}
+
+absl::StatusOr<std::unique_ptr<Subprocess>> GatewayFixture::StartGateway(
+    std::vector<std::string> extra, const std::string& log_file) {
+  std::vector<std::string> args = {
+      "--grpc_listen=127.0.0.1:0",
+      "--admin_listen=127.0.0.1:0",
+      absl::StrCat("--jumio_url_template=", sandbox_url_, "/{region}/{kind}"),
+      "--client_id_file=" + dir_ + "/id",
+      "--client_secret_file=" + dir_ + "/secret",
+      "--default_region=emea-1"};
+  for (std::string& arg : extra) args.push_back(std::move(arg));
+  Subprocess::Options options;
+  options.log_file = log_file;
+  return Subprocess::Start(RunfilePath("server/jumio-gateway"), args, options);
 }
 
 std::vector<std::string> GatewayFixture::Journal(const std::string& query) {

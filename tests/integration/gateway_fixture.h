@@ -40,6 +40,18 @@ class GatewayFixture : public ::testing::Test {
   // Flags a test adds to the sandbox's command line.
   virtual std::vector<std::string> ExtraSandboxArgs() { return {}; }
 
+  // A jumio-gateway on the sandbox with the fixture's flags plus `extra`
+  // (SetUp starts gateway_ with ExtraGatewayArgs()); its output goes to
+  // `log_file`.
+  absl::StatusOr<std::unique_ptr<::jumio::testing::Subprocess>> StartGateway(
+      std::vector<std::string> extra, const std::string& log_file);
+  // Kills gateway_ with `signal` (SIGKILL: a crash), reaps it and starts it
+  // again with the same flags (same callback receiver port, same store); the
+  // stubs then talk to the new process.
+  void RestartGateway(int signal);
+  // Points channel_ and the stubs at gateway_.
+  void Connect();
+
   // Requests the sandbox received as "METHOD region hostKind path"; `query`
   // filters
   // ("&region=emea-1&hostKind=auth").
@@ -70,16 +82,10 @@ class GatewayFixture : public ::testing::Test {
   // callback_port_) that takes the sandbox's http callbacks; key and store
   // in dir_. For ExtraGatewayArgs.
   std::vector<std::string> CallbackReceiverArgs();
-  // Kills the gateway with `signal` (SIGKILL: a crash), reaps it and starts
-  // it again with the same command line (same ports of its callback
-  // receiver, same store); the stubs then talk to the new process.
-  void RestartGateway(int signal);
-  // Starts jumio-gateway with gateway_args_ and connects the stubs.
-  void StartGateway();
 
   std::string dir_;
-  std::vector<std::string> gateway_args_;  // the command line SetUp used
-  std::string gateway_log_;                // the gateway's stdout and stderr
+  std::vector<std::string> gateway_extra_args_;  // what SetUp started with
+  std::string gateway_log_;  // the gateway's stdout and stderr
   std::unique_ptr<::jumio::testing::Subprocess> sandbox_;
   std::unique_ptr<::jumio::testing::Subprocess> gateway_;
   std::string sandbox_url_;

@@ -244,7 +244,7 @@ class ReconcileReplicasTest : public ReconcileTest {
   void StartSecond() {
     const int port = ::jumio::testing::FreeLoopbackPort();
     std::vector<std::string> args;
-    for (const std::string& arg : gateway_args_) {
+    for (const std::string& arg : gateway_extra_args_) {
       if (absl::StartsWith(arg, "--callback_listen_port=")) {
         args.push_back(absl::StrCat("--callback_listen_port=", port));
       } else if (absl::StartsWith(arg, "--callback_public_base_url=")) {
@@ -256,10 +256,7 @@ class ReconcileReplicasTest : public ReconcileTest {
         args.push_back(arg);
       }
     }
-    ::jumio::testing::Subprocess::Options options;
-    options.log_file = dir_ + "/gateway-b.log";
-    auto second = ::jumio::testing::Subprocess::Start(
-        ::jumio::testing::RunfilePath("server/jumio-gateway"), args, options);
+    auto second = StartGateway(args, dir_ + "/gateway-b.log");
     ASSERT_TRUE(second.ok()) << second.status();
     second_ = *std::move(second);
     second_channel_ =

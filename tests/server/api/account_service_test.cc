@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <thread>
 
+#include "absl/synchronization/notification.h"
 #include "jumio/gateway/v1/account.grpc.pb.h"
+#include "server/errors/errors.h"
 #include "tests/server/api/service_fixture.h"
 
 namespace jumio_gateway::api {
@@ -38,6 +41,37 @@ class AccountServiceTest : public ServiceFixture {
   void SetUp() override {
     ServiceFixture::SetUp();
     stub_ = v1::AccountService::NewStub(channel());
+  }
+
+  // Lets the held create answer, then retries `request`: it gets
+  // `account_id` without another call to Jumio.
+  void ReleaseAndExpectTheRetryGets(const v1::CreateAccountRequest& request,
+                                    const std::string& account_id) {
+    fake_.Release(0);
+    grpc::ClientContext context;
+    v1::CreateAccountResponse retried;
+    ASSERT_TRUE(stub_->CreateAccount(&context, request, &retried).ok());
+    EXPECT_EQ(retried.account_id(), account_id);
+    EXPECT_EQ(fake_.CallCount(), 1u);
+  }
+
+  // Jumio's answer to the first call is `answer`; both that call and its retry
+  // get `code` and `reason`, with one call to Jumio.
+  void ExpectKeptError(absl::Status answer, grpc::StatusCode code,
+                       const std::string& reason) {
+    fake_.Script<v1::CreateAccountResponse>("CreateAccount", std::move(answer));
+    fake_.Script<v1::CreateAccountResponse>("CreateAccount", Created("a-2"));
+    v1::CreateAccountRequest request = ValidCreate();
+    request.set_request_id(kRequestId);
+    for (int i = 0; i < 2; ++i) {
+      grpc::ClientContext context;
+      v1::CreateAccountResponse response;
+      const grpc::Status status =
+          stub_->CreateAccount(&context, request, &response);
+      EXPECT_EQ(status.error_code(), code);
+      EXPECT_EQ(Reason(status), reason);
+    }
+    EXPECT_EQ(fake_.CallCount(), 1u);
   }
 
   std::unique_ptr<v1::AccountService::Stub> stub_;
@@ -171,8 +205,12 @@ TEST_F(AccountServiceTest, RequestIdReplayReturnsTheStoredAnswerWithOneCall) {
 }
 
 TEST_F(AccountServiceTest, AFailedCallIsNotStoredUnderItsRequestId) {
+  // Jumio's 503 says it did nothing: the id is released and the retry sends.
   fake_.Script<v1::CreateAccountResponse>(
-      "CreateAccount", absl::UnavailableError("Jumio answered HTTP 503"));
+      "CreateAccount",
+      errors::Error(absl::StatusCode::kUnavailable,
+                    v1::ERROR_REASON_UPSTREAM_UNAVAILABLE,
+                    "Jumio answered HTTP 503", {{"httpStatus", "503"}}));
   fake_.Script<v1::CreateAccountResponse>("CreateAccount", Created("a-3"));
   v1::CreateAccountRequest request = ValidCreate();
   request.set_request_id(kRequestId);
@@ -244,6 +282,126 @@ TEST_F(AccountServiceTest, ClientCancelReachesTheUpstreamCall) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
 }
 
+// Runs CreateAccount on a thread of its own; Wait() joins it.
+class BackgroundCreate {
+ public:
+  BackgroundCreate(v1::AccountService::Stub* stub,
+                   const v1::CreateAccountRequest& request,
+                   absl::Duration timeout = absl::Seconds(30)) {
+    context_.set_deadline(std::chrono::system_clock::now() +
+                          absl::ToChronoMilliseconds(timeout));
+    thread_ = std::thread([this, stub, request] {
+      status_ = stub->CreateAccount(&context_, request, &response_);
+    });
+  }
+  ~BackgroundCreate() {
+    if (thread_.joinable()) thread_.join();
+  }
+  grpc::ClientContext& context() { return context_; }
+  const grpc::Status& Wait() {
+    thread_.join();
+    return status_;
+  }
+  const v1::CreateAccountResponse& response() const { return response_; }
+
+ private:
+  grpc::ClientContext context_;
+  grpc::Status status_;
+  v1::CreateAccountResponse response_;
+  std::thread thread_;
+};
+
+// A create with kRequestId whose caller cancels once Jumio (holding it) has
+// the call; returns the request.
+v1::CreateAccountRequest CancelOnceSent(v1::AccountService::Stub* stub,
+                                        testing::FakeJumioApi& fake) {
+  v1::CreateAccountRequest request = ValidCreate();
+  request.set_request_id(kRequestId);
+  BackgroundCreate first(stub, request);
+  EXPECT_TRUE(fake.WaitForCalls(1));
+  first.context().TryCancel();
+  EXPECT_EQ(first.Wait().error_code(), grpc::StatusCode::CANCELLED);
+  return request;
+}
+
+constexpr char kCreateKey[] =
+    "CreateAccount/6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f";
+
+TEST_F(AccountServiceTest, ACallerCancelLeavesTheCreateRunningForTheRetry) {
+  fake_.Hold("CreateAccount");
+  fake_.Script<v1::CreateAccountResponse>("CreateAccount", Created("a-1"));
+  fake_.Script<v1::CreateAccountResponse>("CreateAccount", Created("a-2"));
+  const v1::CreateAccountRequest request = CancelOnceSent(stub_.get(), fake_);
+  // The call was not cancelled, and it is bounded by the gateway's upstream
+  // timeout, not by the caller.
+  EXPECT_FALSE(fake_.Calls()[0].cancelled);
+  EXPECT_EQ(fake_.Calls()[0].options.attempt_timeout, absl::Seconds(30));
+  ReleaseAndExpectTheRetryGets(request, "a-1");
+}
+
+TEST_F(AccountServiceTest, ADeadlineThatPassesLeavesTheCreateRunning) {
+  fake_.Hold("CreateAccount");
+  fake_.Script<v1::CreateAccountResponse>("CreateAccount", Created("a-1"));
+  v1::CreateAccountRequest request = ValidCreate();
+  request.set_request_id(kRequestId);
+  const absl::Time before = absl::Now();
+  {
+    BackgroundCreate first(stub_.get(), request, absl::Milliseconds(500));
+    ASSERT_TRUE(fake_.WaitForCalls(1));
+    const grpc::Status& status = first.Wait();
+    // Answered just before the deadline: the call goes on, retry for it.
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED);
+    EXPECT_EQ(Reason(status), "REQUEST_IN_PROGRESS");
+  }
+  EXPECT_FALSE(fake_.Calls()[0].cancelled);
+  EXPECT_GE(fake_.Calls()[0].options.deadline, before + absl::Seconds(29));
+  ReleaseAndExpectTheRetryGets(request, "a-1");
+}
+
+TEST_F(AccountServiceTest, ARetryWhileTheCreateRunsWaitsForItsResult) {
+  fake_.Hold("CreateAccount");
+  fake_.Script<v1::CreateAccountResponse>("CreateAccount", Created("a-1"));
+  v1::CreateAccountRequest request = ValidCreate();
+  request.set_request_id(kRequestId);
+  BackgroundCreate first(stub_.get(), request);
+  ASSERT_TRUE(fake_.WaitForCalls(1));
+  BackgroundCreate retry(stub_.get(), request);
+  ASSERT_TRUE(idempotency_.AwaitWaiters(kCreateKey, 2, absl::Seconds(10)));
+
+  // Another body under the same id is refused at once, while it runs.
+  v1::CreateAccountRequest other = request;
+  other.set_customer_internal_reference("order-18");
+  grpc::ClientContext context;
+  v1::CreateAccountResponse refused;
+  const grpc::Status conflict = stub_->CreateAccount(&context, other, &refused);
+  EXPECT_EQ(conflict.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(Reason(conflict), "REQUEST_ID_REUSED");
+
+  fake_.Release(0);
+  ASSERT_TRUE(first.Wait().ok());
+  ASSERT_TRUE(retry.Wait().ok());
+  EXPECT_EQ(first.response().account_id(), "a-1");
+  EXPECT_EQ(retry.response().SerializeAsString(),
+            first.response().SerializeAsString());
+  EXPECT_EQ(fake_.CallCount(), 1u);
+}
+
+TEST_F(AccountServiceTest, ATimeoutAfterSendingHoldsTheRequestId) {
+  // The gateway's timeout once the POST was sent: the account may exist.
+  ExpectKeptError(
+      errors::Error(absl::StatusCode::kUnavailable,
+                    v1::ERROR_REASON_UPSTREAM_TIMEOUT, "Jumio did not answer"),
+      grpc::StatusCode::ABORTED, "REQUEST_OUTCOME_UNKNOWN");
+}
+
+TEST_F(AccountServiceTest, AJumioRejectionIsKeptAndReplayed) {
+  ExpectKeptError(
+      errors::Error(absl::StatusCode::kInvalidArgument,
+                    v1::ERROR_REASON_UPSTREAM_REJECTED,
+                    "Jumio rejected the request", {{"httpStatus", "400"}}),
+      grpc::StatusCode::INVALID_ARGUMENT, "UPSTREAM_REJECTED");
+}
+
 // The gateway's own receiver becomes the callbackUrl of a new account, and
 // the account Jumio created is bound to it.
 class RecordingCallbackUrls : public CallbackUrlProvider {
@@ -278,6 +436,14 @@ TEST_F(AccountCallbackUrlTest, NewAccountGetsTheGatewaysCallbackUrl) {
   ASSERT_EQ(fake_.CallCount(), 1u);
   EXPECT_THAT(fake_.Calls()[0].json_body,
               HasSubstr("https://gateway.example/callbacks/t1"));
+  EXPECT_EQ(urls_.bound, "binding-1 amer-1 a-7");
+}
+
+TEST_F(AccountCallbackUrlTest, TheTokenIsBoundWhenTheCallerGaveUp) {
+  fake_.Hold("CreateAccount");
+  fake_.Script<v1::CreateAccountResponse>("CreateAccount", Created("a-7"));
+  const v1::CreateAccountRequest request = CancelOnceSent(stub_.get(), fake_);
+  fake_.Release(0);
   EXPECT_EQ(urls_.bound, "binding-1 amer-1 a-7");
 }
 

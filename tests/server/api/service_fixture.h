@@ -15,6 +15,7 @@
 #include "server/api/idempotency.h"
 #include "server/api/service_context.h"
 #include "server/api/services.h"
+#include "server/callbacks/request_id_store.h"
 #include "tests/testing/fake_jumio_api.h"
 
 namespace jumio_gateway::api {
@@ -57,8 +58,10 @@ class ServiceFixture : public ::testing::Test {
   static std::string Reason(const grpc::Status& status);
 
   testing::FakeJumioApi fake_;
-  IdempotencyStore idempotency_{core::SystemClock(), absl::Hours(24),
-                                /*max_entries=*/1000};
+  callbacks::InMemoryRequestIdStore request_id_store_{core::SystemClock(),
+                                                      absl::Hours(24)};
+  RequestIds idempotency_{&request_id_store_, core::SystemClock(),
+                          RequestIds::Options{}};
   BufferBudget budget_{BufferBudget::Options{}};
 
  private:

@@ -1,5 +1,6 @@
 #include "server/core/timer.h"
 
+#include <memory>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -95,6 +96,22 @@ TEST(TimerThreadTest, DestroyingDropsPendingTasksUncalled) {
     TimerThread timer(clock);
     timer.Schedule(clock.Now() + absl::Hours(1), ran.Add(1));
   }
+  EXPECT_THAT(ran.Values(), IsEmpty());
+}
+
+// Gateway::Shutdown stops the timer before the transport goes: no retry may
+// fire after that, whether it was waiting or is scheduled later.
+TEST(TimerThreadTest, StopDropsWaitingAndLaterTasksUncalled) {
+  testing::FakeClock clock;
+  Ran ran;
+  TimerThread timer(clock);
+  timer.Schedule(clock.Now() + absl::Seconds(1), ran.Add(1));
+  timer.Stop();
+  auto captured = std::make_shared<int>(0);
+  timer.Schedule(clock.Now(), [captured] {});
+  EXPECT_EQ(captured.use_count(), 1);  // dropped, not kept
+  clock.Advance(absl::Seconds(2));
+  timer.Stop();  // again: harmless
   EXPECT_THAT(ran.Values(), IsEmpty());
 }
 

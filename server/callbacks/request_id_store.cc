@@ -1,0 +1,105 @@
+#include "server/callbacks/request_id_store.h"
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace jumio_gateway::callbacks {
+
+std::string EncodeRequestIdRecord(const RequestIdRecord& record) {
+  const int64_t lease_us = record.lease_until == absl::InfinitePast()
+                               ? 0
+                               : absl::ToUnixMicros(record.lease_until);
+  return absl::StrCat("1 ", static_cast<int>(record.state), " ", lease_us, " ",
+                      record.owner, " ", record.fingerprint, "\n",
+                      record.outcome);
+}
+
+absl::optional<RequestIdRecord> DecodeRequestIdRecord(absl::string_view bytes) {
+  const size_t newline = bytes.find('\n');
+  if (newline == absl::string_view::npos) return absl::nullopt;
+  std::vector<absl::string_view> head =
+      absl::StrSplit(bytes.substr(0, newline), ' ');
+  int state = 0;
+  int64_t lease_us = 0;
+  if (head.size() != 5 || head[0] != "1" ||
+      !absl::SimpleAtoi(head[1], &state) || (state != 0 && state != 1) ||
+      !absl::SimpleAtoi(head[2], &lease_us)) {
+    return absl::nullopt;
+  }
+  RequestIdRecord record;
+  record.state = static_cast<RequestIdRecord::State>(state);
+  record.lease_until =
+      lease_us == 0 ? absl::InfinitePast() : absl::FromUnixMicros(lease_us);
+  record.owner = std::string(head[3]);
+  record.fingerprint = std::string(head[4]);
+  record.outcome = std::string(bytes.substr(newline + 1));
+  return record;
+}
+
+InMemoryRequestIdStore::InMemoryRequestIdStore(const core::Clock& clock,
+                                               absl::Duration retention,
+                                               size_t max_entries)
+    : clock_(clock), retention_(retention), max_entries_(max_entries) {}
+
+void InMemoryRequestIdStore::EvictExpired(absl::Time now) {
+  while (!by_expiry_.empty() &&
+         (by_expiry_.begin()->first <= now || entries_.size() > max_entries_)) {
+    auto oldest = by_expiry_.begin();
+    auto entry = entries_.find(oldest->second);
+    // A key begun again later has a newer index record; drop only stale pairs.
+    if (entry != entries_.end() && entry->second.expires == oldest->first) {
+      entries_.erase(entry);
+    }
+    by_expiry_.erase(oldest);
+  }
+}
+
+absl::StatusOr<absl::optional<RequestIdRecord>> InMemoryRequestIdStore::Begin(
+    absl::string_view key, const RequestIdRecord& record) {
+  const absl::Time now = clock_.Now();
+  absl::MutexLock lock(&mu_);
+  EvictExpired(now);
+  auto it = entries_.find(key);
+  if (it != entries_.end()) return it->second.record;
+  Entry entry{record, now + retention_};
+  by_expiry_.emplace(entry.expires, std::string(key));
+  entries_.emplace(std::string(key), std::move(entry));
+  return absl::nullopt;
+}
+
+absl::Status InMemoryRequestIdStore::Finish(absl::string_view key,
+                                            const RequestIdRecord& record) {
+  absl::MutexLock lock(&mu_);
+  auto it = entries_.find(key);
+  if (it != entries_.end()) it->second.record = record;
+  return absl::OkStatus();
+}
+
+absl::Status InMemoryRequestIdStore::Release(absl::string_view key,
+                                             absl::string_view owner) {
+  absl::MutexLock lock(&mu_);
+  auto it = entries_.find(key);
+  if (it != entries_.end() &&
+      it->second.record.state == RequestIdRecord::State::kPending &&
+      it->second.record.owner == owner) {
+    entries_.erase(it);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<absl::optional<RequestIdRecord>> InMemoryRequestIdStore::Get(
+    absl::string_view key) {
+  const absl::Time now = clock_.Now();
+  absl::MutexLock lock(&mu_);
+  EvictExpired(now);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return absl::nullopt;
+  return it->second.record;
+}
+
+}  // namespace jumio_gateway::callbacks

@@ -1,0 +1,224 @@
+// The RequestIdStore contract, run against every store: in memory, SQLite
+// (the callback log's file) and Redis (a real redis-server on loopback).
+// Begin is atomic under concurrency, Finish keeps the outcome, Release frees
+// only its owner's pending record, records expire after the retention; the
+// SQLite store survives a restart next to the callback log.
+#include "server/callbacks/request_id_store.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server/callbacks/redis_log.h"
+#include "server/callbacks/redis_request_ids.h"
+#include "server/callbacks/sqlite_log.h"
+#include "server/callbacks/sqlite_request_ids.h"
+#include "tests/integration/callbacks/redis_fixture.h"
+#include "tests/testing/fake_clock.h"
+#include "tests/testing/subprocess.h"
+
+namespace jumio_gateway::callbacks {
+namespace {
+
+using State = RequestIdRecord::State;
+
+RequestIdRecord Pending(const std::string& owner) {
+  RequestIdRecord record;
+  record.fingerprint = "f00d";
+  record.owner = owner;
+  record.lease_until = absl::FromUnixSeconds(1700000040);
+  return record;
+}
+
+RequestIdRecord Done(const std::string& outcome) {
+  RequestIdRecord record = Pending("r1");
+  record.state = State::kDone;
+  // Any bytes: a serialized google.rpc.Status.
+  record.outcome = outcome;
+  return record;
+}
+
+TEST(RequestIdRecordTest, EncodingRoundTripsAnyOutcomeBytes) {
+  RequestIdRecord record = Done(std::string("a\nb \0c", 6));
+  absl::optional<RequestIdRecord> back =
+      DecodeRequestIdRecord(EncodeRequestIdRecord(record));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(*back, record);
+  EXPECT_FALSE(DecodeRequestIdRecord("garbage").has_value());
+}
+
+class RequestIdStoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    dir_ = jumio::testing::MakeTempDir();
+    if (GetParam() == "redis") {
+      absl::StatusOr<testing::RedisServer> redis = testing::StartRedis(dir_);
+      ASSERT_TRUE(redis.ok()) << redis.status();
+      redis_ = *std::move(redis);
+    }
+    Open(absl::Hours(1));
+  }
+
+  void Open(absl::Duration retention) {
+    store_.reset();
+    log_.reset();
+    if (GetParam() == "memory") {
+      store_ = std::make_unique<InMemoryRequestIdStore>(clock_, retention);
+    } else if (GetParam() == "sqlite") {
+      SqliteRequestIdStore::Options options;
+      options.path = dir_ + "/callbacks.db";
+      options.retention = retention;
+      options.clock = &clock_;
+      auto store = SqliteRequestIdStore::Open(options);
+      ASSERT_TRUE(store.ok()) << store.status();
+      store_ = *std::move(store);
+    } else {
+      RedisCallbackLog::Options options;
+      options.address = redis_.address();
+      auto log = RedisCallbackLog::Open(options);
+      ASSERT_TRUE(log.ok()) << log.status();
+      log_ = *std::move(log);
+      store_ = std::make_unique<RedisRequestIdStore>(log_.get(), retention);
+    }
+  }
+
+  // Moves the store's time on past `by` (Redis expires on its own clock).
+  bool Expired(const std::string& key, absl::Duration by) {
+    clock_.Advance(by);
+    return jumio::testing::WaitFor(
+        [&] {
+          auto got = store_->Get(key);
+          return got.ok() && !got->has_value();
+        },
+        absl::Seconds(10));
+  }
+
+  jumio_gateway::testing::FakeClock clock_;
+  std::string dir_;
+  testing::RedisServer redis_;
+  std::unique_ptr<RedisCallbackLog> log_;
+  std::unique_ptr<RequestIdStore> store_;
+};
+
+TEST_P(RequestIdStoreTest, BeginFinishAndReplay) {
+  auto first = store_->Begin("CreateAccount/id-1", Pending("r1"));
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_FALSE(first->has_value());
+  auto second = store_->Begin("CreateAccount/id-1", Pending("r2"));
+  ASSERT_TRUE(second.ok());
+  ASSERT_TRUE(second->has_value());
+  EXPECT_EQ(**second, Pending("r1"));
+
+  ASSERT_TRUE(store_->Finish("CreateAccount/id-1", Done("outcome")).ok());
+  auto replay = store_->Begin("CreateAccount/id-1", Pending("r2"));
+  ASSERT_TRUE(replay.ok());
+  ASSERT_TRUE(replay->has_value());
+  EXPECT_EQ(**replay, Done("outcome"));
+  auto got = store_->Get("CreateAccount/id-1");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(**got, Done("outcome"));
+  auto other = store_->Get("CreateAccount/id-2");
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other->has_value());
+}
+
+TEST_P(RequestIdStoreTest, ReleaseFreesOnlyItsOwnersPendingRecord) {
+  ASSERT_TRUE(store_->Begin("k", Pending("r1")).ok());
+  ASSERT_TRUE(store_->Release("k", "r2").ok());
+  EXPECT_TRUE(store_->Get("k")->has_value());
+  ASSERT_TRUE(store_->Release("k", "r1").ok());
+  EXPECT_FALSE(store_->Get("k")->has_value());
+
+  // A done record is never released.
+  ASSERT_TRUE(store_->Begin("k", Pending("r1")).ok());
+  ASSERT_TRUE(store_->Finish("k", Done("outcome")).ok());
+  ASSERT_TRUE(store_->Release("k", "r1").ok());
+  EXPECT_TRUE(store_->Get("k")->has_value());
+}
+
+TEST_P(RequestIdStoreTest, ConcurrentBeginsHaveOneWinner) {
+  constexpr int kThreads = 8;
+  std::atomic<int> winners{0};
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = store_->Begin("race", Pending(absl::StrCat("r", i)));
+      if (!r.ok()) {
+        ++errors;
+      } else if (!r->has_value()) {
+        ++winners;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(winners.load(), 1);
+}
+
+TEST_P(RequestIdStoreTest, RecordsExpireAfterTheRetention) {
+  Open(absl::Milliseconds(300));
+  ASSERT_TRUE(store_->Begin("k", Pending("r1")).ok());
+  ASSERT_TRUE(store_->Finish("k", Done("outcome")).ok());
+  ASSERT_TRUE(Expired("k", absl::Seconds(1)));
+  auto again = store_->Begin("k", Pending("r2"));
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->has_value());
+}
+
+// The gateway restarts (a new store over the same file or Redis).
+TEST_P(RequestIdStoreTest, RecordsSurviveARestart) {
+  if (GetParam() == "memory") GTEST_SKIP() << "per process by design";
+  ASSERT_TRUE(store_->Begin("pending", Pending("r1")).ok());
+  ASSERT_TRUE(store_->Begin("done", Pending("r1")).ok());
+  ASSERT_TRUE(store_->Finish("done", Done("outcome")).ok());
+  Open(absl::Hours(1));
+  EXPECT_EQ(**store_->Get("pending"), Pending("r1"));
+  EXPECT_EQ(**store_->Get("done"), Done("outcome"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, RequestIdStoreTest,
+                         ::testing::Values("memory", "sqlite", "redis"),
+                         [](const auto& info) { return info.param; });
+
+TEST(SqliteRequestIdStoreTest, SharesTheCallbackLogsFile) {
+  const std::string path = jumio::testing::MakeTempDir() + "/callbacks.db";
+  jumio_gateway::testing::FakeClock clock;
+  SqliteCallbackLog::Options log_options;
+  log_options.path = path;
+  log_options.clock = &clock;
+  auto log = SqliteCallbackLog::Open(log_options);
+  ASSERT_TRUE(log.ok()) << log.status();
+  SqliteRequestIdStore::Options options;
+  options.path = path;
+  options.clock = &clock;
+  auto store = SqliteRequestIdStore::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+
+  // Writes of both interleave on one file.
+  Binding binding;
+  binding.region = ::jumio::gateway::v1::REGION_EMEA_1;
+  binding.account_id = "a-1";
+  ASSERT_TRUE((*log)->PutBinding("nonce-1", binding).ok());
+  ASSERT_TRUE((*store)->Begin("k", Pending("r1")).ok());
+  ASSERT_TRUE((*store)->Finish("k", Done("outcome")).ok());
+  ASSERT_TRUE((*log)->PutBinding("nonce-2", binding).ok());
+  store->reset();
+  log->reset();
+
+  auto reopened_log = SqliteCallbackLog::Open(log_options);
+  ASSERT_TRUE(reopened_log.ok());
+  auto found = (*reopened_log)->GetBinding("nonce-2");
+  ASSERT_TRUE(found.ok());
+  ASSERT_TRUE(found->has_value());
+  auto reopened = SqliteRequestIdStore::Open(options);
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(**(*reopened)->Get("k"), Done("outcome"));
+}
+
+}  // namespace
+}  // namespace jumio_gateway::callbacks
