@@ -1,5 +1,6 @@
 #include "client/gateway_client.h"
 
+#include <grpcpp/support/client_interceptor.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -7,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <vector>
 
@@ -77,10 +79,47 @@ bool IsLoopbackTarget(const std::string& target) {
 }
 
 bool UsesTls(const ConnectionOptions& options) {
-  if (!options.ca_file.empty()) return true;
+  if (!options.ca_file.empty() || !options.cert_file.empty()) return true;
   if (options.tls.has_value()) return *options.tls;
   return !IsLoopbackTarget(options.target);
 }
+
+namespace {
+
+// Adds the caller's bearer token to every call of the channel.
+class BearerTokenInterceptor : public grpc::experimental::Interceptor {
+ public:
+  explicit BearerTokenInterceptor(const std::string& header)
+      : header_(header) {}
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::
+                PRE_SEND_INITIAL_METADATA)) {
+      methods->GetSendInitialMetadata()->emplace("authorization", header_);
+    }
+    methods->Proceed();
+  }
+
+ private:
+  const std::string& header_;
+};
+
+class BearerTokenFactory
+    : public grpc::experimental::ClientInterceptorFactoryInterface {
+ public:
+  explicit BearerTokenFactory(std::string token)
+      : header_("Bearer " + std::move(token)) {}
+  grpc::experimental::Interceptor* CreateClientInterceptor(
+      grpc::experimental::ClientRpcInfo* info) override {
+    return new BearerTokenInterceptor(header_);
+  }
+
+ private:
+  const std::string header_;
+};
+
+}  // namespace
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> Connect(
     const ConnectionOptions& options) {
@@ -98,18 +137,50 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> Connect(
         static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_timeout)));
   }
   std::shared_ptr<grpc::ChannelCredentials> credentials;
-  if (UsesTls(options)) {
+  const bool tls = UsesTls(options);
+  if (options.cert_file.empty() != options.key_file.empty()) {
+    return absl::InvalidArgumentError("--cert_file and --key_file go together");
+  }
+  if (tls) {
     grpc::SslCredentialsOptions ssl;
     if (!options.ca_file.empty()) {
       absl::StatusOr<std::string> roots = ReadFile(options.ca_file);
       if (!roots.ok()) return roots.status();
       ssl.pem_root_certs = *std::move(roots);
     }
+    if (!options.cert_file.empty()) {
+      absl::StatusOr<std::string> chain = ReadFile(options.cert_file);
+      if (!chain.ok()) return chain.status();
+      absl::StatusOr<std::string> key = ReadFile(options.key_file);
+      if (!key.ok()) return key.status();
+      ssl.pem_cert_chain = *std::move(chain);
+      ssl.pem_private_key = *std::move(key);
+    }
     credentials = grpc::SslCredentials(ssl);
   } else {
     credentials = grpc::InsecureChannelCredentials();
   }
-  return grpc::CreateCustomChannel(options.target, credentials, arguments);
+  if (options.token_file.empty()) {
+    return grpc::CreateCustomChannel(options.target, credentials, arguments);
+  }
+  if (!tls && !IsLoopbackTarget(options.target)) {
+    return absl::InvalidArgumentError(
+        "--token_file needs TLS off the machine (the gateway refuses tokens "
+        "in the clear)");
+  }
+  absl::StatusOr<std::string> token = ReadFile(options.token_file);
+  if (!token.ok()) return token.status();
+  const std::string trimmed(absl::StripAsciiWhitespace(*token));
+  if (trimmed.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(options.token_file, " holds no token"));
+  }
+  std::vector<
+      std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(std::make_unique<BearerTokenFactory>(trimmed));
+  return grpc::experimental::CreateCustomChannelWithInterceptors(
+      options.target, credentials, arguments, std::move(interceptors));
 }
 
 std::unique_ptr<grpc::ClientContext> NewContext(absl::Duration deadline) {

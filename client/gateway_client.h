@@ -39,6 +39,14 @@ struct ConnectionOptions {
   // PEM roots to verify the gateway's certificate with. Empty: the system
   // roots. Setting it implies TLS.
   std::string ca_file;
+  // mTLS: this client's PEM certificate chain and private key (both or
+  // neither). Setting them implies TLS.
+  std::string cert_file;
+  std::string key_file;
+  // A file holding the caller's bearer token, sent on every call as
+  // "authorization: Bearer <token>" (TLS, or plaintext to loopback only: the
+  // gateway refuses tokens in the clear off the machine).
+  std::string token_file;
   // The gRPC service config of the channel: per-method timeouts and the
   // retry policy the gateway documents as safe. Default: the published
   // client/service_config.json, compiled in. Empty: gRPC's defaults (no
@@ -59,8 +67,9 @@ bool IsLoopbackTarget(const std::string& target);
 // Whether Connect would use TLS for these options.
 bool UsesTls(const ConnectionOptions& options);
 
-// A channel to the gateway. Fails only when ca_file cannot be read; the
-// connection itself is made lazily by the first call.
+// A channel to the gateway. Fails only when a file cannot be read (or
+// cert_file/key_file come alone, or token_file would travel in the clear off
+// the machine); the connection itself is made lazily by the first call.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> Connect(
     const ConnectionOptions& options);
 

@@ -66,4 +66,8 @@ fi
 pids+=($!)
 echo "run: jumio-gateway gRPC on ${JUMIO_GATEWAY_GRPC_LISTEN:-127.0.0.1:50051}," \
   "metrics on http://${JUMIO_GATEWAY_ADMIN_LISTEN:-127.0.0.1:9090}/metrics; Ctrl-C to stop" >&2
+if [[ -z "${JUMIO_GATEWAY_CALLER_POLICY_FILE:-}" && " $* " != *" --caller_policy_file="* ]]; then
+  echo "run: caller security is off: plaintext on loopback, and every local caller may call" \
+    "everything (set caller_policy_file and grpc_tls_* for anything else)" >&2
+fi
 wait -n "${pids[@]}"

@@ -73,6 +73,7 @@ absl::Status Gateway::Build() {
   // Process-wide switches of gRPC; setting them again is harmless.
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  if (absl::Status s = BuildSecurity(); !s.ok()) return s;
 
   const config::JumioConfig& jumio = config_.jumio;
   credentials_ = std::make_unique<jumio::FileCredentialsProvider>(
@@ -130,6 +131,7 @@ absl::Status Gateway::Build() {
   context.jumio = resilient_api_.get();
   context.budget = budget_.get();
   context.clock = &clock_;
+  context.guard = guard_.get();
   if (config_.callbacks_enabled()) {
     callbacks::CallbackOptions options = config_.callbacks;
     options.default_region = codec::RegionFromId(jumio.default_region);
@@ -145,6 +147,7 @@ absl::Status Gateway::Build() {
     callback_feed_ = std::make_unique<api::CallbackFeedService>(
         callbacks_->log(), callbacks_->hub(), &callbacks_->stats(),
         callbacks_->feed_options(), clock_);
+    callback_feed_->SetGuard(guard_.get());  // caller security
     callback_urls_ =
         std::make_unique<api::IssuerCallbackUrls>(callbacks_->issuer());
     context.callback_urls = callback_urls_.get();
@@ -185,6 +188,47 @@ absl::Status Gateway::Build() {
   return absl::OkStatus();
 }
 
+// ---- Caller security (issue 12) -------------------------------------------
+absl::Status Gateway::BuildSecurity() {
+  // LoadConfig refuses the same; checked again for configs built in code.
+  const config::SecurityConfig& sec = config_.security;
+  if (absl::Status s = security::CheckExposure(
+          config_.grpc.listen, sec.tls(), !sec.policy_file.empty(),
+          sec.insecure_allow_plaintext, sec.insecure_allow_all_callers);
+      !s.ok()) {
+    return s;
+  }
+  security::GuardOptions guard_options;
+  guard_options.tokens_file = sec.tokens_file;
+  guard_options.policy_file = sec.policy_file;
+  absl::StatusOr<std::unique_ptr<security::CallGuard>> guard =
+      security::CallGuard::Create(guard_options, logger_, registry_);
+  if (!guard.ok())
+    return Annotate("cannot load caller security", guard.status());
+  guard_ = *std::move(guard);
+  if (sec.tls()) {
+    security::TlsOptions tls_options;
+    tls_options.cert_file = sec.tls_cert_file;
+    tls_options.key_file = sec.tls_key_file;
+    tls_options.client_ca_file = sec.tls_client_ca_file;
+    absl::StatusOr<std::unique_ptr<security::TlsReloader>> tls =
+        security::TlsReloader::Create(tls_options, logger_, clock_, [this] {
+          guard_->RecordReloadFailure("tls");
+        });
+    if (!tls.ok()) return Annotate("cannot start TLS", tls.status());
+    tls_ = *std::move(tls);
+  }
+  if (guard_->allow_all()) {
+    logger_->Warning(
+        "no caller_policy_file: every caller is allowed everything (the "
+        "local development default; set caller_policy_file in production)",
+        {{"grpc_listen", config_.grpc.listen},
+         {"tls", tls_ != nullptr ? "on" : "off"}});
+  }
+  return absl::OkStatus();
+}
+// ---- end of caller security -------------------------------------------------
+
 void Gateway::RecordUpstream(const jumio::JumioCall& call, int http_status,
                              absl::Duration elapsed,
                              const absl::Status& transport_error) {
@@ -217,6 +261,8 @@ absl::Status Gateway::StartGrpc() {
         std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
         interceptors;
     interceptors.push_back(api::MakeRequestGuardInterceptorFactory());
+    // Caller security: before the metrics, which then see its refusals.
+    interceptors.push_back(guard_->InterceptorFactory());
     interceptors.push_back(
         observability::MakeServerMetricsInterceptorFactory(metrics_, logger_));
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
@@ -232,8 +278,10 @@ absl::Status Gateway::StartGrpc() {
   builder.AddChannelArgument(
       GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
       static_cast<int>(absl::ToInt64Milliseconds(config_.shutdown_grace)));
-  builder.AddListeningPort(config_.grpc.listen,
-                           grpc::InsecureServerCredentials(), &grpc_port_);
+  builder.AddListeningPort(
+      config_.grpc.listen,
+      tls_ != nullptr ? tls_->credentials() : grpc::InsecureServerCredentials(),
+      &grpc_port_);
   services_->RegisterWith(builder);
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || grpc_port_ == 0) {

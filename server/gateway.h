@@ -44,6 +44,8 @@
 #include "server/observability/process_metrics.h"
 #include "server/observability/readiness.h"
 #include "server/resilience/resilient_jumio_api.h"
+#include "server/security/guard.h"
+#include "server/security/tls.h"
 
 namespace jumio_gateway {
 
@@ -89,6 +91,7 @@ class Gateway {
  private:
   Gateway(config::GatewayConfig config, observability::Logger* logger);
   absl::Status Build();
+  absl::Status BuildSecurity();
   absl::Status StartGrpc();
   void AddReadinessChecks();
   void BeforeScrape();
@@ -107,6 +110,9 @@ class Gateway {
   observability::ProcessMetrics process_;
   TokenHealth token_health_;
   std::atomic<bool> draining_{false};
+  // Caller security (issue 12): outlive the gRPC server, which calls them.
+  std::unique_ptr<security::CallGuard> guard_;
+  std::unique_ptr<security::TlsReloader> tls_;
 
   std::unique_ptr<jumio::FileCredentialsProvider> credentials_;
   std::unique_ptr<jumio::TokenSource> tokens_;

@@ -21,6 +21,13 @@ const std::vector<FlagSpec>& AllFlags() {
        "--notls forces plaintext)"},
       {"ca_file", false, false, "FILE",
        "PEM roots to verify the gateway with (implies --tls)"},
+      {"cert_file", false, false, "FILE",
+       "this caller's PEM certificate chain, for mTLS (with --key_file; "
+       "implies --tls)"},
+      {"key_file", false, false, "FILE", "the PEM key of --cert_file"},
+      {"token_file", false, false, "FILE",
+       "a file holding this caller's bearer token (sent over TLS, or "
+       "plaintext to loopback only)"},
       {"json", true, false, "", "print protobuf JSON instead of text"},
       {"show_secrets", true, false, "",
        "print web links and SDK/API tokens instead of REDACTED"},
@@ -97,7 +104,8 @@ const std::vector<FlagSpec>& AllFlags() {
 
 const std::vector<std::string>& GlobalFlags() {
   static const auto* const kGlobal = new std::vector<std::string>{
-      "gateway", "deadline", "tls", "ca_file", "json", "show_secrets", "help"};
+      "gateway",  "deadline",   "tls",  "ca_file",      "cert_file",
+      "key_file", "token_file", "json", "show_secrets", "help"};
   return *kGlobal;
 }
 

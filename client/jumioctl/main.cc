@@ -88,6 +88,9 @@ int Main(int argc, char** argv) {
       from_env != nullptr && *from_env != '\0' ? from_env : kDefaultGateway);
   connection.tls = env.args.GetBool("tls");
   connection.ca_file = env.args.Get("ca_file");
+  connection.cert_file = env.args.Get("cert_file");
+  connection.key_file = env.args.Get("key_file");
+  connection.token_file = env.args.Get("token_file");
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = Connect(connection);
   if (!channel.ok()) {
     return UsageError(env, std::string(channel.status().message()));

@@ -259,6 +259,11 @@ grpc::ServerUnaryReactor* AccountService::CreateAccount(
   absl::StatusOr<std::string> region = ResolveRegion(
       request->region(), context_.options.default_region, "region");
   if (!region.ok()) return FinishNow(context, region.status());
+  if (absl::Status s = Admit(context_, *context, {*region},
+                             absl::StrCat("regions/", *region));
+      !s.ok()) {
+    return FinishNow(context, s);
+  }
   return RunAccountWrite<v1::CreateAccountRequest, v1::CreateAccountResponse>(
       context_, context, *request, response,
       {"CreateAccount", *region, "",
@@ -274,6 +279,11 @@ grpc::ServerUnaryReactor* AccountService::UpdateAccount(
     v1::UpdateAccountResponse* response) {
   absl::StatusOr<AccountName> name = ParseAccountName(request->name(), "name");
   if (!name.ok()) return FinishNow(context, name.status());
+  if (absl::Status s =
+          Admit(context_, *context, {name->region}, request->name());
+      !s.ok()) {
+    return FinishNow(context, s);
+  }
   return RunAccountWrite<v1::UpdateAccountRequest, v1::UpdateAccountResponse>(
       context_, context, *request, response,
       {"UpdateAccount", name->region, name->account,
@@ -288,6 +298,11 @@ grpc::ServerUnaryReactor* AccountService::GetAccount(
     v1::GetAccountResponse* response) {
   absl::StatusOr<AccountName> name = ParseAccountName(request->name(), "name");
   if (!name.ok()) return FinishNow(context, name.status());
+  if (absl::Status s =
+          Admit(context_, *context, {name->region}, request->name());
+      !s.ok()) {
+    return FinishNow(context, s);
+  }
   const jumio::CallOptions options = UpstreamOptions(
       *context, context_.clock->Now(), context_.options.upstream_timeout);
   return UnaryUpstreamRpc::Start(
@@ -309,6 +324,11 @@ grpc::ServerUnaryReactor* AccountService::DeleteAccount(
     v1::DeleteAccountResponse* response) {
   absl::StatusOr<AccountName> name = ParseAccountName(request->name(), "name");
   if (!name.ok()) return FinishNow(context, name.status());
+  if (absl::Status s =
+          Admit(context_, *context, {name->region}, request->name());
+      !s.ok()) {
+    return FinishNow(context, s);
+  }
   response->set_name(name->Format());
   const jumio::CallOptions options = UpstreamOptions(
       *context, context_.clock->Now(), context_.options.upstream_timeout);

@@ -16,6 +16,7 @@
 #include "server/api/reactors.h"
 #include "server/callbacks/filter.h"
 #include "server/core/page_token.h"
+#include "server/core/regions.h"
 #include "server/errors/errors.h"
 #include "server/errors/grpc_status.h"
 
@@ -340,12 +341,29 @@ CallbackFeedService::CallbackFeedService(CallbackLog* log, Hub* hub,
       store_calls_(std::max(1, options_.store_threads),
                    options_.max_queued_store_calls) {}
 
+absl::Status CallbackFeedService::Admit(
+    const grpc::CallbackServerContext& context,
+    const v1::CallbackFilter* filter) {
+  if (guard_ == nullptr) return absl::OkStatus();
+  std::vector<std::string> regions;
+  if (filter != nullptr) {
+    for (int region : filter->regions()) {
+      regions.push_back(core::RegionId(static_cast<v1::Region>(region)));
+    }
+    if (regions.empty()) regions.push_back("*");
+  }
+  return guard_->Admit(context, regions, "");
+}
+
 grpc::ServerWriteReactor<v1::WatchCallbacksResponse>*
 CallbackFeedService::WatchCallbacks(grpc::CallbackServerContext* context,
                                     const v1::WatchCallbacksRequest* request) {
   StreamConfig config;
   absl::StatusOr<Filter> filter = Filter::FromProto(request->filter());
   if (!filter.ok()) return FailWatch(filter.status());
+  if (absl::Status s = Admit(*context, &request->filter()); !s.ok()) {
+    return FailWatch(s);
+  }
   config.filter = *std::move(filter);
   if (request->after_cursor().size() > kMaxCursorLength) {
     return FailWatch(
@@ -408,6 +426,9 @@ grpc::ServerUnaryReactor* CallbackFeedService::AcknowledgeCallbacks(
   } else if (request->cursors_size() < 1 ||
              request->cursors_size() > kMaxAckCursors) {
     invalid = errors::InvalidField("cursors", "1 to 1000 cursors");
+  } else if (guard_ != nullptr) {
+    invalid = guard_->Admit(
+        *context, {}, absl::StrCat("subscriptions/", request->subscription()));
   }
   if (!invalid.ok()) {
     reactor->Finish(errors::ToGrpcStatus(invalid));
@@ -438,6 +459,9 @@ grpc::ServerUnaryReactor* CallbackFeedService::ListCallbacks(
   };
   absl::StatusOr<Filter> filter = Filter::FromProto(request->filter());
   if (!filter.ok()) return finish(filter.status());
+  if (absl::Status s = Admit(*context, &request->filter()); !s.ok()) {
+    return finish(s);
+  }
   absl::Time start = absl::InfinitePast();
   absl::Time end = absl::InfiniteFuture();
   if (request->has_start_time()) {

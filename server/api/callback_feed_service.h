@@ -22,6 +22,7 @@
 #include "server/core/clock.h"
 #include "server/core/worker_pool.h"
 #include "server/observability/logger.h"
+#include "server/security/guard.h"
 
 namespace jumio_gateway::api {
 
@@ -34,6 +35,11 @@ class CallbackFeedService final
   CallbackFeedService(callbacks::CallbackLog* log, callbacks::Hub* hub,
                       callbacks::CallbackStats* stats, Options options,
                       const core::Clock& clock = core::SystemClock());
+
+  // The caller policy (ServiceContext::guard); set before the service is
+  // registered. Unset: every call is admitted (unit tests). A feed without a
+  // region filter spans every region: it needs a policy with regions ["*"].
+  void SetGuard(security::CallGuard* guard) { guard_ = guard; }
 
   grpc::ServerWriteReactor<::jumio::gateway::v1::WatchCallbacksResponse>*
   WatchCallbacks(
@@ -59,6 +65,10 @@ class CallbackFeedService final
                         std::string cursor,
                         ::jumio::gateway::v1::ListCallbacksResponse* response);
 
+  absl::Status Admit(const grpc::CallbackServerContext& context,
+                     const ::jumio::gateway::v1::CallbackFilter* filter);
+
+  security::CallGuard* guard_ = nullptr;
   callbacks::CallbackLog* const log_;
   callbacks::Hub* const hub_;
   callbacks::CallbackStats* const stats_;

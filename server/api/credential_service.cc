@@ -174,6 +174,11 @@ class UploadRpc : public grpc::ServerReadReactor<grpc::ByteBuffer> {
     absl::StatusOr<PartName> name =
         ParsePartName(metadata_.name(), "metadata.name", false);
     if (!name.ok()) return name.status();
+    if (absl::Status s =
+            Admit(services_, *context_, {name->region}, metadata_.name());
+        !s.ok()) {
+      return s;
+    }
     name_ = *std::move(name);
     if (metadata_.mode() != v1::UPLOAD_MODE_UNSPECIFIED &&
         metadata_.mode() != v1::UPLOAD_MODE_ADD &&
@@ -365,6 +370,12 @@ class DownloadRpc
         ParsePartName(request.name(), "name", /*allow_short_form=*/true);
     if (!name.ok()) {
       Finish(errors::ToGrpcStatus(name.status()));
+      return;
+    }
+    if (absl::Status s =
+            Admit(services, *context, {name->region}, request.name());
+        !s.ok()) {
+      Finish(errors::ToGrpcStatus(s));
       return;
     }
     chunk_size_ = request.chunk_size_bytes() == 0 ? 256 * 1024

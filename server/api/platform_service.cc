@@ -89,6 +89,9 @@ grpc::ServerUnaryReactor* PlatformService::GetPlatformStatus(
     }
   }
   if (regions.empty()) regions = context_.options.regions;
+  if (absl::Status s = Admit(context_, *context, regions, ""); !s.ok()) {
+    return FinishNow(context, s);
+  }
 
   auto* rpc = new PlatformStatusRpc(response, regions.size());
   const jumio::CallOptions options = UpstreamOptions(

@@ -13,6 +13,7 @@
 #include "server/api/idempotency.h"
 #include "server/core/clock.h"
 #include "server/jumio/jumio_api.h"
+#include "server/security/guard.h"
 #include "server/reconcile/reconciler.h"
 
 namespace jumio_gateway::api {
@@ -65,11 +66,23 @@ struct ServiceContext {
   // May be null: then callbackUrl is whatever the caller sent (or Jumio's
   // portal setting).
   CallbackUrlProvider* callback_urls = nullptr;
+  // The caller policy: every method asks it (Admit) before anything else.
+  // Null only in unit tests of the services, which then admit every call.
+  security::CallGuard* guard = nullptr;
   // May be null: then no workflow execution is tracked for reconciliation.
   // Told of every execution a create or update started, of finalizes and of
   // deletions, after Jumio answered OK.
   reconcile::ExecutionObserver* executions = nullptr;
 };
+
+// The guard's verdict on this call (OK without a guard).
+inline absl::Status Admit(const ServiceContext& context,
+                          const grpc::ServerContextBase& call,
+                          const std::vector<std::string>& regions,
+                          absl::string_view resource, bool personal = false) {
+  if (context.guard == nullptr) return absl::OkStatus();
+  return context.guard->Admit(call, regions, resource, personal);
+}
 
 }  // namespace jumio_gateway::api
 

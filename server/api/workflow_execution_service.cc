@@ -72,6 +72,11 @@ grpc::ServerUnaryReactor* WorkflowExecutionService::FinalizeWorkflowExecution(
   absl::StatusOr<WorkflowExecutionName> name =
       ParseWorkflowExecutionName(request->name(), "name");
   if (!name.ok()) return FinishNow(context, name.status());
+  if (absl::Status s =
+          Admit(context_, *context, {name->region}, request->name());
+      !s.ok()) {
+    return FinishNow(context, s);
+  }
   return UnaryUpstreamRpc::Start([this, name = *name,
                                   options = Options(*context),
                                   response](UnaryUpstreamRpc::Finisher finish) {
@@ -112,6 +117,11 @@ grpc::ServerUnaryReactor* WorkflowExecutionService::GetWorkflowExecutionStatus(
   absl::StatusOr<WorkflowExecutionName> name =
       ParseWorkflowExecutionName(request->name(), "name");
   if (!name.ok()) return FinishNow(context, name.status());
+  if (absl::Status s =
+          Admit(context_, *context, {name->region}, request->name());
+      !s.ok()) {
+    return FinishNow(context, s);
+  }
   return UnaryUpstreamRpc::Start([this, execution = Ref(*name),
                                   options = Options(*context),
                                   response](UnaryUpstreamRpc::Finisher finish) {
@@ -134,6 +144,12 @@ grpc::ServerUnaryReactor* WorkflowExecutionService::GetWorkflowExecution(
   absl::StatusOr<WorkflowExecutionName> name =
       ParseWorkflowExecutionName(request->name(), "name");
   if (!name.ok()) return FinishNow(context, name.status());
+  if (absl::Status s =
+          Admit(context_, *context, {name->region}, request->name(),
+                request->view() == v1::WORKFLOW_EXECUTION_VIEW_FULL);
+      !s.ok()) {
+    return FinishNow(context, s);
+  }
   // AIP-157: the caller names the fields it wants, so that one that needs no
   // personal data never receives it ("capabilities.extraction" left out).
   const bool masked = request->read_mask().paths_size() > 0;
@@ -179,6 +195,11 @@ grpc::ServerUnaryReactor* WorkflowExecutionService::ListWorkflowExecutionSteps(
   absl::StatusOr<WorkflowExecutionName> name =
       ParseWorkflowExecutionName(request->parent(), "parent");
   if (!name.ok()) return FinishNow(context, name.status());
+  if (absl::Status s =
+          Admit(context_, *context, {name->region}, request->parent());
+      !s.ok()) {
+    return FinishNow(context, s);
+  }
   return ListPage<v1::WorkflowStep>(
       context, request->parent(), request->page_size(), request->page_token(),
       /*default_size=*/50, /*max_size=*/100,
@@ -197,6 +218,11 @@ grpc::ServerUnaryReactor* WorkflowExecutionService::ListWorkflowExecutions(
   absl::StatusOr<AccountName> name =
       ParseAccountName(request->parent(), "parent");
   if (!name.ok()) return FinishNow(context, name.status());
+  if (absl::Status s =
+          Admit(context_, *context, {name->region}, request->parent());
+      !s.ok()) {
+    return FinishNow(context, s);
+  }
   return ListPage<v1::WorkflowExecutionSummary>(
       context, request->parent(), request->page_size(), request->page_token(),
       /*default_size=*/100, /*max_size=*/1000,
@@ -218,6 +244,11 @@ grpc::ServerUnaryReactor* WorkflowExecutionService::DeleteWorkflowExecution(
   absl::StatusOr<WorkflowExecutionName> name =
       ParseWorkflowExecutionName(request->name(), "name");
   if (!name.ok()) return FinishNow(context, name.status());
+  if (absl::Status s =
+          Admit(context_, *context, {name->region}, request->name());
+      !s.ok()) {
+    return FinishNow(context, s);
+  }
   response->set_name(name->Format());
   return UnaryUpstreamRpc::Start(
       [this, execution = Ref(*name), options = Options(*context),

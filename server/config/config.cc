@@ -19,6 +19,7 @@
 #include "rapidjson/document.h"
 #include "server/core/json.h"
 #include "server/core/regions.h"
+#include "server/security/guard.h"
 
 namespace jumio_gateway::config {
 namespace {
@@ -235,9 +236,52 @@ ConfigEntry Percent(std::string name, std::string help, Field<double> field,
           }};
 }
 
-std::vector<ConfigEntry> BuildTable() {
+// ---- Caller security (issue 12) -------------------------------------------
+std::vector<ConfigEntry> SecurityEntries() {
   using C = GatewayConfig;
   return {
+      Text(
+          "grpc_tls_cert_file", "path",
+          "PEM certificate chain of the gRPC port; with grpc_tls_key_file "
+          "it turns TLS on. Re-read when it changes; a broken new pair keeps "
+          "the old one serving.",
+          [](C & c) -> auto& { return c.security.tls_cert_file; }),
+      Text(
+          "grpc_tls_key_file", "path", "PEM private key of the gRPC port.",
+          [](C & c) -> auto& { return c.security.tls_key_file; }),
+      Text(
+          "grpc_tls_client_ca_file", "path",
+          "PEM CA bundle for client certificates (mTLS): a caller's identity "
+          "is its certificate's SPIFFE URI SAN, else its subject CN.",
+          [](C & c) -> auto& { return c.security.tls_client_ca_file; }),
+      Text(
+          "caller_tokens_file", "path",
+          "Bearer tokens: lines of \"<caller> <sha256 hex of the token>\". "
+          "Re-read when it changes. Accepted over TLS or from loopback only.",
+          [](C & c) -> auto& { return c.security.tokens_file; }),
+      Text(
+          "caller_policy_file", "path",
+          "JSON caller policy (methods, regions, personal_data per caller); "
+          "default deny. Unset: every caller is allowed everything, which "
+          "only a loopback listen address (or "
+          "insecure_allow_all_callers) permits.",
+          [](C & c) -> auto& { return c.security.policy_file; }),
+      Bool(
+          "insecure_allow_plaintext",
+          "Serve gRPC without TLS on a non-loopback address.",
+          [](C & c) -> auto& { return c.security.insecure_allow_plaintext; }),
+      Bool(
+          "insecure_allow_all_callers",
+          "Without caller_policy_file, allow every caller everything on a "
+          "non-loopback address.",
+          [](C & c) -> auto& { return c.security.insecure_allow_all_callers; }),
+  };
+}
+// ---- end of caller security -------------------------------------------------
+
+std::vector<ConfigEntry> BuildTable() {
+  using C = GatewayConfig;
+  std::vector<ConfigEntry> table = {
       // gRPC.
       Text(
           "grpc_listen", "host:port",
@@ -495,6 +539,9 @@ std::vector<ConfigEntry> BuildTable() {
           "upstream_timeout + 10s).",
           [](C & c) -> auto& { return c.reconcile.lease; }),
   };
+  for (ConfigEntry& entry : SecurityEntries())
+    table.push_back(std::move(entry));
+  return table;
 }
 
 absl::Status Apply(const Settings& settings, const std::string& origin,
@@ -756,6 +803,23 @@ absl::StatusOr<GatewayConfig> LoadConfig(const ConfigSources& sources) {
       endpoints.For(*kind) = url;
     }
     config.jumio.hosts.regions[region] = std::move(endpoints);
+  }
+  // Caller security (issue 12): refused here, so that --check_config sees it.
+  const SecurityConfig& sec = config.security;
+  if (sec.tls_cert_file.empty() != sec.tls_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "grpc_tls_cert_file and grpc_tls_key_file go together");
+  }
+  if (!sec.tls_client_ca_file.empty() && !sec.tls()) {
+    return absl::InvalidArgumentError(
+        "grpc_tls_client_ca_file needs grpc_tls_cert_file and "
+        "grpc_tls_key_file");
+  }
+  if (absl::Status s = security::CheckExposure(
+          config.grpc.listen, sec.tls(), !sec.policy_file.empty(),
+          sec.insecure_allow_plaintext, sec.insecure_allow_all_callers);
+      !s.ok()) {
+    return s;
   }
   return config;
 }

@@ -90,8 +90,23 @@ struct UploadsConfig {
   int max_concurrent = 64;
 };
 
+// ---- Caller security of the gRPC port (issue 12) ----------------------------
+struct SecurityConfig {
+  // TLS on when both are set.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;  // mTLS
+  std::string tokens_file;
+  std::string policy_file;  // empty: every caller allowed everything
+  bool insecure_allow_plaintext = false;
+  bool insecure_allow_all_callers = false;
+  bool tls() const { return !tls_cert_file.empty() || !tls_key_file.empty(); }
+};
+// ---- end of caller security -------------------------------------------------
+
 struct GatewayConfig {
   GrpcConfig grpc;
+  SecurityConfig security;
   AdminConfig admin;
   JumioConfig jumio;
   UploadsConfig uploads;

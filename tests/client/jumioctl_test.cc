@@ -19,10 +19,12 @@
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
+#include "server/security/tokens.h"
 #include "tests/sandbox/sandbox_fixture.h"
 #include "tests/testing/http_client.h"
 #include "tests/testing/loopback.h"
 #include "tests/testing/subprocess.h"
+#include "tests/testing/test_pki.h"
 
 extern char** environ;
 
@@ -99,7 +101,10 @@ class JumioctlTest : public ::testing::Test {
   // stderr captured in files; waits for it to exit, at most 60 s.
   Result Run(std::vector<std::string> args, bool with_gateway = true,
              const std::vector<std::string>& extra_env = {}) {
-    if (with_gateway) args.insert(args.begin(), "--gateway=" + address_);
+    if (with_gateway) {
+      args.insert(args.begin(), global_flags_.begin(), global_flags_.end());
+      args.insert(args.begin(), "--gateway=" + address_);
+    }
     const std::string binary = RunfilePath("client/jumioctl");
     std::vector<std::string> argv_s = {binary};
     argv_s.insert(argv_s.end(), args.begin(), args.end());
@@ -164,14 +169,87 @@ class JumioctlTest : public ::testing::Test {
     return parts;
   }
 
+  // README's workflow-3 verification, each step a jumioctl run.
+  void Workflow3Verification();
+
+  // Replaces the loopback-plaintext gateway by one with TLS, client
+  // certificates (CA ca.pem), the tokens file and a caller policy that lets
+  // the certificate "spiffe://test.example/kyc" and the token caller "kyc"
+  // do everything.
+  void RestartWithCallerSecurity(const std::string& token) {
+    gateway_.reset();
+    pki_ = std::make_unique<::jumio::testing::TestPki>(dir_, "ca");
+    ASSERT_TRUE(pki_->ok());
+    auto server = pki_->Issue({"server", "gateway", "", true});
+    ASSERT_TRUE(server.ok());
+    WriteFile(dir_ + "/policy.json", R"({"callers": {
+        "spiffe://test.example/kyc": {"methods": ["*"], "regions": ["*"],
+                                      "personal_data": true},
+        "kyc": {"methods": ["*"], "regions": ["*"], "personal_data": true}}})");
+    WriteFile(dir_ + "/tokens",
+              "kyc " + jumio_gateway::security::Sha256Hex(token) + "\n");
+    auto gateway = Subprocess::Start(
+        RunfilePath("server/jumio-gateway"),
+        {"--grpc_listen=127.0.0.1:0", "--admin_listen=127.0.0.1:0",
+         absl::StrCat("--jumio_url_template=http://127.0.0.1:",
+                      sandbox_->port(), "/{region}/{kind}"),
+         "--client_id_file=" + dir_ + "/id",
+         "--client_secret_file=" + dir_ + "/secret", "--default_region=emea-1",
+         "--grpc_tls_cert_file=" + server->cert,
+         "--grpc_tls_key_file=" + server->key,
+         "--grpc_tls_client_ca_file=" + pki_->ca_file(),
+         "--caller_tokens_file=" + dir_ + "/tokens",
+         "--caller_policy_file=" + dir_ + "/policy.json"});
+    ASSERT_TRUE(gateway.ok()) << gateway.status();
+    gateway_ = std::move(*gateway);
+    address_ = absl::StrCat("127.0.0.1:", gateway_->port());
+  }
+
   std::string dir_;
   std::string address_;
+  std::vector<std::string> global_flags_;
+  std::unique_ptr<::jumio::testing::TestPki> pki_;
   int runs_ = 0;
   std::unique_ptr<Subprocess> sandbox_;
   std::unique_ptr<Subprocess> gateway_;
 };
 
 TEST_F(JumioctlTest, Workflow3VerificationFromCreateToDelete) {
+  Workflow3Verification();
+}
+
+TEST_F(JumioctlTest, Workflow3VerificationOverMutualTls) {
+  ASSERT_NO_FATAL_FAILURE(RestartWithCallerSecurity("unused-token-1"));
+  auto client = pki_->Issue({"kyc", "kyc", "spiffe://test.example/kyc"});
+  ASSERT_TRUE(client.ok());
+  // Without a client certificate or token the gateway says who is missing.
+  Result r = Run({"--ca_file=" + pki_->ca_file(), "account", "get",
+                  "regions/emea-1/accounts/A1"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_TRUE(absl::StrContains(r.err, "UNAUTHENTICATED")) << r;
+  EXPECT_TRUE(absl::StrContains(r.err, "CALLER_UNAUTHENTICATED")) << r;
+  global_flags_ = {"--ca_file=" + pki_->ca_file(),
+                   "--cert_file=" + client->cert, "--key_file=" + client->key};
+  Workflow3Verification();
+}
+
+TEST_F(JumioctlTest, Workflow3VerificationOverABearerToken) {
+  const std::string token = "e2e-token-5d1c0f2b9a";
+  ASSERT_NO_FATAL_FAILURE(RestartWithCallerSecurity(token));
+  WriteFile(dir_ + "/token", token + "\n");
+  WriteFile(dir_ + "/wrong-token", "not-the-token\n");
+  Result r = Run({"--ca_file=" + pki_->ca_file(),
+                  "--token_file=" + dir_ + "/wrong-token", "account", "get",
+                  "regions/emea-1/accounts/A1"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_TRUE(absl::StrContains(r.err, "CALLER_UNAUTHENTICATED")) << r;
+  EXPECT_FALSE(absl::StrContains(r.err, "not-the-token")) << r;
+  global_flags_ = {"--ca_file=" + pki_->ca_file(),
+                   "--token_file=" + dir_ + "/token"};
+  Workflow3Verification();
+}
+
+void JumioctlTest::Workflow3Verification() {
   const std::string front = ::jumio::sandbox::testing::Jpeg(1200, 800);
   WriteFile(dir_ + "/front.jpg", front);
   WriteFile(dir_ + "/back.jpg", ::jumio::sandbox::testing::Jpeg(1200, 800));

@@ -131,16 +131,37 @@ class ManifestInvariants(unittest.TestCase):
         production = self.overlays["production"].one("Deployment")["metadata"]["namespace"]
         self.assertNotEqual(staging, production)
 
-    def test_grpc_probes_use_the_health_service_names(self):
+    def test_probes_use_the_admin_health_endpoints(self):
+        # The gRPC port is TLS and the kubelet's gRPC probes speak plaintext only.
         for overlay in self.each():
             _, c = self.container(overlay)
-            for probe, service in (("livenessProbe", "liveness"), ("readinessProbe", "readiness"),
-                                   ("startupProbe", "liveness")):
+            for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz"),
+                                ("startupProbe", "/healthz")):
                 self.assertIn(probe, c)
-                self.assertEqual(c[probe]["grpc"], {"port": PORTS["grpc"], "service": service},
-                                 probe)
-                for other in ("httpGet", "exec", "tcpSocket"):
+                self.assertEqual(c[probe]["httpGet"], {"port": "admin", "path": path}, probe)
+                for other in ("grpc", "exec", "tcpSocket"):
                     self.assertNotIn(other, c[probe])
+
+    def test_grpc_port_is_tls_with_a_caller_policy(self):
+        for overlay in self.each():
+            pod, c = self.container(overlay)
+            config = self.gateway_config(overlay)
+            mounts = {m["mountPath"].rstrip("/") + "/": m["name"] for m in c["volumeMounts"]}
+            volumes = {v["name"]: v for v in pod["volumes"]}
+            for key in ("grpc_tls_cert_file", "grpc_tls_key_file", "grpc_tls_client_ca_file",
+                        "caller_tokens_file"):
+                path = config[key]
+                mount = next((n for d, n in mounts.items() if path.startswith(d)), None)
+                self.assertIsNotNone(mount, f"{key}: {path} is on no mount")
+                self.assertIn("secret", volumes[mount], f"{key}: {path} is not on a secret")
+            self.assertNotIn("insecure_allow_plaintext", config)
+            self.assertNotIn("insecure_allow_all_callers", config)
+            policy = config["caller_policy_file"]
+            config_map = next(d for d in overlay.all("ConfigMap")
+                              if d["metadata"]["name"].startswith("jumio-gateway-config"))
+            self.assertTrue(policy.startswith("/etc/jumio-gateway/"), policy)
+            text = config_map["data"][policy.rsplit("/", 1)[1]]
+            self.assertTrue(json.loads(text)["callers"])
 
     def test_restricted_security_context_and_read_only_root(self):
         for overlay in self.each():
@@ -189,14 +210,15 @@ class ManifestInvariants(unittest.TestCase):
             self.assertTrue(secret_volumes)
             mounts = {m["name"]: m for m in c["volumeMounts"]}
             secret_dirs = []
+            secret_keys = set()
             for name, secret in secret_volumes.items():
                 self.assertIn(name, mounts)
                 self.assertTrue(mounts[name].get("readOnly"), name)
                 self.assertEqual(secret.get("defaultMode", 0o644) & 0o007, 0,
                                  "secret files must not be world-readable")
                 secret_dirs.append(mounts[name]["mountPath"].rstrip("/") + "/")
-                keys = {item["key"] for item in secret.get("items", [])}
-                self.assertTrue({"client_id", "client_secret", "callback_hmac_key"} <= keys)
+                secret_keys.update(item["key"] for item in secret.get("items", []))
+            self.assertTrue({"client_id", "client_secret", "callback_hmac_key"} <= secret_keys)
             config = self.gateway_config(overlay)
             files = [config["client_id_file"], config["client_secret_file"]]
             files += config["callback_hmac_key_files"].split(",")

@@ -36,7 +36,8 @@ TEST(LoadConfigTest, FlagsBeatEnvironmentWhichBeatsTheFile) {
   sources.config_file_name = "gateway.json";
   sources.config_file_json =
       R"({"default_region": "apac-1", "user_agent": "from-file",
-          "grpc_listen": "0.0.0.0:9000"})";
+          "grpc_listen": "0.0.0.0:9000", "insecure_allow_plaintext": true,
+          "insecure_allow_all_callers": true})";
   sources.environment = {{"default_region", "emea-1"},
                          {"user_agent", "from-env"}};
   sources.flags = {{"user_agent", "from-flag"}};
@@ -311,16 +312,46 @@ TEST(ConfigTableTest, EveryDefaultParsesBackToItself) {
 TEST(ConfigTableTest, EveryValueSetIsTheValueRead) {
   // A setter that wrote the wrong field would leave get() at the default.
   ConfigSources sources;
-  sources.flags = {
-      {"grpc_listen", "0.0.0.0:1"},    {"admin_listen", "0.0.0.0:2"},
-      {"callback_read_timeout", "7s"}, {"callback_body_timeout", "8s"},
-      {"callback_retention", "9h"},    {"callback_ack_deadline", "11s"},
-      {"max_image_bytes", "12"},       {"max_pdf_bytes", "13"}};
+  sources.flags = {{"grpc_listen", "0.0.0.0:1"},
+                   {"admin_listen", "0.0.0.0:2"},
+                   {"callback_read_timeout", "7s"},
+                   {"callback_body_timeout", "8s"},
+                   {"callback_retention", "9h"},
+                   {"callback_ack_deadline", "11s"},
+                   {"max_image_bytes", "12"},
+                   {"max_pdf_bytes", "13"},
+                   {"insecure_allow_plaintext", "true"},
+                   {"insecure_allow_all_callers", "true"},
+                   {"caller_tokens_file", "/tokens"}};
   absl::StatusOr<GatewayConfig> config = LoadConfig(sources);
   ASSERT_TRUE(config.ok()) << config.status();
   for (const auto& [name, value] : sources.flags) {
     EXPECT_EQ(FindConfigEntry(name)->get(*config), value) << name;
   }
+}
+
+// The start-up rule of caller security, so that --check_config catches it.
+TEST(LoadConfigTest, ANonLoopbackGrpcAddressNeedsTlsAndACallerPolicy) {
+  ConfigSources sources;
+  sources.flags = {{"grpc_listen", "0.0.0.0:50051"}};
+  absl::StatusOr<GatewayConfig> config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(config.status().message(), HasSubstr("insecure_allow_plaintext"));
+  sources.flags["grpc_tls_cert_file"] = "/tls.crt";
+  sources.flags["grpc_tls_key_file"] = "/tls.key";
+  config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(config.status().message(), HasSubstr("caller_policy_file"));
+  sources.flags["caller_policy_file"] = "/policy.json";
+  EXPECT_TRUE(LoadConfig(sources).ok());
+  sources.flags.erase("grpc_tls_key_file");
+  config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(config.status().message(), HasSubstr("go together"));
+  // Loopback: the local default, plaintext and every caller allowed.
+  ConfigSources local;
+  local.flags = {{"grpc_listen", "127.0.0.1:50051"}};
+  EXPECT_TRUE(LoadConfig(local).ok());
 }
 
 TEST(ConfigTableTest, HelpListsEveryFlagWithItsDefault) {
