@@ -13,8 +13,8 @@
 #include "server/api/idempotency.h"
 #include "server/core/clock.h"
 #include "server/jumio/jumio_api.h"
-#include "server/security/guard.h"
 #include "server/reconcile/reconciler.h"
+#include "server/security/guard.h"
 
 namespace jumio_gateway::api {
 
