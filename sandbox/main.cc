@@ -43,6 +43,11 @@ ABSL_FLAG(bool, accept_pdf_parts, false,
 ABSL_FLAG(bool, rate_limits, true,
           "enforce Jumio's rate limits (token 10/s, account 1/s, "
           "retrieval 15/s)");
+ABSL_FLAG(double, account_rate, 1,
+          "account create/update requests per second and region (Jumio: 1)");
+ABSL_FLAG(int32_t, account_burst, 3,
+          "account create/update requests that may go at once (Jumio: short "
+          "bursts)");
 ABSL_FLAG(std::string, faults, "",
           "initial fault spec (JSON object or array, see README)");
 ABSL_FLAG(std::string, callback_faults, "",
@@ -100,6 +105,13 @@ int main(int argc, char** argv) {
   o.max_image_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_image_bytes));
   o.accept_pdf_parts = absl::GetFlag(FLAGS_accept_pdf_parts);
   o.rate_limits = absl::GetFlag(FLAGS_rate_limits);
+  o.account_rate = absl::GetFlag(FLAGS_account_rate);
+  o.account_burst = absl::GetFlag(FLAGS_account_burst);
+  if (o.account_rate <= 0 || o.account_burst < 1) {
+    std::cerr << "--account_rate must be positive, --account_burst at least "
+                 "1\n";
+    return 2;
+  }
   o.faults_json = absl::GetFlag(FLAGS_faults);
   o.callback_faults_json = absl::GetFlag(FLAGS_callback_faults);
   o.allow_http_callbacks = absl::GetFlag(FLAGS_allow_http_callbacks);

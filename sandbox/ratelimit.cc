@@ -4,7 +4,8 @@
 
 namespace jumio::sandbox {
 
-bool RateLimiter::Allow(const std::string& key, RateLimit limit) {
+bool RateLimiter::Allow(const std::string& key, RateLimit limit,
+                        absl::Duration* retry_after) {
   if (!enabled_) return true;
   const absl::Time now = clock_->Now();
   absl::MutexLock lock(&mu_);
@@ -18,7 +19,12 @@ bool RateLimiter::Allow(const std::string& key, RateLimit limit) {
                                              limit.per_second);
   }
   b.last = now;
-  if (b.tokens < 1.0) return false;
+  if (b.tokens < 1.0) {
+    if (retry_after != nullptr) {
+      *retry_after = absl::Seconds((1.0 - b.tokens) / limit.per_second);
+    }
+    return false;
+  }
   b.tokens -= 1.0;
   return true;
 }

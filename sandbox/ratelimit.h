@@ -9,6 +9,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "sandbox/clock.h"
 
 namespace jumio::sandbox {
@@ -22,8 +23,10 @@ class RateLimiter {
  public:
   RateLimiter(const Clock* clock, bool enabled)
       : clock_(clock), enabled_(enabled) {}
-  // True when the request may proceed; consumes one token.
-  bool Allow(const std::string& key, RateLimit limit);
+  // True when the request may proceed; consumes one token. When it may not
+  // and `retry_after` is set, it gets the time until the next token.
+  bool Allow(const std::string& key, RateLimit limit,
+             absl::Duration* retry_after = nullptr);
   void set_enabled(bool on) { enabled_ = on; }
   bool enabled() const { return enabled_; }
 

@@ -177,21 +177,32 @@ void SandboxServer::Stop() {
   if (ticker_.joinable()) ticker_.join();
 }
 
-bool SandboxServer::RateLimited(const Route& route, const http::Request& req) {
-  if (!limiter_.enabled()) return false;
+std::optional<absl::Duration> SandboxServer::RateLimited(
+    const Route& route, const http::Request& req) {
+  if (!limiter_.enabled()) return std::nullopt;
   // One tenant (the configured client id), so the bucket key is region plus
   // endpoint class.
+  std::string key;
+  RateLimit limit;
   if (route.host_kind == "auth") {
-    return !limiter_.Allow(route.region + "/token", {10, 10});
+    key = "/token";
+    limit = {10, 10};
+  } else if (route.host_kind == "account" &&
+             (req.method == "POST" || req.method == "PUT")) {
+    key = "/account";
+    limit = {options_.account_rate,
+             static_cast<double>(options_.account_burst)};
+  } else if (route.host_kind == "retrieval") {
+    key = "/retrieval";
+    limit = {15, 15};
+  } else {
+    return std::nullopt;
   }
-  if (route.host_kind == "account" &&
-      (req.method == "POST" || req.method == "PUT")) {
-    return !limiter_.Allow(route.region + "/account", {1, 3});
+  absl::Duration retry_after;
+  if (limiter_.Allow(route.region + key, limit, &retry_after)) {
+    return std::nullopt;
   }
-  if (route.host_kind == "retrieval") {
-    return !limiter_.Allow(route.region + "/retrieval", {15, 15});
-  }
-  return false;
+  return retry_after;
 }
 
 void SandboxServer::Dispatch(const http::Request& req, Completion done) {
@@ -238,8 +249,13 @@ absl::Duration SandboxServer::Respond(const http::Request& req,
     default:
       break;
   }
-  if (RateLimited(*route, req)) {
+  if (const std::optional<absl::Duration> retry_after =
+          RateLimited(*route, req)) {
     WriteProblem(res, 429, "Request limit exceeded");
+    // Whole seconds (RFC 9110), rounded up: retrying then finds a token.
+    res.SetHeader("Retry-After", absl::StrCat(std::max<int64_t>(
+                                     1, absl::ToInt64Seconds(absl::Ceil(
+                                            *retry_after, absl::Seconds(1))))));
     return latency;
   }
   service_->Handle(*route, req, res);

@@ -40,6 +40,10 @@ struct ServerOptions {
   size_t max_image_bytes = 5 * 1024 * 1024;
   bool accept_pdf_parts = false;
   bool rate_limits = true;
+  // Account create/update limit per region (Jumio: 1/s, short bursts); tests
+  // raise it to run the 1/s scenarios proportionally faster.
+  double account_rate = 1;
+  int account_burst = 3;
   std::string faults_json;
   std::string callback_faults_json;  // CallbackFaults::Parse; empty: none
   bool allow_http_callbacks = false;
@@ -88,7 +92,10 @@ class SandboxServer {
   void Control(const jumio_gateway::http::Request& req,
                jumio_gateway::http::Response& res);
   void LogRequest(const jumio_gateway::http::Request& req, int status);
-  bool RateLimited(const Route& route, const jumio_gateway::http::Request& req);
+  // The time until the next token when the request is over its class's
+  // limit (the Retry-After of the 429), nullopt when it may proceed.
+  std::optional<absl::Duration> RateLimited(
+      const Route& route, const jumio_gateway::http::Request& req);
 
   ServerOptions options_;
   OffsetClock clock_;

@@ -13,6 +13,7 @@
 #include "server/core/port_file.h"
 #include "server/jumio/codec/json_util.h"
 #include "server/observability/grpc_server_metrics.h"
+#include "server/resilience/redis_rate_limiter.h"
 
 namespace jumio_gateway {
 namespace {
@@ -115,10 +116,37 @@ absl::Status Gateway::Build() {
   jumio_api_ = std::make_unique<jumio::ClientJumioApi>(client_.get());
   // Every caller of Jumio (the services and the enricher) goes through the
   // resilience decorator: retries where safe, the retry budget, breakers and
-  // shedding per region and host kind.
+  // shedding per region and host kind. Below it, every attempt, a retry too,
+  // waits for its turn under Jumio's rate limits:
+  // Resilient -> RateLimited -> ClientJumioApi.
   timer_ = std::make_unique<core::TimerThread>(clock_);
+  jumio::JumioApi* below_resilience = jumio_api_.get();
+  if (config_.rate_limits.enabled) {
+    if (config_.rate_limits_in_redis()) {
+      resilience::RedisRateLimiterOptions redis;
+      redis.address = config_.callbacks.redis_address;
+      redis.prefix = config_.callbacks.redis_prefix;
+      redis.replicas = config_.rate_limits.replicas;
+      rate_limiter_ =
+          std::make_unique<resilience::RedisRateLimiter>(redis, clock_);
+    }
+    resilience::RateLimitOptions limits = config_.rate_limits.limits;
+    if (rate_limiter_ == nullptr) {
+      // In memory, each replica keeps to its share.
+      rate_limiter_ = std::make_unique<resilience::GcraRateLimiter>(clock_);
+      const int replicas = config_.rate_limits.replicas;
+      for (resilience::RateLimit* limit :
+           {&limits.account_write, &limits.retrieval, &limits.other}) {
+        if (!limit->unlimited()) *limit = resilience::ShareOf(*limit, replicas);
+      }
+    }
+    rate_limited_api_ = std::make_unique<resilience::RateLimitedJumioApi>(
+        jumio_api_.get(), clock_, timer_.get(), rate_limiter_.get(), limits,
+        &metrics_);
+    below_resilience = rate_limited_api_.get();
+  }
   resilient_api_ = std::make_unique<resilience::ResilientJumioApi>(
-      jumio_api_.get(), clock_, timer_.get(), config_.resilience,
+      below_resilience, clock_, timer_.get(), config_.resilience,
       resilience::DefaultRandomSource(), &metrics_);
   api::ServiceContext context;
   context.options.default_region = jumio.default_region;

@@ -43,6 +43,8 @@
 #include "server/observability/metrics.h"
 #include "server/observability/process_metrics.h"
 #include "server/observability/readiness.h"
+#include "server/resilience/rate_limited_jumio_api.h"
+#include "server/resilience/rate_limiter.h"
 #include "server/resilience/resilient_jumio_api.h"
 #include "server/security/guard.h"
 #include "server/security/tls.h"
@@ -118,9 +120,12 @@ class Gateway {
   std::unique_ptr<jumio::TokenSource> tokens_;
   std::unique_ptr<jumio::JumioClient> client_;
   std::unique_ptr<jumio::ClientJumioApi> jumio_api_;
+  std::unique_ptr<resilience::RateLimiter> rate_limiter_;
+  std::unique_ptr<resilience::RateLimitedJumioApi>
+      rate_limited_api_;  // or null
   std::unique_ptr<resilience::ResilientJumioApi> resilient_api_;
-  // Declared after the decorator whose backoff waits it runs, so that it
-  // stops (dropping the waits) before the decorator goes.
+  // Declared after the decorators whose waits (backoff, rate-limit turns) it
+  // runs, so that it stops (dropping the waits) before they go.
   std::unique_ptr<core::TimerThread> timer_;
   std::unique_ptr<api::BufferBudget> budget_;
   std::unique_ptr<api::JumioEnricher> enricher_;

@@ -124,6 +124,23 @@ ConfigEntry Positive(std::string name, std::string help,
                   /*above=*/true, "must be a positive duration such as 10s");
 }
 
+// Calls per second of a Jumio rate limit: a decimal from 0 (no limit) to
+// 10000.
+ConfigEntry Rate(std::string name, std::string help, Field<double> field) {
+  return {
+      std::move(name), "calls/s", std::move(help),
+      [field](const std::string& v, GatewayConfig& c) {
+        double rate = 0;
+        if (!absl::SimpleAtod(v, &rate) || !(rate >= 0 && rate <= 10000)) {
+          return absl::InvalidArgumentError(
+              "must be calls per second from 0 (no limit) to 10000");
+        }
+        field(c) = rate;
+        return absl::OkStatus();
+      },
+      [field](const GatewayConfig& c) { return absl::StrCat(Read(field, c)); }};
+}
+
 ConfigEntry Bool(std::string name, std::string help, Field<bool> field) {
   return {std::move(name), "bool", std::move(help),
           [field](const std::string& v, GatewayConfig& c) {
@@ -383,6 +400,72 @@ std::vector<ConfigEntry> BuildTable() {
           "get RESOURCE_EXHAUSTED at once (0: unbounded).",
           [](C & c) -> auto& { return c.resilience.max_in_flight; }, 0,
           1 << 20),
+      // Client-side rate limits of the calls to Jumio (Jumio's published
+      // limits: account create/update 1/s per tenant with short bursts,
+      // retrieval 15/s).
+      Bool(
+          "upstream_rate_limits",
+          "Pace calls to Jumio at its rate limits: a call waits for its "
+          "turn within its deadline instead of getting a 429.",
+          [](C & c) -> auto& { return c.rate_limits.enabled; }),
+      Rate(
+          "upstream_rate_account_write",
+          "CreateAccount/UpdateAccount calls per second and region.",
+          [](C & c) -> auto& {
+            return c.rate_limits.limits.account_write.per_second;
+          }),
+      Number<int>(
+          "upstream_rate_account_write_burst",
+          "Account writes that may go at once after a quiet period.",
+          [](C & c) -> auto& {
+            return c.rate_limits.limits.account_write.burst;
+          },
+          1, 10000),
+      Rate(
+          "upstream_rate_retrieval",
+          "Calls per second and region to the retrieval host (reads, "
+          "downloads, deletes).",
+          [](C & c) -> auto& {
+            return c.rate_limits.limits.retrieval.per_second;
+          }),
+      Number<int>(
+          "upstream_rate_retrieval_burst",
+          "Retrieval calls that may go at once after a quiet period.",
+          [](C & c) -> auto& { return c.rate_limits.limits.retrieval.burst; },
+          1, 10000),
+      Rate(
+          "upstream_rate_other",
+          "Other calls (part uploads, finalize) per second and region; "
+          "0: no limit (Jumio publishes none).",
+          [](C & c) -> auto& { return c.rate_limits.limits.other.per_second; }),
+      Number<int>(
+          "upstream_rate_other_burst",
+          "Other calls that may go at once after a quiet period.",
+          [](C & c) -> auto& { return c.rate_limits.limits.other.burst; }, 1,
+          10000),
+      Number<int>(
+          "upstream_rate_queue",
+          "Calls that may wait for their turn per region and class; beyond "
+          "it RESOURCE_EXHAUSTED at once.",
+          [](C & c) -> auto& { return c.rate_limits.limits.max_queue; }, 0,
+          1000000),
+      Text(
+          "upstream_rate_store", "auto|memory|redis",
+          "Where the rate limits are kept: redis shares one limit among the "
+          "replicas (callback_redis_address and _prefix); auto is redis when "
+          "callback_store is.",
+          [](C & c) -> auto& { return c.rate_limits.store; },
+          [](const std::string& v) {
+            return v == "auto" || v == "memory" || v == "redis"
+                       ? absl::OkStatus()
+                       : absl::InvalidArgumentError(
+                             "must be auto, memory or redis");
+          }),
+      Number<int>(
+          "upstream_rate_replicas",
+          "Replicas sharing the limits; each uses 1/N of them when they are "
+          "kept in memory, and while Redis is unreachable.",
+          [](C & c) -> auto& { return c.rate_limits.replicas; }, 1, 10000),
       // Uploads.
       Number<int64_t>(
           "max_image_bytes", "Largest JPEG/PNG upload accepted (bytes).",

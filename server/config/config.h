@@ -22,6 +22,7 @@
 #include "server/callbacks/component.h"
 #include "server/jumio/endpoints.h"
 #include "server/reconcile/reconciler.h"
+#include "server/resilience/rate_limited_jumio_api.h"
 #include "server/resilience/resilient_jumio_api.h"
 
 namespace jumio_gateway::config {
@@ -90,6 +91,20 @@ struct UploadsConfig {
   int max_concurrent = 64;
 };
 
+// Client-side rate limiting of the calls to Jumio (server/resilience).
+struct RateLimitConfig {
+  bool enabled = true;
+  // Rates and bursts per operation class, the queue bound.
+  resilience::RateLimitOptions limits;
+  // "auto": one limit shared by the replicas in Redis when callback_store is
+  // redis (the callback log's server and key prefix), in memory otherwise;
+  // "memory"; "redis".
+  std::string store = "auto";
+  // Replicas expected to share the limit: each takes 1/replicas of it when
+  // the limit is kept in memory, and while Redis is unreachable.
+  int replicas = 1;
+};
+
 // ---- Caller security of the gRPC port (issue 12) ----------------------------
 struct SecurityConfig {
   // TLS on when both are set.
@@ -110,6 +125,7 @@ struct GatewayConfig {
   AdminConfig admin;
   JumioConfig jumio;
   UploadsConfig uploads;
+  RateLimitConfig rate_limits;
   // Retries, retry budget, circuit breakers and load shedding of the calls to
   // Jumio (server/resilience).
   resilience::ResilienceOptions resilience;
@@ -124,6 +140,12 @@ struct GatewayConfig {
   bool allow_loopback_http_callbacks = false;
   // How long in-flight calls may take to finish after SIGTERM.
   absl::Duration shutdown_grace = absl::Seconds(10);
+
+  // Whether the rate limits live in Redis (rate_limits.store).
+  bool rate_limits_in_redis() const {
+    return rate_limits.store == "redis" ||
+           (rate_limits.store == "auto" && callbacks.store == "redis");
+  }
 
   // The callback path runs only when Jumio can reach it and tokens can be
   // signed.

@@ -135,6 +135,40 @@ GatewayMetrics::GatewayMetrics(Registry& registry, const BuildInfo& build,
                               "host kind: 0 closed, 1 half-open, 2 open.")
                         .LabelNames({"region", "host_kind"})
                         .Register(registry)),
+      ratelimit_waits(
+          BuildCounter()
+              .Name("jumio_upstream_ratelimit_waits_total")
+              .Help("Calls to Jumio that waited for their turn under Jumio's "
+                    "rate limit, by region and operation class.")
+              .LabelNames({"region", "class"})
+              .Register(registry)),
+      ratelimit_wait_seconds(
+          BuildHistogram()
+              .Name("jumio_upstream_ratelimit_wait_seconds")
+              .Help("Time calls to Jumio waited for their turn under Jumio's "
+                    "rate limit (0 when it had come), by region and "
+                    "operation class.")
+              .LabelNames({"region", "class"})
+              .Buckets({0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+                        60, 120})
+              .Register(registry)),
+      ratelimit_refused(
+          BuildCounter()
+              .Name("jumio_upstream_ratelimit_refused_total")
+              .Help("Calls to Jumio refused before sending because their "
+                    "turn under Jumio's rate limit came after their deadline "
+                    "or too many were waiting, by region, operation class "
+                    "and reason.")
+              .LabelNames({"region", "class", "reason"})
+              .Register(registry)),
+      ratelimit_redis_fallback(
+          BuildCounter()
+              .Name("jumio_upstream_ratelimit_redis_fallback_total")
+              .Help("Turns under Jumio's rate limit decided by this "
+                    "replica's share because Redis was unreachable, by "
+                    "region and operation class.")
+              .LabelNames({"region", "class"})
+              .Register(registry)),
       callbacks_received(BuildCounter()
                              .Name("jumio_callbacks_received_total")
                              .Help("Callback POSTs received from Jumio.")
@@ -261,6 +295,15 @@ GatewayMetrics::GatewayMetrics(Registry& registry, const BuildInfo& build,
     for (const char* host : kUpstreamHostKinds) {
       circuit_state.WithLabelValues({region, host}).Set(0);
       upstream_shed.WithLabelValues({region, host});
+    }
+    for (const char* op : kRateLimitClasses) {
+      ratelimit_waits.WithLabelValues({region, op});
+      ratelimit_wait_seconds.WithLabelValues({region, op});
+      ratelimit_redis_fallback.WithLabelValues({region, op});
+      ratelimit_refused.WithLabelValues(
+          {region, op, kRateLimitRefusedDeadline});
+      ratelimit_refused.WithLabelValues(
+          {region, op, kRateLimitRefusedQueueFull});
     }
   }
   for (const char* reason :

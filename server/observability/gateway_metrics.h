@@ -29,6 +29,15 @@ enum class CircuitState { kClosed = 0, kHalfOpen = 1, kOpen = 2 };
 inline constexpr const char* kUpstreamHostKinds[] = {"account", "api",
                                                      "retrieval", "status"};
 
+// Values of the `class` label of the jumio_upstream_ratelimit_* families
+// (server/resilience/rate_limited_jumio_api.h OperationClassName) and of the
+// `reason` label of jumio_upstream_ratelimit_refused_total: the turn came
+// after the call's deadline, or the queue was full. All pre-created at zero.
+inline constexpr const char* kRateLimitClasses[] = {"account_write",
+                                                    "retrieval", "other"};
+inline constexpr char kRateLimitRefusedDeadline[] = "deadline";
+inline constexpr char kRateLimitRefusedQueueFull[] = "queue_full";
+
 // Values of the `reason` label of jumio_callbacks_rejected_total. They are
 // pre-created at zero so that alerts see a series before the first rejection.
 // They are the names of server/callbacks/stats.h RejectReason (kept in step by
@@ -133,6 +142,14 @@ class GatewayMetrics {
   Family<Counter>& upstream_retry_budget_exhausted;  // region
   Family<Counter>& upstream_shed;                    // region,host_kind
   Family<Gauge>& circuit_state;                      // region,host_kind
+  // server/resilience rate limiting: calls that waited for their turn, the
+  // wait of every call let through (0 when its turn had come), calls refused
+  // (deadline or queue full) and turns decided by the per-replica share
+  // because Redis was unreachable.
+  Family<Counter>& ratelimit_waits;           // region,class
+  Family<Histogram>& ratelimit_wait_seconds;  // region,class
+  Family<Counter>& ratelimit_refused;         // region,class,reason
+  Family<Counter>& ratelimit_redis_fallback;  // region,class
 
   // Callbacks.
   Family<Counter>& callbacks_received;

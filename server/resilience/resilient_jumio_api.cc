@@ -52,7 +52,8 @@ bool Transient(const absl::Status& status) {
   return http == 0 || http == 502 || http == 503 || http == 504;
 }
 
-// What the breaker learns from an attempt: nothing from a cancel, a failure
+// What the breaker learns from an attempt: nothing from a cancel or from a
+// call the rate limiter below refused before sending, a failure
 // from no answer, a 5xx or a wait that ran out, success from every other
 // answer (a 404 or a 429 means the host works).
 enum class Outcome { kSuccess, kFailure, kIgnored };
@@ -61,6 +62,10 @@ Outcome OutcomeOf(const absl::Status& status) {
   switch (status.code()) {
     case absl::StatusCode::kCancelled:
       return Outcome::kIgnored;
+    case absl::StatusCode::kResourceExhausted:
+      return HasReason(status, v1::ERROR_REASON_UPSTREAM_QUOTA_EXHAUSTED)
+                 ? Outcome::kIgnored
+                 : Outcome::kSuccess;
     case absl::StatusCode::kDeadlineExceeded:
       return Outcome::kFailure;
     case absl::StatusCode::kUnavailable:

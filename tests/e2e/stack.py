@@ -88,6 +88,8 @@ def main():
              "--client_id_file=" + os.path.join(work, "id"),
              "--client_secret_file=" + os.path.join(work, "secret"),
              "--default_region=emea-1",
+             # The sandbox runs without Jumio's rate limits; so does the gateway.
+             "--upstream_rate_limits=false",
              "--callback_listen_host=127.0.0.1",
              "--callback_listen_port=%d" % callback_port,
              "--callback_public_base_url=http://127.0.0.1:%d" % callback_port,

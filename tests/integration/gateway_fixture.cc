@@ -93,6 +93,9 @@ absl::StatusOr<std::unique_ptr<Subprocess>> GatewayFixture::StartGateway(
       "--client_id_file=" + dir_ + "/id",
       "--client_secret_file=" + dir_ + "/secret",
       "--default_region=emea-1"};
+  // The sandbox runs without Jumio's rate limits, so the gateway does not
+  // pace its calls either; tests of the pacing turn both on.
+  args.push_back("--upstream_rate_limits=false");
   for (std::string& arg : extra) args.push_back(std::move(arg));
   Subprocess::Options options;
   options.log_file = log_file;

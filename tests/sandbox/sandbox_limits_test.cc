@@ -10,6 +10,31 @@
 namespace jumio::sandbox::testing {
 namespace {
 
+// The account limit is a flag (tests raise it to run a 1/s scenario
+// faster); a 429 of the rate limiter says when the next request can pass.
+TEST(SandboxLimitsTest, AccountLimitIsConfigurableAndTellsRetryAfter) {
+  Sandbox sb({"--rate_limits=true", "--account_rate=0.5", "--account_burst=1"});
+  ASSERT_TRUE(sb.ok()) << sb.error();
+  const std::string token = sb.Token("emea-1");
+  ASSERT_FALSE(token.empty());
+  auto create = [&] {
+    return sb.http().Send(
+        "POST", sb.Url("emea-1", "account", "/api/v1/accounts"),
+        R"({"workflowDefinition":{"key":2}})", sb.JsonAuth(token));
+  };
+  EXPECT_EQ(create().status, 200);
+  auto refused = create();
+  ASSERT_EQ(refused.status, 429) << refused.body;
+  // 0.5/s: the next token is (just under) 2 s away, rounded up.
+  EXPECT_EQ(refused.headers["retry-after"], "2");
+  // Another region has a bucket of its own.
+  const std::string amer = sb.Token("amer-1");
+  EXPECT_EQ(
+      sb.CreateAccount("amer-1", amer, R"({"workflowDefinition":{"key":2}})")
+          .status,
+      200);
+}
+
 TEST(SandboxLimitsTest, RateLimitsAnswer429WithTheDocumentedBody) {
   Sandbox sb({"--rate_limits=true"});
   ASSERT_TRUE(sb.ok()) << sb.error();

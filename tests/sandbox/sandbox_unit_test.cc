@@ -203,6 +203,18 @@ TEST(RateLimiterTest, BucketRefillsWithTheClock) {
   EXPECT_TRUE(rl.Allow("k", {1, 3}));
 }
 
+TEST(RateLimiterTest, RefusalTellsTheTimeToTheNextToken) {
+  jumio_gateway::testing::FakeClock clock;
+  RateLimiter rl(&clock, true);
+  absl::Duration retry_after;
+  EXPECT_TRUE(rl.Allow("k", {2, 1}, &retry_after));
+  EXPECT_FALSE(rl.Allow("k", {2, 1}, &retry_after));
+  EXPECT_EQ(retry_after, absl::Milliseconds(500));
+  clock.Advance(absl::Milliseconds(200));
+  EXPECT_FALSE(rl.Allow("k", {2, 1}, &retry_after));
+  EXPECT_EQ(retry_after, absl::Milliseconds(300));
+}
+
 TEST(JournalTest, Redaction) {
   EXPECT_EQ(Journal::RedactHeader("authorization", "Bearer abc"),
             "Bearer <redacted>");

@@ -174,6 +174,12 @@ TEST(RequestIdsClassifyTest, OnlyWhatCannotHaveCreatedIsNotSent) {
                 absl::StatusCode::kResourceExhausted,
                 v1::ERROR_REASON_UPSTREAM_RATE_LIMITED, "client-side limit")),
             F::kNotSent);
+  absl::Status paced = errors::Error(absl::StatusCode::kResourceExhausted,
+                                     v1::ERROR_REASON_UPSTREAM_QUOTA_EXHAUSTED,
+                                     "client-side rate limit");
+  EXPECT_EQ(RequestIds::Classify(paced), F::kUnknown);  // as any other error
+  jumio::MarkRequestNotSent(paced);  // as RateLimitedJumioApi marks it
+  EXPECT_EQ(RequestIds::Classify(paced), F::kNotSent);
   EXPECT_EQ(RequestIds::Classify(absl::CancelledError("shutdown")),
             F::kUnknown);
 }

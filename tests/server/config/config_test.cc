@@ -175,6 +175,50 @@ TEST(LoadConfigTest, BadCallbackValuesNameTheirKey) {
   }
 }
 
+TEST(LoadConfigTest, RateLimitsDefaultToJumiosAndFollowTheCallbackStore) {
+  absl::StatusOr<GatewayConfig> defaults = LoadConfig({});
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_TRUE(defaults->rate_limits.enabled);
+  EXPECT_EQ(defaults->rate_limits.limits.account_write.per_second, 1);
+  EXPECT_EQ(defaults->rate_limits.limits.account_write.burst, 2);
+  EXPECT_EQ(defaults->rate_limits.limits.retrieval.per_second, 15);
+  EXPECT_TRUE(defaults->rate_limits.limits.other.unlimited());
+  EXPECT_FALSE(defaults->rate_limits_in_redis());
+
+  ConfigSources sources;
+  sources.config_file_json =
+      R"({"callback_store": "redis", "upstream_rate_account_write": "0.5",
+          "upstream_rate_retrieval_burst": 5, "upstream_rate_queue": 7,
+          "upstream_rate_replicas": 3})";
+  absl::StatusOr<GatewayConfig> config = LoadConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->rate_limits.limits.account_write.per_second, 0.5);
+  EXPECT_EQ(config->rate_limits.limits.retrieval.burst, 5);
+  EXPECT_EQ(config->rate_limits.limits.max_queue, 7);
+  EXPECT_EQ(config->rate_limits.replicas, 3);
+  EXPECT_TRUE(config->rate_limits_in_redis()) << "auto follows the store";
+  sources.flags = {{"upstream_rate_store", "memory"}};
+  config = LoadConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_FALSE(config->rate_limits_in_redis());
+}
+
+TEST(LoadConfigTest, BadRateLimitValuesNameTheirKey) {
+  for (const auto& [key, value] :
+       std::map<std::string, std::string>{{"upstream_rate_account_write", "-1"},
+                                          {"upstream_rate_retrieval", "fast"},
+                                          {"upstream_rate_other_burst", "0"},
+                                          {"upstream_rate_store", "etcd"},
+                                          {"upstream_rate_replicas", "0"}}) {
+    ConfigSources sources;
+    sources.flags = {{key, value}};
+    absl::StatusOr<GatewayConfig> config = LoadConfig(sources);
+    ASSERT_FALSE(config.ok()) << key;
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(config.status().message(), HasSubstr("'" + key + "'"));
+  }
+}
+
 TEST(LoadConfigTest, MisspeltKeyInTheFileIsRefusedByName) {
   ConfigSources sources;
   sources.config_file_name = "gateway.json";

@@ -36,6 +36,10 @@ TEST(GatewayMetricsTest, RegistersEveryDesignMetric) {
                            "jumio_upstream_attempts_total",
                            "jumio_upstream_retry_budget_exhausted_total",
                            "jumio_upstream_shed_total",
+                           "jumio_upstream_ratelimit_waits_total",
+                           "jumio_upstream_ratelimit_wait_seconds",
+                           "jumio_upstream_ratelimit_refused_total",
+                           "jumio_upstream_ratelimit_redis_fallback_total",
                            "jumio_callbacks_received_total",
                            "jumio_callbacks_rejected_total",
                            "jumio_callbacks_stored_total",
@@ -120,6 +124,12 @@ TEST(GatewayMetricsTest, PerRegionAndReasonSeriesStartAtZero) {
                               "host_kind=\"account\"} 0\n"));
   EXPECT_THAT(text, HasSubstr("jumio_upstream_retry_budget_exhausted_total{"
                               "region=\"emea-1\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("jumio_upstream_ratelimit_refused_total{region="
+                              "\"emea-1\",class=\"account_write\",reason="
+                              "\"queue_full\"} 0\n"));
+  EXPECT_THAT(text,
+              HasSubstr("jumio_upstream_ratelimit_redis_fallback_total{region="
+                        "\"amer-1\",class=\"retrieval\"} 0\n"));
   EXPECT_THAT(text, HasSubstr("jumio_callbacks_rejected_total{reason=\""
                               "source_not_allowed\"} 0\n"));
   EXPECT_THAT(text, HasSubstr("jumio_callbacks_rejected_total{reason=\""
