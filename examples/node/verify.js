@@ -25,6 +25,23 @@ function step(text) {
   console.log('step: ' + text);
 }
 
+// TLS trusting JUMIO_GATEWAY_CA_FILE and, with JUMIO_GATEWAY_TOKEN_FILE, its bearer token
+// on every call (the gateway accepts tokens only over TLS or on loopback); plaintext
+// without a CA file.
+function channelCredentials(caFile = process.env.JUMIO_GATEWAY_CA_FILE,
+    tokenFile = process.env.JUMIO_GATEWAY_TOKEN_FILE) {
+  if (!caFile) return grpc.credentials.createInsecure();
+  const tls = grpc.credentials.createSsl(fs.readFileSync(caFile));
+  if (!tokenFile) return tls;
+  const token = fs.readFileSync(tokenFile, 'utf8').trim();
+  return grpc.credentials.combineChannelCredentials(tls,
+      grpc.credentials.createFromMetadataGenerator((params, callback) => {
+        const metadata = new grpc.Metadata();
+        metadata.add('authorization', 'Bearer ' + token);
+        callback(null, metadata);
+      }));
+}
+
 // Stubs for every service, on one channel that applies the gateway's published service
 // config (timeouts, retries). The config retries CreateAccount only because every create
 // below carries a request_id.
@@ -39,7 +56,7 @@ function connect(target, serviceConfigPath, protoRoot, googleapis = GOOGLEAPIS) 
   const v1 = grpc.loadPackageDefinition(definition).jumio.gateway.v1;
   const config = JSON.stringify(JSON.parse(fs.readFileSync(serviceConfigPath, 'utf8')));
   const options = {'grpc.service_config': config, 'grpc.enable_retries': 1};
-  const credentials = grpc.credentials.createInsecure();
+  const credentials = channelCredentials();
   const stubs = {};
   for (const name of ['AccountService', 'CredentialService', 'WorkflowExecutionService',
     'CallbackFeedService', 'PlatformService']) {
@@ -157,7 +174,7 @@ async function verify(stubs, images, workflowKey = 3, userReference = 'node-exam
   return {callback, details};
 }
 
-module.exports = {connect, call, errorDetails, verify, step};
+module.exports = {connect, channelCredentials, call, errorDetails, verify, step};
 
 if (require.main === module) {
   (async () => {

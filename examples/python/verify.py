@@ -2,6 +2,7 @@
 
 Run (stubs first, see examples/README.md):
     JUMIO_GATEWAY=localhost:9090 python3 verify.py front.jpg back.jpg face.jpg
+    (over TLS with a token: also JUMIO_GATEWAY_CA_FILE=ca.pem JUMIO_GATEWAY_TOKEN_FILE=token)
 
 Needs Debian's python3-grpcio and python3-protobuf and stubs generated with protoc 3.21 and
 grpc_python_plugin on PYTHONPATH (python3-grpc-tools 1.14 cannot compile proto3 `optional`).
@@ -26,18 +27,32 @@ def step(text):
     print("step: " + text, flush=True)
 
 
-def connect(target, service_config_path):
+def connect(target, service_config_path, extra_options=(),
+            ca_file=os.environ.get("JUMIO_GATEWAY_CA_FILE"),
+            token_file=os.environ.get("JUMIO_GATEWAY_TOKEN_FILE")):
     """A channel that applies the gateway's published service config (timeouts, retries).
 
-    The config retries CreateAccount only because every create below carries a request_id."""
+    With `ca_file` the channel speaks TLS and trusts that CA; with `token_file` every call
+    carries its bearer token (the gateway accepts tokens only over TLS or on loopback). The
+    config retries CreateAccount only because every create below carries a request_id."""
     with open(service_config_path) as f:
         config = json.dumps(json.load(f))
-    return grpc.insecure_channel(target, options=[
+    options = dict([
         ("grpc.service_config", config),
         ("grpc.enable_retries", 1),
         # Use this config, not one a name resolver might offer.
         ("grpc.service_config_disable_resolution", 1),
-    ])
+    ] + list(extra_options))
+    options = list(options.items())
+    if not ca_file:
+        return grpc.insecure_channel(target, options=options)
+    with open(ca_file, "rb") as f:
+        credentials = grpc.ssl_channel_credentials(root_certificates=f.read())
+    if token_file:
+        with open(token_file) as f:
+            credentials = grpc.composite_channel_credentials(
+                credentials, grpc.access_token_call_credentials(f.read().strip()))
+    return grpc.secure_channel(target, credentials, options=options)
 
 
 def error_details(error):

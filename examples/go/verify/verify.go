@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
@@ -44,14 +45,55 @@ func (codec) Name() string { return "proto" }
 // retries CreateAccount only because every create below carries a request_id. grpc-go 1.33
 // applies retry policies only with GRPC_GO_RETRY=on in the environment.
 func Connect(target, serviceConfigPath string, options ...grpc.DialOption) (*grpc.ClientConn, error) {
+	return ConnectAs(target, serviceConfigPath, os.Getenv("JUMIO_GATEWAY_CA_FILE"),
+		os.Getenv("JUMIO_GATEWAY_TOKEN_FILE"), options...)
+}
+
+// ConnectAs is Connect with the CA and token files given (see Credentials).
+func ConnectAs(target, serviceConfigPath, caFile, tokenFile string, options ...grpc.DialOption) (*grpc.ClientConn, error) {
 	config, err := os.ReadFile(serviceConfigPath)
 	if err != nil {
 		return nil, err
 	}
-	return grpc.Dial(target, append([]grpc.DialOption{grpc.WithInsecure(),
+	security, err := Credentials(caFile, tokenFile)
+	if err != nil {
+		return nil, err
+	}
+	return grpc.Dial(target, append(append(security,
 		grpc.WithDefaultServiceConfig(string(config)),
-		grpc.WithDefaultCallOptions(grpc.ForceCodec(codec{}))}, options...)...)
+		grpc.WithDefaultCallOptions(grpc.ForceCodec(codec{}))), options...)...)
 }
+
+// Credentials are the dial options of a caller: TLS trusting caFile and, with tokenFile, its
+// bearer token on every call (the gateway accepts tokens only over TLS or on loopback);
+// plaintext without a CA file.
+func Credentials(caFile, tokenFile string) ([]grpc.DialOption, error) {
+	if caFile == "" {
+		return []grpc.DialOption{grpc.WithInsecure()}, nil
+	}
+	tls, err := credentials.NewClientTLSFromFile(caFile, "")
+	if err != nil {
+		return nil, err
+	}
+	options := []grpc.DialOption{grpc.WithTransportCredentials(tls)}
+	if tokenFile != "" {
+		token, err := os.ReadFile(tokenFile)
+		if err != nil {
+			return nil, err
+		}
+		options = append(options, grpc.WithPerRPCCredentials(bearer(strings.TrimSpace(string(token)))))
+	}
+	return options, nil
+}
+
+// bearer puts "authorization: Bearer <token>" on every call, over TLS only.
+type bearer string
+
+func (b bearer) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	return map[string]string{"authorization": "Bearer " + string(b)}, nil
+}
+
+func (bearer) RequireTransportSecurity() bool { return true }
 
 // Details are what a caller reads from a failed call's google.rpc.Status.
 type Details struct {

@@ -95,6 +95,20 @@ func run() error {
 	check(len(d.Fields) == 1 && d.Fields[0] == "user_reference",
 		"BadRequest field user_reference (got %v)", d.Fields)
 
+	verify.Step("caller security: TLS, and a call without the token")
+	check(os.Getenv("JUMIO_GATEWAY_CA_FILE") != "", "the stack serves TLS")
+	anonymousConn, err := verify.ConnectAs(target, os.Getenv("SERVICE_CONFIG"),
+		os.Getenv("JUMIO_GATEWAY_CA_FILE"), "")
+	if err != nil {
+		return err
+	}
+	defer anonymousConn.Close()
+	_, err = v1.NewAccountServiceClient(anonymousConn).CreateAccount(ctx, &v1.CreateAccountRequest{
+		WorkflowDefinition: &v1.WorkflowDefinition{Key: 2}})
+	d = verify.ErrorDetails(err)
+	check(status.Code(err) == codes.Unauthenticated && d.Reason == "CALLER_UNAUTHENTICATED",
+		"UNAUTHENTICATED CALLER_UNAUTHENTICATED without the token (got %v %q)", status.Code(err), d.Reason)
+
 	verify.Step("429 without retries: RESOURCE_EXHAUSTED with RetryInfo, honoured by hand")
 	plainConn, err := verify.Connect(target, os.Getenv("SERVICE_CONFIG"), grpc.WithDisableRetry())
 	if err != nil {

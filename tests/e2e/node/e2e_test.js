@@ -58,8 +58,22 @@ async function main() {
   }
 
   example.step('429 without retries: RESOURCE_EXHAUSTED with RetryInfo, honoured by hand');
+  example.step('caller security: TLS, and a call without the token');
+  check(Boolean(process.env.JUMIO_GATEWAY_CA_FILE), 'the stack serves TLS');
+  const anonymous = new (stubs.AccountService.constructor)(process.env.JUMIO_GATEWAY,
+      example.channelCredentials(process.env.JUMIO_GATEWAY_CA_FILE, null));
+  try {
+    await example.call(anonymous, 'CreateAccount', {workflow_definition: {key: 2}});
+    check(false, 'a call without the token is refused');
+  } catch (error) {
+    const d = example.errorDetails(stubs, error);
+    check(error.code === grpc.status.UNAUTHENTICATED && d.reason === 'CALLER_UNAUTHENTICATED',
+        `UNAUTHENTICATED CALLER_UNAUTHENTICATED without the token (got ${error.code} ${d.reason})`);
+  }
+  anonymous.close();
+
   const plain = new (stubs.WorkflowExecutionService.constructor)(
-      process.env.JUMIO_GATEWAY, grpc.credentials.createInsecure(), {'grpc.enable_retries': 0});
+      process.env.JUMIO_GATEWAY, example.channelCredentials(), {'grpc.enable_retries': 0});
   const request = {name: details.name};
   // The gateway waits out a Retry-After itself when the caller's deadline leaves room; one
   // longer than the deadline reaches the caller at once.

@@ -98,13 +98,29 @@ def main():
         check(reason == "INVALID_FIELD", "ErrorInfo reason INVALID_FIELD (got %r)" % reason)
         check(fields == ["user_reference"], "BadRequest field user_reference (got %r)" % fields)
 
+    verify.step("caller security: TLS, and a call without the token")
+    check(bool(os.environ.get("JUMIO_GATEWAY_CA_FILE")), "the stack serves TLS")
+    anonymous = account_pb2_grpc.AccountServiceStub(
+        verify.connect(os.environ["JUMIO_GATEWAY"], os.environ["SERVICE_CONFIG"],
+                       token_file=None))
+    try:
+        anonymous.CreateAccount(account_pb2.CreateAccountRequest(
+            workflow_definition=account_pb2.WorkflowDefinition(key=2)), timeout=10)
+        check(False, "a call without the token is refused")
+    except grpc.RpcError as error:
+        reason, _, _ = verify.error_details(error)
+        check(error.code() == grpc.StatusCode.UNAUTHENTICATED and
+              reason == "CALLER_UNAUTHENTICATED", "UNAUTHENTICATED CALLER_UNAUTHENTICATED "
+              "without the token (got %s %r)" % (error.code(), reason))
+
     name = result.name
     workflow_id = name.rsplit("/", 1)[1]
     status_request = workflow_execution_pb2.GetWorkflowExecutionStatusRequest(name=name)
 
     verify.step("429 without retries: RESOURCE_EXHAUSTED with RetryInfo, honoured by hand")
     plain = workflow_execution_pb2_grpc.WorkflowExecutionServiceStub(
-        grpc.insecure_channel(os.environ["JUMIO_GATEWAY"], options=[("grpc.enable_retries", 0)]))
+        verify.connect(os.environ["JUMIO_GATEWAY"], os.environ["SERVICE_CONFIG"],
+                       extra_options=[("grpc.enable_retries", 0)]))
     # The gateway waits out a Retry-After itself when the caller's deadline leaves room; one
     # longer than the deadline reaches the caller at once.
     add_fault({"region": "emea-1", "hostKind": "retrieval", "rate429": 1.0,
