@@ -528,6 +528,11 @@ std::string CallbackLine(const v1::Callback& c) {
   if (c.enrichment().has_decision()) {
     absl::StrAppend(&line, "  ", DecisionText(c.enrichment().decision()));
   }
+  // Jumio's callbacks are the rule; an event the gateway's reconciler wrote
+  // says so (its callback was lost or late).
+  if (c.source() == v1::CALLBACK_SOURCE_RECONCILED) {
+    absl::StrAppend(&line, "  (reconciled)");
+  }
   return line + "\n";
 }
 

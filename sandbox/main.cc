@@ -50,6 +50,9 @@ ABSL_FLAG(int32_t, account_burst, 3,
           "bursts)");
 ABSL_FLAG(std::string, faults, "",
           "initial fault spec (JSON object or array, see README)");
+ABSL_FLAG(std::string, callback_faults, "",
+          "initial callback faults: JSON {\"dropRate\",\"duplicateRate\","
+          "\"delayMs\",\"reorderWindowMs\"} (see README)");
 ABSL_FLAG(bool, allow_http_callbacks, false,
           "accept http://127.0.0.1 / localhost callbackUrl values (tests)");
 ABSL_FLAG(int32_t, io_threads, 2,
@@ -110,6 +113,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   o.faults_json = absl::GetFlag(FLAGS_faults);
+  o.callback_faults_json = absl::GetFlag(FLAGS_callback_faults);
   o.allow_http_callbacks = absl::GetFlag(FLAGS_allow_http_callbacks);
   o.io_threads = absl::GetFlag(FLAGS_io_threads);
   o.handler_threads = absl::GetFlag(FLAGS_handler_threads);

@@ -80,7 +80,7 @@ SandboxServer::SandboxServer(ServerOptions options)
       ids_(options_.seed != 0 ? options_.seed : std::random_device{}()),
       auth_(&clock_, &ids_, options_.client_id, options_.client_secret,
             options_.token_ttl / std::max(options_.time_scale, 1e-9)),
-      callbacks_(&clock_, absl::Seconds(5)),
+      callbacks_(&clock_, absl::Seconds(5), &ids_),
       journal_(options_.journal_capacity),
       faults_(&ids_),
       limiter_(&clock_, options_.rate_limits) {}
@@ -92,6 +92,11 @@ absl::StatusOr<int> SandboxServer::Start() {
     auto specs = Faults::Parse(options_.faults_json);
     if (!specs.ok()) return specs.status();
     faults_.Replace(*specs);
+  }
+  if (!options_.callback_faults_json.empty()) {
+    auto faults = CallbackFaults::Parse(options_.callback_faults_json);
+    if (!faults.ok()) return faults.status();
+    callbacks_.SetFaults(*faults);
   }
   http::Server::Options o;
   o.name = "jumio-sandbox";
@@ -346,6 +351,21 @@ void SandboxServer::Control(const http::Request& req, http::Response& res) {
     return json(journal_.ToJson(f));
   }
   if (path == "callbacks") return json(callbacks_.DeliveriesJson());
+  if (path == "callback-faults") {
+    if (req.method == "PUT") {
+      auto faults = CallbackFaults::Parse(req.body);
+      if (!faults.ok()) {
+        return WriteProblem(res, 400, std::string(faults.status().message()),
+                            FieldOf(faults.status()));
+      }
+      callbacks_.SetFaults(*faults);
+    } else if (req.method == "DELETE") {
+      callbacks_.SetFaults(CallbackFaults());
+    } else if (req.method != "GET") {
+      return WriteProblem(res, 405, "GET, PUT or DELETE");
+    }
+    return json(callbacks_.faults().ToJson());
+  }
   if (path == "clock") {
     if (req.method == "POST") {
       rapidjson::Document d;

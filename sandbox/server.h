@@ -45,6 +45,7 @@ struct ServerOptions {
   double account_rate = 1;
   int account_burst = 3;
   std::string faults_json;
+  std::string callback_faults_json;  // CallbackFaults::Parse; empty: none
   bool allow_http_callbacks = false;
   // The event-driven server's threads: I/O (accept, parse, write, timers for
   // injected latency and pacing) and the pool that runs the service's short,

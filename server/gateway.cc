@@ -57,6 +57,7 @@ Gateway::Gateway(config::GatewayConfig config, observability::Logger* logger)
       metrics_(registry_, {kVersion, kRevision}, RegionIds(config_)),
       process_(registry_),
       callback_metrics_(metrics_),
+      reconcile_metrics_(metrics_),
       upload_metrics_(metrics_),
       http_metrics_(metrics_) {
   metrics_.AddGrpcServices(observability::ApiServiceDescriptors());
@@ -178,6 +179,21 @@ absl::Status Gateway::Build() {
     callback_urls_ =
         std::make_unique<api::IssuerCallbackUrls>(callbacks_->issuer());
     context.callback_urls = callback_urls_.get();
+    if (config_.reconcile.enabled) {
+      // Through the same JumioApi as the services: whatever decorates it
+      // (retries, breakers, the retrieval rate limit) counts these checks
+      // with the callers' calls.
+      reconcile::ReconcileOptions options = config_.reconcile;
+      options.upstream_timeout = jumio.upstream_timeout;
+      callbacks::CallbackComponent* component = callbacks_.get();
+      reconciler_ = std::make_unique<reconcile::Reconciler>(
+          std::move(options), callbacks_->tracker(), context.jumio,
+          [component](const ::jumio::gateway::v1::Callback& event) {
+            return component->StoreReconciled(event);
+          },
+          logger_, clock_);
+      context.executions = reconciler_.get();
+    }
   } else {
     logger_->Warning(
         "callback receiver off: set callback_public_base_url and "
@@ -335,6 +351,7 @@ void Gateway::BeforeScrape() {
   upload_metrics_.Update(budget_->snapshot());
   if (callbacks_ != nullptr) {
     callback_metrics_.Update(callbacks_->stats());
+    if (reconciler_ != nullptr) reconcile_metrics_.Update(*reconciler_);
     http_metrics_.Update(observability::kHttpServerCallbacks,
                          callbacks_->receiver_stats());
   }
@@ -367,6 +384,7 @@ absl::Status Gateway::Start() {
       status = Annotate("cannot start the callback receiver", status);
     }
   }
+  if (status.ok() && reconciler_ != nullptr) reconciler_->Start();
   if (status.ok() && !config_.grpc.port_file.empty()) {
     status = core::WritePortFile(config_.grpc.port_file, grpc_port_);
   }
@@ -397,6 +415,7 @@ void Gateway::Shutdown(absl::Duration grace) {
   readiness_.Stop();
   // The receiver stops taking callbacks and the feed ends its streams, which
   // would otherwise hold the gRPC server for the whole grace period.
+  if (reconciler_ != nullptr) reconciler_->Stop();
   if (callbacks_ != nullptr) callbacks_->Stop();
   server_->Shutdown(absl::ToChronoTime(clock_.Now() + grace));
   // No retry waits past this point: a backoff timer that fired after the

@@ -133,6 +133,8 @@ class Gateway {
   // Request ids without a callback store; else the component's store.
   std::unique_ptr<callbacks::RequestIdStore> memory_request_ids_;
   std::unique_ptr<api::RequestIds> idempotency_;
+  // With callbacks_ only; stopped before it.
+  std::unique_ptr<reconcile::Reconciler> reconciler_;
   std::unique_ptr<api::IssuerCallbackUrls> callback_urls_;
   std::unique_ptr<api::CallbackFeedService> callback_feed_;
   std::unique_ptr<api::Services> services_;
@@ -144,6 +146,7 @@ class Gateway {
   int grpc_port_ = 0;
   observability::Readiness readiness_;
   CallbackMetricsBridge callback_metrics_;
+  ReconcileMetricsBridge reconcile_metrics_;
   UploadMetricsBridge upload_metrics_;
   HttpMetricsBridge http_metrics_;
   std::unique_ptr<observability::AdminServer> admin_;

@@ -33,6 +33,39 @@ void CallbackMetricsBridge::Update(const callbacks::CallbackStats& stats) {
       static_cast<double>(stats.subscribers.load()));
 }
 
+ReconcileMetricsBridge::ReconcileMetricsBridge(
+    observability::GatewayMetrics& metrics)
+    : metrics_(metrics) {
+  // Every series from the start, so that rates and ratios read 0, not
+  // nothing, before the first reconciled result.
+  for (int i = 0; i < 3; ++i) {
+    metrics_.reconciled.WithLabelValues({reconcile::ReconciledStatusName(i)});
+  }
+  metrics_.reconcile_checks.WithLabelValues({"ok"});
+  metrics_.reconcile_checks.WithLabelValues({"failed"});
+}
+
+void ReconcileMetricsBridge::Update(reconcile::Reconciler& reconciler) {
+  reconcile::ReconcileStats& stats = reconciler.stats();
+  for (int i = 0; i < 3; ++i) {
+    const std::string status = reconcile::ReconciledStatusName(i);
+    growth_.Grow("reconciled/" + status, stats.reconciled[i].load(),
+                 metrics_.reconciled.WithLabelValues({status}));
+  }
+  const int64_t failed = stats.check_failures.load();
+  growth_.Grow("checks/ok", stats.checks.load() - failed,
+               metrics_.reconcile_checks.WithLabelValues({"ok"}));
+  growth_.Grow("checks/failed", failed,
+               metrics_.reconcile_checks.WithLabelValues({"failed"}));
+  absl::StatusOr<callbacks::TrackerCounts> counts = reconciler.Counts();
+  if (counts.ok()) {
+    metrics_.reconcile_tracked.WithLabelValues({}).Set(
+        static_cast<double>(counts->tracked));
+    metrics_.reconcile_overdue.WithLabelValues({}).Set(
+        static_cast<double>(counts->overdue));
+  }
+}
+
 void HttpMetricsBridge::Update(const char* server,
                                const http::ServerStats* stats) {
   if (stats == nullptr) return;

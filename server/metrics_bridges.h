@@ -14,6 +14,7 @@
 #include "server/callbacks/stats.h"
 #include "server/http/server.h"
 #include "server/observability/gateway_metrics.h"
+#include "server/reconcile/reconciler.h"
 
 namespace jumio_gateway {
 
@@ -36,6 +37,18 @@ class CallbackMetricsBridge {
   explicit CallbackMetricsBridge(observability::GatewayMetrics& metrics)
       : metrics_(metrics) {}
   void Update(const callbacks::CallbackStats& stats);
+
+ private:
+  observability::GatewayMetrics& metrics_;
+  GrowthTracker growth_;
+};
+
+// The reconciler's counts and the tracker's figures (read from the store at
+// each scrape; a failed read leaves the gauges as they were).
+class ReconcileMetricsBridge {
+ public:
+  explicit ReconcileMetricsBridge(observability::GatewayMetrics& metrics);
+  void Update(reconcile::Reconciler& reconciler);
 
  private:
   observability::GatewayMetrics& metrics_;

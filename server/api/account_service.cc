@@ -66,6 +66,9 @@ struct AccountWrite {
 struct PreparedWrite {
   jumio::AccountWrite call;
   std::string binding;
+  // What the reconciler needs to know of the execution the write starts.
+  int64_t workflow_key = 0;
+  absl::Duration token_lifetime = absl::Minutes(30);
 };
 
 // The gateway's own receiver becomes the callbackUrl unless the caller chose
@@ -91,6 +94,10 @@ absl::StatusOr<PreparedWrite> Prepare(
   absl::StatusOr<std::string> body = write.write(outgoing);
   if (!body.ok()) return body.status();
   prepared.call = {{write.region, write.account_id}, *std::move(body)};
+  prepared.workflow_key = request.workflow_definition().key();
+  if (request.has_token_lifetime()) {
+    prepared.token_lifetime = absl::Seconds(request.token_lifetime().seconds());
+  }  // else Jumio's default (the Portal's setting), 30 minutes
   return prepared;
 }
 
@@ -109,9 +116,18 @@ jumio::JumioApi::Handle Send(const ServiceContext& services,
   const std::string region = prepared.call.account.region;
   return (services.jumio->*send)(
       std::move(prepared.call), options,
-      [callback_urls = services.callback_urls, region,
-       binding = std::move(prepared.binding),
+      [callback_urls = services.callback_urls, executions = services.executions,
+       region, binding = std::move(prepared.binding),
+       workflow_key = prepared.workflow_key,
+       token_lifetime = prepared.token_lifetime,
        done = std::move(done)](absl::StatusOr<Response> parsed) mutable {
+        // Tracked before the caller hears of it, so that its result is
+        // found even if its callback never comes.
+        if (parsed.ok() && executions != nullptr) {
+          executions->Started(region, parsed->account_id(),
+                              parsed->workflow_execution().id(), workflow_key,
+                              token_lifetime);
+        }
         if (parsed.ok() && !binding.empty()) {
           absl::Status bound =
               callback_urls->Bind(binding, region, parsed->account_id());

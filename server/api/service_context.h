@@ -13,6 +13,7 @@
 #include "server/api/idempotency.h"
 #include "server/core/clock.h"
 #include "server/jumio/jumio_api.h"
+#include "server/reconcile/reconciler.h"
 #include "server/security/guard.h"
 
 namespace jumio_gateway::api {
@@ -68,6 +69,10 @@ struct ServiceContext {
   // The caller policy: every method asks it (Admit) before anything else.
   // Null only in unit tests of the services, which then admit every call.
   security::CallGuard* guard = nullptr;
+  // May be null: then no workflow execution is tracked for reconciliation.
+  // Told of every execution a create or update started, of finalizes and of
+  // deletions, after Jumio answered OK.
+  reconcile::ExecutionObserver* executions = nullptr;
 };
 
 // The guard's verdict on this call (OK without a guard).

@@ -82,12 +82,16 @@ grpc::ServerUnaryReactor* WorkflowExecutionService::FinalizeWorkflowExecution(
                                   response](UnaryUpstreamRpc::Finisher finish) {
     return context_.jumio->FinalizeWorkflowExecution(
         Ref(name), options,
-        [name, response, finish = std::move(finish)](
+        [this, name, response, finish = std::move(finish)](
             absl::StatusOr<v1::FinalizeWorkflowExecutionResponse>
                 parsed) mutable {
           if (!parsed.ok()) {
             std::move(finish)(parsed.status());
             return;
+          }
+          // The retrieval schedule starts now.
+          if (context_.executions != nullptr) {
+            context_.executions->Finalized(name.workflow_execution);
           }
           *response = *std::move(parsed);
           // Jumio's finalize answer may omit ids; the request names them for
@@ -252,9 +256,13 @@ grpc::ServerUnaryReactor* WorkflowExecutionService::DeleteWorkflowExecution(
            request->allow_missing()](UnaryUpstreamRpc::Finisher finish) {
         return context_.jumio->DeleteWorkflowExecution(
             execution, options,
-            [allow_missing,
+            [this, id = execution.workflow_execution, allow_missing,
              finish = std::move(finish)](absl::Status status) mutable {
-              std::move(finish)(AllowMissing(allow_missing, std::move(status)));
+              status = AllowMissing(allow_missing, std::move(status));
+              if (status.ok() && context_.executions != nullptr) {
+                context_.executions->Deleted(id);
+              }
+              std::move(finish)(std::move(status));
             });
       });
 }

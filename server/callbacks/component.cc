@@ -71,6 +71,12 @@ absl::StatusOr<std::unique_ptr<CallbackComponent>> CallbackComponent::Create(
         absl::StrCat("callback_store must be sqlite or redis, not ", o.store));
   }
 
+  absl::StatusOr<std::unique_ptr<ExecutionTracker>> tracker =
+      OpenExecutionTracker(
+          {o.store, o.sqlite_path, o.redis_address, o.redis_prefix});
+  if (!tracker.ok()) return tracker.status();
+  c->tracker_ = *std::move(tracker);
+
   absl::StatusOr<std::vector<Cidr>> allowed = Cidr::ParseList(o.allowed_cidrs);
   if (!allowed.ok()) return allowed.status();
   absl::StatusOr<std::vector<Cidr>> proxies =
@@ -122,16 +128,37 @@ absl::StatusOr<std::unique_ptr<CallbackComponent>> CallbackComponent::Create(
   ro.default_region = o.default_region;
   ro.require_token = o.require_token;
   EnrichmentQueue* eq = c->enrichment_.get();
+  ExecutionTracker* tracker_ptr = c->tracker_.get();
   c->receiver_ = std::make_unique<Receiver>(
       ro, c->policy_.get(), c->issuer_.get(), c->log_.get(), &c->stats_, logger,
-      [eq](const ::jumio::gateway::v1::Callback& cb) {
+      [eq, tracker_ptr, logger](const ::jumio::gateway::v1::Callback& cb) {
         if (eq != nullptr) eq->Add(cb);
+        // The result is stored: nothing left to reconcile. A failure only
+        // costs one status check later (its event is then a duplicate).
+        if (IsTerminal(cb.workflow_execution().status())) {
+          absl::Status s = tracker_ptr->Untrack(cb.workflow_execution().id());
+          if (!s.ok() && logger != nullptr) {
+            logger->Warning("cannot end tracking of a workflow execution",
+                            {{"error", std::string(s.message())}});
+          }
+        }
       },
       clock);
   return c;
 }
 
 CallbackComponent::~CallbackComponent() { Stop(); }
+
+absl::StatusOr<AppendResult> CallbackComponent::StoreReconciled(
+    const ::jumio::gateway::v1::Callback& callback) {
+  absl::StatusOr<AppendResult> stored =
+      log_->Append(callback, DedupKey(callback));
+  if (!stored.ok() || stored->duplicate) return stored;
+  ::jumio::gateway::v1::Callback with_cursor = callback;
+  with_cursor.set_cursor(stored->cursor);
+  if (enrichment_ != nullptr) enrichment_->Add(with_cursor);
+  return stored;
+}
 
 FeedOptions CallbackComponent::feed_options() const {
   FeedOptions feed = options_.feed;

@@ -20,6 +20,7 @@
 #include "jumio/gateway/v1/common.pb.h"
 #include "server/callbacks/callback_log.h"
 #include "server/callbacks/enricher.h"
+#include "server/callbacks/execution_tracker.h"
 #include "server/callbacks/feed_options.h"
 #include "server/callbacks/hub.h"
 #include "server/callbacks/receiver.h"
@@ -104,6 +105,14 @@ class CallbackComponent {
   CallbackLog* log() { return log_.get(); }
   // Request ids in the same store as the log (its SQLite file or Redis).
   RequestIdStore* request_ids() { return request_ids_.get(); }
+  // The workflow executions awaiting their terminal status, in the same store
+  // as the log. A stored terminal callback ends its execution's tracking.
+  ExecutionTracker* tracker() { return tracker_.get(); }
+  // Stores an event the reconciler made (source RECONCILED) like a received
+  // callback: deduplicated by DedupKey against Jumio's callback and other
+  // reconcilers, enriched when new.
+  absl::StatusOr<AppendResult> StoreReconciled(
+      const ::jumio::gateway::v1::Callback& callback);
   int receiver_port() const { return receiver_->port(); }
   // The receiver's connection-level counters; null before Start.
   const http::ServerStats* receiver_stats() const {
@@ -122,6 +131,7 @@ class CallbackComponent {
   HostResolver* resolver_ = nullptr;
   std::unique_ptr<CallbackLog> log_;
   std::unique_ptr<RequestIdStore> request_ids_;  // uses log_ (Redis)
+  std::unique_ptr<ExecutionTracker> tracker_;
   std::unique_ptr<SourcePolicy> policy_;
   std::unique_ptr<CallbackUrlIssuer> issuer_;
   std::unique_ptr<Hub> hub_;

@@ -148,6 +148,7 @@ ParsedCallback ParseCallback(absl::string_view body, v1::Region default_region,
   }
   ParsedCallback p;
   p.callback = *std::move(callback);
+  p.callback.set_source(v1::CALLBACK_SOURCE_JUMIO_CALLBACK);
   p.region_from_href =
       !codec::RegionFromUrl(codec::StringMember(*we, "href")).empty() ||
       !codec::RegionFromUrl(codec::StringMember(*account, "href")).empty();

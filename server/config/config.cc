@@ -183,6 +183,22 @@ ConfigEntry List(std::string name, std::string help,
           }};
 }
 
+ConfigEntry ReconcileScheduleEntry() {
+  return {"reconcile_schedule", "comma list of durations",
+          "Status checks of a finalized workflow execution whose callback has "
+          "not come, as delays after finalize (Jumio's retrieval schedule).",
+          [](const std::string& v, GatewayConfig& c) {
+            absl::StatusOr<std::vector<absl::Duration>> schedule =
+                reconcile::ParseSchedule(v);
+            if (!schedule.ok()) return schedule.status();
+            c.reconcile.schedule = *std::move(schedule);
+            return absl::OkStatus();
+          },
+          [](const GatewayConfig& c) {
+            return reconcile::FormatSchedule(c.reconcile.schedule);
+          }};
+}
+
 ConfigEntry AuthModeEntry() {
   return {
       "auth_mode", "oauth2|basic", "How the gateway authenticates to Jumio.",
@@ -572,6 +588,39 @@ std::vector<ConfigEntry> BuildTable() {
           "callback_ack_deadline",
           "Default ack deadline of named subscriptions.",
           [](C & c) -> auto& { return c.callbacks.feed.default_ack_deadline; }),
+      // The reconciler of lost callbacks.
+      Bool(
+          "reconcile_enabled",
+          "Track started workflow executions and find the results whose "
+          "callback never came (with the callback receiver only).",
+          [](C & c) -> auto& { return c.reconcile.enabled; }),
+      ReconcileScheduleEntry(),
+      Positive(
+          "reconcile_session_timeout",
+          "Jumio's session timeout: when a never-finalized workflow "
+          "execution is first checked (or its token lifetime, if shorter).",
+          [](C & c) -> auto& { return c.reconcile.session_timeout; }),
+      Duration(
+          "reconcile_expiry_grace",
+          "How long after an expiry its first status check waits.",
+          [](C & c) -> auto& { return c.reconcile.expiry_grace; },
+          absl::ZeroDuration(), /*above=*/false,
+          "must be a non-negative duration such as 1m"),
+      Positive(
+          "reconcile_unfinalized_interval",
+          "Later status checks of a never-finalized workflow execution.",
+          [](C & c) -> auto& { return c.reconcile.unfinalized_interval; }),
+      Positive(
+          "reconcile_tick", "How often due status checks are looked for.",
+          [](C & c) -> auto& { return c.reconcile.tick; }),
+      Number<int>(
+          "reconcile_batch", "Most status checks per tick and replica.",
+          [](C & c) -> auto& { return c.reconcile.batch; }, 1, 10000),
+      Positive(
+          "reconcile_lease",
+          "How long a replica owns the status check it took (at least "
+          "upstream_timeout + 10s).",
+          [](C & c) -> auto& { return c.reconcile.lease; }),
   };
   for (ConfigEntry& entry : SecurityEntries())
     table.push_back(std::move(entry));

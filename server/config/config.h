@@ -21,6 +21,7 @@
 #include "absl/time/time.h"
 #include "server/callbacks/component.h"
 #include "server/jumio/endpoints.h"
+#include "server/reconcile/reconciler.h"
 #include "server/resilience/rate_limited_jumio_api.h"
 #include "server/resilience/resilient_jumio_api.h"
 
@@ -131,6 +132,9 @@ struct GatewayConfig {
   // The callback receiver, log and feed. default_region is left unset here;
   // the gateway fills it from jumio.default_region.
   callbacks::CallbackOptions callbacks;
+  // The reconciler of lost callbacks (runs with the callback path).
+  // upstream_timeout is filled from jumio.upstream_timeout by the gateway.
+  reconcile::ReconcileOptions reconcile;
   // Let callbackUrl be http:// on a loopback address: for the sandbox on the
   // same machine only.
   bool allow_loopback_http_callbacks = false;

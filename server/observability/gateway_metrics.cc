@@ -203,6 +203,30 @@ GatewayMetrics::GatewayMetrics(Registry& registry, const BuildInfo& build,
               .Help("Callbacks stored but not yet acknowledged by a "
                     "subscriber.")
               .Register(registry)),
+      reconcile_tracked(
+          BuildGauge()
+              .Name("jumio_reconcile_tracked_executions")
+              .Help("Workflow executions started through the gateway whose "
+                    "terminal status is not stored yet (whole store).")
+              .Register(registry)),
+      reconcile_overdue(
+          BuildGauge()
+              .Name("jumio_reconcile_overdue_executions")
+              .Help("Tracked workflow executions finalized longer ago than "
+                    "the last reconcile_schedule delay, still unfinished.")
+              .Register(registry)),
+      reconciled(BuildCounter()
+                     .Name("jumio_callbacks_reconciled_total")
+                     .Help("Terminal statuses the reconciler found and stored "
+                           "because no callback had brought them, by status.")
+                     .LabelNames({"status"})
+                     .Register(registry)),
+      reconcile_checks(BuildCounter()
+                           .Name("jumio_reconcile_status_checks_total")
+                           .Help("Status checks of tracked workflow "
+                                 "executions, by outcome (ok, failed).")
+                           .LabelNames({"outcome"})
+                           .Register(registry)),
       upload_buffer_bytes(
           BuildGauge()
               .Name("jumio_gateway_upload_buffer_bytes")

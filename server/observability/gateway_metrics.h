@@ -160,6 +160,12 @@ class GatewayMetrics {
   Family<Gauge>& callback_subscribers;
   Family<Gauge>& callback_log_backlog;
 
+  // The reconciler of lost callbacks (server/reconcile).
+  Family<Gauge>& reconcile_tracked;   // executions awaiting a terminal status
+  Family<Gauge>& reconcile_overdue;   // of those, past the whole schedule
+  Family<Counter>& reconciled;        // status
+  Family<Counter>& reconcile_checks;  // outcome: ok|failed
+
   // Part uploads and downloads (server/api/buffer_budget.h).
   Family<Gauge>& upload_buffer_bytes;  // bytes leased now
   Family<Gauge>& uploads_in_flight;

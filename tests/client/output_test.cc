@@ -65,6 +65,25 @@ TEST(OutputTest, ListsSayWhenEmptyAndHowToGetTheNextPage) {
   EXPECT_EQ(StepsText(v1::ListWorkflowExecutionStepsResponse()), "no steps\n");
 }
 
+TEST(OutputTest, CallbackLinesNameReconciledEvents) {
+  v1::ListCallbacksResponse list;
+  v1::Callback* jumio = list.add_callbacks();
+  jumio->set_cursor("1");
+  jumio->set_region(v1::REGION_EMEA_1);
+  jumio->mutable_workflow_execution()->set_name("W1");
+  jumio->mutable_workflow_execution()->set_status(
+      v1::WORKFLOW_STATUS_PROCESSED);
+  jumio->set_source(v1::CALLBACK_SOURCE_JUMIO_CALLBACK);
+  v1::Callback* reconciled = list.add_callbacks();
+  *reconciled = *jumio;
+  reconciled->set_cursor("2");
+  reconciled->mutable_workflow_execution()->set_name("W2");
+  reconciled->set_source(v1::CALLBACK_SOURCE_RECONCILED);
+  EXPECT_EQ(
+      CallbacksText(list),
+      "1  emea-1  W1  PROCESSED\n2  emea-1  W2  PROCESSED  (reconciled)\n");
+}
+
 TEST(OutputTest, PlatformStatusUsesRegionNamesAsTyped) {
   v1::GetPlatformStatusResponse response;
   v1::RegionPlatformStatus* s = response.add_statuses();

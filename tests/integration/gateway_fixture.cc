@@ -1,5 +1,7 @@
 #include "tests/integration/gateway_fixture.h"
 
+#include <signal.h>
+
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
@@ -54,16 +56,32 @@ void GatewayFixture::SetUp() {
   sandbox_url_ = absl::StrCat("http://127.0.0.1:", sandbox_->port());
   std::ofstream(dir_ + "/id") << "sandbox-client\n";
   std::ofstream(dir_ + "/secret") << "sandbox-secret\n";
+  gateway_extra_args_ = ExtraGatewayArgs();
   auto gateway =
-      StartGateway(ExtraGatewayArgs(), gateway_log_ = dir_ + "/gateway.log");
+      StartGateway(gateway_extra_args_, gateway_log_ = dir_ + "/gateway.log");
   ASSERT_TRUE(gateway.ok()) << gateway.status();
   gateway_ = std::move(*gateway);
+  Connect();
+}
+
+void GatewayFixture::Connect() {
   channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", gateway_->port()),
                                  grpc::InsecureChannelCredentials());
   accounts_ = v1::AccountService::NewStub(channel_);
   credentials_ = v1::CredentialService::NewStub(channel_);
   workflows_ = v1::WorkflowExecutionService::NewStub(channel_);
   platform_ = v1::PlatformService::NewStub(channel_);
+}
+
+void GatewayFixture::RestartGateway(int signal) {
+  ASSERT_EQ(kill(gateway_->pid(), signal), 0);
+  ASSERT_TRUE(::jumio::testing::WaitFor([&] { return !gateway_->Running(); },
+                                        absl::Seconds(10)));
+  gateway_.reset();
+  auto gateway = StartGateway(gateway_extra_args_, gateway_log_);
+  ASSERT_TRUE(gateway.ok()) << gateway.status();
+  gateway_ = std::move(*gateway);
+  Connect();
 }
 
 absl::StatusOr<std::unique_ptr<Subprocess>> GatewayFixture::StartGateway(

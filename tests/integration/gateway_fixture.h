@@ -45,6 +45,12 @@ class GatewayFixture : public ::testing::Test {
   // `log_file`.
   absl::StatusOr<std::unique_ptr<::jumio::testing::Subprocess>> StartGateway(
       std::vector<std::string> extra, const std::string& log_file);
+  // Kills gateway_ with `signal` (SIGKILL: a crash), reaps it and starts it
+  // again with the same flags (same callback receiver port, same store); the
+  // stubs then talk to the new process.
+  void RestartGateway(int signal);
+  // Points channel_ and the stubs at gateway_.
+  void Connect();
 
   // Requests the sandbox received as "METHOD region hostKind path"; `query`
   // filters
@@ -78,6 +84,7 @@ class GatewayFixture : public ::testing::Test {
   std::vector<std::string> CallbackReceiverArgs();
 
   std::string dir_;
+  std::vector<std::string> gateway_extra_args_;  // what SetUp started with
   std::string gateway_log_;  // the gateway's stdout and stderr
   std::unique_ptr<::jumio::testing::Subprocess> sandbox_;
   std::unique_ptr<::jumio::testing::Subprocess> gateway_;

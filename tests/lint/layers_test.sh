@@ -7,7 +7,7 @@ cd "$WORKSPACE_ROOT"
 # Lowest first. server/*.cc|h (the composition root: gateway, main, metrics bridges) is on top.
 declare -A rank=(
   [errors]=0 [core]=1 [http]=2 [observability]=3 [jumio]=4 [resilience]=5 [callbacks]=6
-  [security]=7 [api]=8 [config]=9 [root]=10
+  [reconcile]=7 [security]=8 [api]=9 [config]=10 [root]=11
 )
 mapfile -t files < <(list_sources 'server/*.cc' 'server/*.h' | while read -r f; do
   [[ -f "$f" && ( "$f" == server/*.cc || "$f" == server/*.h ) ]] && echo "$f"

@@ -26,7 +26,7 @@ class ServiceTest : public ::testing::Test {
   ServiceTest()
       : ids_(7),
         auth_(&clock_, &ids_, "id", "secret", absl::Hours(24)),
-        callbacks_(&clock_, absl::Seconds(1)),
+        callbacks_(&clock_, absl::Seconds(1), &ids_),
         service_(Options(), &clock_, &ids_, &auth_, &callbacks_),
         token_(auth_.Issue("emea-1")) {}
 

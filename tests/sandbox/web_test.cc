@@ -37,7 +37,7 @@ class WebClientTest : public ::testing::Test {
   WebClientTest()
       : ids_(11),
         auth_(&clock_, &ids_, "id", "secret", absl::Hours(1)),
-        callbacks_(&clock_, absl::Seconds(1)),
+        callbacks_(&clock_, absl::Seconds(1), &ids_),
         service_(WebOptions(), &clock_, &ids_, &auth_, &callbacks_) {}
 
   http::Response Send(const std::string& method, const std::string& host_kind,
