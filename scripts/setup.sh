@@ -18,6 +18,8 @@ DEBIAN_PACKAGES=(
   # tests, benchmarks and polyglot clients
   libgtest-dev libgmock-dev libbenchmark-dev python3-grpcio python3-grpc-tools
   prometheus wrk curl python3-yaml
+  # test certificates for the gRPC port's TLS (tests/testing/test_pki, tests/e2e/stack.py)
+  openssl
   # the Go caller (tests/e2e/go, examples/go), built offline from Debian's packages
   golang-go golang-google-grpc-dev golang-google-protobuf-dev protoc-gen-go protoc-gen-go-grpc
   # the sandbox web client's browser test (tests/e2e/web): Debian's Chromium, driven by the npm
