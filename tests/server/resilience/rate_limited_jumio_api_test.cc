@@ -24,6 +24,7 @@
 #include "server/resilience/resilient_jumio_api.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/fake_jumio_api.h"
+#include "tests/testing/jumio_answer.h"
 
 namespace jumio_gateway::resilience {
 namespace {
@@ -31,6 +32,7 @@ namespace {
 namespace v1 = ::jumio::gateway::v1;
 using testing::FakeClock;
 using testing::FakeJumioApi;
+using testing::JumioAnswer;
 
 constexpr absl::Duration kFar = absl::Hours(1);
 
@@ -45,35 +47,6 @@ absl::optional<absl::Duration> RetryDelay(const absl::Status& status) {
   return absl::Seconds(info->retry_delay().seconds()) +
          absl::Nanoseconds(info->retry_delay().nanos());
 }
-
-// One call's answer, waited for with a bound (a broken decorator that never
-// answers fails the test instead of hanging it).
-template <typename T>
-class Answer {
- public:
-  jumio::JumioApi::Done<T> Done() {
-    return [this](absl::StatusOr<T> result) {
-      absl::MutexLock lock(&mu_);
-      result_ = std::move(result);
-    };
-  }
-  absl::StatusOr<T> Get() {
-    absl::MutexLock lock(&mu_);
-    auto ready = [this] { return result_.has_value(); };
-    if (!mu_.AwaitWithTimeout(absl::Condition(&ready), absl::Seconds(10))) {
-      return absl::InternalError("no answer");
-    }
-    return *result_;
-  }
-  bool Answered() {
-    absl::MutexLock lock(&mu_);
-    return result_.has_value();
-  }
-
- private:
-  absl::Mutex mu_;
-  absl::optional<absl::StatusOr<T>> result_;
-};
 
 TEST(GcraRateLimiterTest, BurstThenOneTurnPerInterval) {
   FakeClock clock;
@@ -155,7 +128,7 @@ class RateLimitedJumioApiTest : public ::testing::Test {
     return options;
   }
 
-  jumio::JumioApi::Handle Create(Answer<v1::CreateAccountResponse>& answer,
+  jumio::JumioApi::Handle Create(JumioAnswer<v1::CreateAccountResponse>& answer,
                                  absl::Duration deadline = absl::Seconds(120),
                                  const std::string& request_id = "") {
     fake_.Script<v1::CreateAccountResponse>("CreateAccount",
@@ -188,7 +161,7 @@ class RateLimitedJumioApiTest : public ::testing::Test {
 };
 
 TEST_F(RateLimitedJumioApiTest, BurstGoesAtOnceTheNextWaitsForItsTurn) {
-  Answer<v1::CreateAccountResponse> a, b, c;
+  JumioAnswer<v1::CreateAccountResponse> a, b, c;
   Create(a);
   Create(b);
   EXPECT_TRUE(a.Get().ok());
@@ -214,9 +187,10 @@ TEST_F(RateLimitedJumioApiTest, BurstGoesAtOnceTheNextWaitsForItsTurn) {
 TEST_F(RateLimitedJumioApiTest, WaitingCallsAreSentInArrivalOrder) {
   options_.account_write = {1, 1};
   constexpr int kCalls = 6;
-  std::vector<std::unique_ptr<Answer<v1::CreateAccountResponse>>> answers;
+  std::vector<std::unique_ptr<JumioAnswer<v1::CreateAccountResponse>>> answers;
   for (int i = 0; i < kCalls; ++i) {
-    answers.push_back(std::make_unique<Answer<v1::CreateAccountResponse>>());
+    answers.push_back(
+        std::make_unique<JumioAnswer<v1::CreateAccountResponse>>());
     Create(*answers.back(), absl::Seconds(120), absl::StrCat("req-", i));
   }
   ASSERT_TRUE(fake_.WaitForCalls(1));
@@ -236,7 +210,7 @@ TEST_F(RateLimitedJumioApiTest, WaitingCallsAreSentInArrivalOrder) {
 
 TEST_F(RateLimitedJumioApiTest, RefusedWhenTheTurnComesAfterTheDeadline) {
   options_.account_write = {1, 1};
-  Answer<v1::CreateAccountResponse> first, late, patient;
+  JumioAnswer<v1::CreateAccountResponse> first, late, patient;
   Create(first);
   // The next turn is 1 s away; this caller has 0.5 s.
   Create(late, absl::Milliseconds(500));
@@ -261,7 +235,7 @@ TEST_F(RateLimitedJumioApiTest, RefusedWhenTheTurnComesAfterTheDeadline) {
 TEST_F(RateLimitedJumioApiTest, RefusedWhenTheQueueIsFull) {
   options_.account_write = {1, 1};
   options_.max_queue = 2;
-  Answer<v1::CreateAccountResponse> sent, w1, w2, full;
+  JumioAnswer<v1::CreateAccountResponse> sent, w1, w2, full;
   Create(sent);
   Create(w1);
   Create(w2);
@@ -284,7 +258,7 @@ TEST_F(RateLimitedJumioApiTest, RefusedWhenTheQueueIsFull) {
 
 TEST_F(RateLimitedJumioApiTest, CancelledWhileWaitingAnswersAtOnce) {
   options_.account_write = {1, 1};
-  Answer<v1::CreateAccountResponse> sent, waiting;
+  JumioAnswer<v1::CreateAccountResponse> sent, waiting;
   Create(sent);
   jumio::JumioApi::Handle handle = Create(waiting);
   EXPECT_EQ(Api().Waiting("amer-1", OperationClass::kAccountWrite), 1);
@@ -299,7 +273,7 @@ TEST_F(RateLimitedJumioApiTest, CancelledWhileWaitingAnswersAtOnce) {
 
 TEST_F(RateLimitedJumioApiTest, CancelAfterTheTurnCancelsTheSentCall) {
   options_.account_write = {1, 1};
-  Answer<v1::CreateAccountResponse> sent, waiting;
+  JumioAnswer<v1::CreateAccountResponse> sent, waiting;
   Create(sent);
   fake_.Hold("CreateAccount");
   jumio::JumioApi::Handle handle = Create(waiting);
@@ -312,19 +286,19 @@ TEST_F(RateLimitedJumioApiTest, CancelAfterTheTurnCancelsTheSentCall) {
 
 TEST_F(RateLimitedJumioApiTest, ClassesAndRegionsHaveTheirOwnTurns) {
   options_.account_write = {1, 1};
-  Answer<v1::CreateAccountResponse> a1, a2;
+  JumioAnswer<v1::CreateAccountResponse> a1, a2;
   Create(a1);
   Create(a2);  // waits
   // Retrieval (10/s, burst 1) and another region are not held back.
   fake_.Script<v1::Account>("GetAccount", v1::Account());
-  Answer<v1::Account> read;
+  JumioAnswer<v1::Account> read;
   Api().GetAccount({"amer-1", "acct"}, Options(), read.Done());
   EXPECT_TRUE(read.Get().ok());
   fake_.Script<v1::CreateAccountResponse>("CreateAccount",
                                           v1::CreateAccountResponse());
   jumio::AccountWrite write;
   write.account.region = "emea-1";
-  Answer<v1::CreateAccountResponse> other_region;
+  JumioAnswer<v1::CreateAccountResponse> other_region;
   Api().CreateAccount(write, Options(), other_region.Done());
   EXPECT_TRUE(other_region.Get().ok());
   EXPECT_FALSE(a2.Answered());
@@ -332,13 +306,13 @@ TEST_F(RateLimitedJumioApiTest, ClassesAndRegionsHaveTheirOwnTurns) {
   for (int i = 0; i < 20; ++i) {
     fake_.Script<v1::FinalizeWorkflowExecutionResponse>(
         "FinalizeWorkflowExecution", v1::FinalizeWorkflowExecutionResponse());
-    Answer<v1::FinalizeWorkflowExecutionResponse> finalized;
+    JumioAnswer<v1::FinalizeWorkflowExecutionResponse> finalized;
     Api().FinalizeWorkflowExecution({"amer-1", "a", "w"}, Options(),
                                     finalized.Done());
     EXPECT_TRUE(finalized.Get().ok());
     fake_.Script<v1::RegionPlatformStatus>("GetPlatformStatus",
                                            v1::RegionPlatformStatus());
-    Answer<v1::RegionPlatformStatus> status;
+    JumioAnswer<v1::RegionPlatformStatus> status;
     Api().GetPlatformStatus("amer-1", Options(), status.Done());
     EXPECT_TRUE(status.Get().ok());
   }
@@ -347,7 +321,7 @@ TEST_F(RateLimitedJumioApiTest, ClassesAndRegionsHaveTheirOwnTurns) {
 TEST_F(RateLimitedJumioApiTest, DeletesShareTheRetrievalHostsTurns) {
   options_.retrieval = {1, 1};
   fake_.Script<v1::Account>("GetAccount", v1::Account());
-  Answer<v1::Account> read;
+  JumioAnswer<v1::Account> read;
   Api().GetAccount({"amer-1", "acct"}, Options(), read.Done());
   EXPECT_TRUE(read.Get().ok());
   fake_.ScriptStatus("DeleteAccount", absl::OkStatus());
@@ -379,7 +353,7 @@ TEST_F(RateLimitedJumioApiTest, EveryRetryOfTheResilientLayerTakesATurn) {
       "GetAccount",
       jumio::StatusFromHttp(unavailable, "amer-1", "retrieval_account"));
   fake_.Script<v1::Account>("GetAccount", v1::Account());
-  Answer<v1::Account> read;
+  JumioAnswer<v1::Account> read;
   resilient.GetAccount({"amer-1", "acct"}, Options(), read.Done());
   ASSERT_TRUE(fake_.WaitForCalls(1));
   // Backoff 0 (the random source) is due at once; the timer then waits for
@@ -407,11 +381,11 @@ TEST_F(RateLimitedJumioApiTest, RefusalsDoNotTeachTheBreaker) {
   const absl::Status failure =
       jumio::StatusFromHttp(unavailable, "amer-1", "retrieval_account");
   fake_.Script<v1::Account>("GetAccount", failure);
-  Answer<v1::Account> first;
+  JumioAnswer<v1::Account> first;
   resilient.GetAccount({"amer-1", "acct"}, Options(), first.Done());
   EXPECT_EQ(first.Get().status().code(), absl::StatusCode::kUnavailable);
   // The next turn is 1 s away; this caller has 0.1 s: refused.
-  Answer<v1::Account> refused;
+  JumioAnswer<v1::Account> refused;
   resilient.GetAccount({"amer-1", "acct"}, Options(absl::Milliseconds(100)),
                        refused.Done());
   EXPECT_EQ(Reason(refused.Get().status()), "UPSTREAM_QUOTA_EXHAUSTED");
@@ -419,7 +393,7 @@ TEST_F(RateLimitedJumioApiTest, RefusalsDoNotTeachTheBreaker) {
             CircuitBreaker::State::kClosed);
   // The second failure in a row (the refusal did not count) opens it.
   fake_.Script<v1::Account>("GetAccount", failure);
-  Answer<v1::Account> second;
+  JumioAnswer<v1::Account> second;
   resilient.GetAccount({"amer-1", "acct"}, Options(), second.Done());
   clock_.SetTime(NextTurn());
   EXPECT_EQ(second.Get().status().code(), absl::StatusCode::kUnavailable);

@@ -18,6 +18,7 @@
 #include "server/observability/metrics.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/fake_jumio_api.h"
+#include "tests/testing/jumio_answer.h"
 
 namespace jumio_gateway::resilience {
 namespace {
@@ -26,6 +27,7 @@ namespace v1 = ::jumio::gateway::v1;
 using jumio::HostKind;
 using testing::FakeClock;
 using testing::FakeJumioApi;
+using testing::JumioAnswer;
 
 // Far beyond every backoff of these tests: AwaitWaiterUntil(start + kFar)
 // returns the timer's next due time.
@@ -52,42 +54,6 @@ std::string Reason(const absl::Status& status) {
   auto info = errors::GetErrorInfo(status);
   return info.has_value() ? info->reason() : "";
 }
-
-template <typename T>
-class Result {
- public:
-  jumio::JumioApi::Done<T> Done() {
-    return [this](absl::StatusOr<T> result) {
-      absl::MutexLock lock(&mu_);
-      result_ = std::move(result);
-    };
-  }
-  jumio::JumioApi::DoneStatus DoneStatus() {
-    return [this](absl::Status status) {
-      absl::MutexLock lock(&mu_);
-      result_ =
-          status.ok() ? absl::StatusOr<T>(T{}) : absl::StatusOr<T>(status);
-    };
-  }
-  // Waits for the answer (bounded, for a broken decorator that never
-  // answers).
-  absl::StatusOr<T> Get() {
-    absl::MutexLock lock(&mu_);
-    auto ready = [this] { return result_.has_value(); };
-    if (!mu_.AwaitWithTimeout(absl::Condition(&ready), absl::Seconds(10))) {
-      return absl::InternalError("no answer");
-    }
-    return *result_;
-  }
-  bool Answered() {
-    absl::MutexLock lock(&mu_);
-    return result_.has_value();
-  }
-
- private:
-  absl::Mutex mu_;
-  absl::optional<absl::StatusOr<T>> result_;
-};
 
 // Account writes and status answers carry no payload worth checking here.
 struct Done {};
@@ -129,7 +95,7 @@ class ResilientJumioApiTest : public ::testing::Test {
   }
 
   jumio::JumioApi::Handle GetAccount(
-      Result<v1::Account>& result, const std::string& region = "amer-1",
+      JumioAnswer<v1::Account>& result, const std::string& region = "amer-1",
       absl::Duration deadline = absl::Seconds(30)) {
     return Api().GetAccount({region, "acct-1"}, Options(deadline),
                             result.Done());
@@ -157,7 +123,7 @@ TEST_F(ResilientJumioApiTest, ReadRetriedAfterA503AndSucceeds) {
   account.set_name("regions/amer-1/accounts/acct-1");
   fake_.Script<v1::Account>("GetAccount", Http(503));
   fake_.Script<v1::Account>("GetAccount", account);
-  Result<v1::Account> result;
+  JumioAnswer<v1::Account> result;
   GetAccount(result);
   EXPECT_FALSE(result.Answered());  // waiting to retry, not failing
   RunNextRetry();
@@ -179,7 +145,7 @@ TEST_F(ResilientJumioApiTest, RetriesOnResetsGatewayErrorsAndRateLimits) {
   fake_.Script<v1::Account>("GetAccount", v1::Account());
   options_.max_attempts = 6;
   options_.max_backoff = absl::Milliseconds(100);
-  Result<v1::Account> result;
+  JumioAnswer<v1::Account> result;
   GetAccount(result);
   for (int retry = 0; retry < 5; ++retry) RunNextRetry();
   EXPECT_TRUE(result.Get().ok()) << result.Get().status();
@@ -192,7 +158,7 @@ TEST_F(ResilientJumioApiTest, ReadRetriedAfterTheGatewaysAttemptTimeout) {
   fake_.Script<v1::Account>("GetAccount", jumio::StatusFromAttemptTimeout(
                                               "amer-1", "retrieval_account"));
   fake_.Script<v1::Account>("GetAccount", v1::Account());
-  Result<v1::Account> result;
+  JumioAnswer<v1::Account> result;
   GetAccount(result);
   RunNextRetry();
   EXPECT_TRUE(result.Get().ok()) << result.Get().status();
@@ -206,7 +172,7 @@ TEST_F(ResilientJumioApiTest, NoRetryAfterATimeoutThatTheDeadlineWouldCut) {
   fake_.Hold("GetAccount");
   fake_.Script<v1::Account>("GetAccount", jumio::StatusFromAttemptTimeout(
                                               "amer-1", "retrieval_account"));
-  Result<v1::Account> result;
+  JumioAnswer<v1::Account> result;
   jumio::CallOptions options = Options(absl::Seconds(15));
   options.attempt_timeout = absl::Seconds(10);
   Api().GetAccount({"amer-1", "acct-1"}, options, result.Done());
@@ -224,7 +190,7 @@ TEST_F(ResilientJumioApiTest, NoRetryAfterATimeoutThatTheDeadlineWouldCut) {
   fake_.Script<v1::Account>("GetAccount", jumio::StatusFromAttemptTimeout(
                                               "amer-1", "retrieval_account"));
   fake_.Script<v1::Account>("GetAccount", v1::Account());
-  Result<v1::Account> again;
+  JumioAnswer<v1::Account> again;
   options = Options(absl::Seconds(25));
   options.attempt_timeout = absl::Seconds(10);
   const absl::Time second = clock_.Now();
@@ -244,7 +210,7 @@ TEST_F(ResilientJumioApiTest, AnswersThatRepeatAreNotRetried) {
     FakeJumioApi fake;
     fake.Script<v1::Account>("GetAccount", answer);
     ResilientJumioApi api(&fake, clock_, &timer_, options_, [] { return 1.0; });
-    Result<v1::Account> result;
+    JumioAnswer<v1::Account> result;
     api.GetAccount({"amer-1", "acct-1"}, Options(), result.Done());
     EXPECT_EQ(result.Get().status().code(), answer.code()) << answer;
     EXPECT_EQ(fake.CallCount(), 1u) << answer;
@@ -259,7 +225,7 @@ TEST_F(ResilientJumioApiTest, BackoffIsFullJitterExponentialAndCapped) {
   for (int i = 0; i < 5; ++i)
     fake_.Script<v1::Account>("GetAccount", Http(503));
   fake_.Script<v1::Account>("GetAccount", v1::Account());
-  Result<v1::Account> result;
+  JumioAnswer<v1::Account> result;
   GetAccount(result);
   // Half (the random draw) of 100, 200, 400, then the 500 ms cap.
   EXPECT_EQ(RunNextRetry(), absl::Milliseconds(50));
@@ -274,7 +240,7 @@ TEST_F(ResilientJumioApiTest, ZeroJitterRetriesAtOnce) {
   random_ = 0.0;
   fake_.Script<v1::Account>("GetAccount", Http(503));
   fake_.Script<v1::Account>("GetAccount", v1::Account());
-  Result<v1::Account> result;
+  JumioAnswer<v1::Account> result;
   GetAccount(result);
   EXPECT_TRUE(result.Get().ok());
   EXPECT_EQ(clock_.Now(), start_);
@@ -283,7 +249,7 @@ TEST_F(ResilientJumioApiTest, ZeroJitterRetriesAtOnce) {
 TEST_F(ResilientJumioApiTest, RetryAfterIsHonoured) {
   fake_.Script<v1::Account>("GetAccount", Http(503, "3"));
   fake_.Script<v1::Account>("GetAccount", v1::Account());
-  Result<v1::Account> result;
+  JumioAnswer<v1::Account> result;
   GetAccount(result);
   EXPECT_EQ(RunNextRetry(), absl::Seconds(3));
   EXPECT_TRUE(result.Get().ok());
@@ -292,7 +258,7 @@ TEST_F(ResilientJumioApiTest, RetryAfterIsHonoured) {
 TEST_F(ResilientJumioApiTest, NeverWaitsPastTheCallersDeadline) {
   fake_.Script<v1::Account>("GetAccount", Http(503, "3"));
   fake_.Script<v1::Account>("GetAccount", v1::Account());
-  Result<v1::Account> result;
+  JumioAnswer<v1::Account> result;
   GetAccount(result, "amer-1", absl::Seconds(2));
   // The caller gets Jumio's answer at once, with its RetryInfo, instead of
   // a DEADLINE_EXCEEDED two seconds later.
@@ -307,7 +273,7 @@ TEST_F(ResilientJumioApiTest, StopsAtMaxAttempts) {
   options_.max_attempts = 3;
   for (int i = 0; i < 4; ++i)
     fake_.Script<v1::Account>("GetAccount", Http(503));
-  Result<v1::Account> result;
+  JumioAnswer<v1::Account> result;
   GetAccount(result);
   RunNextRetry();
   RunNextRetry();
@@ -320,7 +286,7 @@ TEST_F(ResilientJumioApiTest, CreateRetriedOnlyWhenNothingWasSent) {
   created.set_account("regions/amer-1/accounts/acct-2");
   fake_.Script<v1::CreateAccountResponse>("CreateAccount", Refused());
   fake_.Script<v1::CreateAccountResponse>("CreateAccount", created);
-  Result<v1::CreateAccountResponse> refused_first;
+  JumioAnswer<v1::CreateAccountResponse> refused_first;
   Api().CreateAccount({{"amer-1", ""}, "{}"}, Options(), refused_first.Done());
   RunNextRetry();
   ASSERT_TRUE(refused_first.Get().ok()) << refused_first.Get().status();
@@ -332,12 +298,12 @@ TEST_F(ResilientJumioApiTest, CreateRetriedOnlyWhenNothingWasSent) {
     fake_.Script<v1::CreateAccountResponse>("CreateAccount", maybe_sent);
     fake_.Script<v1::CreateAccountResponse>("CreateAccount", created);
     const size_t before = fake_.CallCount();
-    Result<v1::CreateAccountResponse> result;
+    JumioAnswer<v1::CreateAccountResponse> result;
     Api().CreateAccount({{"amer-1", ""}, "{}"}, Options(), result.Done());
     EXPECT_EQ(result.Get().status().code(), maybe_sent.code()) << maybe_sent;
     EXPECT_EQ(fake_.CallCount(), before + 1) << maybe_sent;
     // Leave the unused script for the next round's first call.
-    Result<v1::CreateAccountResponse> drain;
+    JumioAnswer<v1::CreateAccountResponse> drain;
     Api().CreateAccount({{"amer-1", ""}, "{}"}, Options(), drain.Done());
     ASSERT_TRUE(drain.Get().ok());
   }
@@ -347,7 +313,7 @@ TEST_F(ResilientJumioApiTest, UpdateNotRetriedAfterAReset) {
   fake_.Script<v1::UpdateAccountResponse>("UpdateAccount", Reset());
   fake_.Script<v1::UpdateAccountResponse>("UpdateAccount",
                                           v1::UpdateAccountResponse());
-  Result<v1::UpdateAccountResponse> result;
+  JumioAnswer<v1::UpdateAccountResponse> result;
   Api().UpdateAccount({{"amer-1", "acct-1"}, "{}"}, Options(), result.Done());
   EXPECT_EQ(result.Get().status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(fake_.CallCount(), 1u);
@@ -361,7 +327,7 @@ TEST_F(ResilientJumioApiTest, PartReplaceRetriedPartAddNot) {
 
   upload.replace = false;
   fake_.Script<v1::UploadCredentialPartResponse>("UploadPart", Reset());
-  Result<v1::UploadCredentialPartResponse> add;
+  JumioAnswer<v1::UploadCredentialPartResponse> add;
   Api().UploadPart(upload, Options(), add.Done());
   EXPECT_EQ(add.Get().status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(fake_.CallCount(), 1u);
@@ -370,7 +336,7 @@ TEST_F(ResilientJumioApiTest, PartReplaceRetriedPartAddNot) {
   fake_.Script<v1::UploadCredentialPartResponse>("UploadPart", Reset());
   fake_.Script<v1::UploadCredentialPartResponse>(
       "UploadPart", v1::UploadCredentialPartResponse());
-  Result<v1::UploadCredentialPartResponse> replace;
+  JumioAnswer<v1::UploadCredentialPartResponse> replace;
   Api().UploadPart(upload, Options(), replace.Done());
   RunNextRetry();
   EXPECT_TRUE(replace.Get().ok()) << replace.Get().status();
@@ -382,7 +348,7 @@ TEST_F(ResilientJumioApiTest, PartReplaceRetriedPartAddNot) {
 TEST_F(ResilientJumioApiTest, DeletesAndFinalizeAreRetried) {
   fake_.ScriptStatus("DeleteAccount", Http(503));
   fake_.ScriptStatus("DeleteAccount", absl::OkStatus());
-  Result<Done> deleted;
+  JumioAnswer<Done> deleted;
   Api().DeleteAccount({"amer-1", "acct-1"}, Options(), deleted.DoneStatus());
   RunNextRetry();
   EXPECT_TRUE(deleted.Get().ok()) << deleted.Get().status();
@@ -391,7 +357,7 @@ TEST_F(ResilientJumioApiTest, DeletesAndFinalizeAreRetried) {
       "FinalizeWorkflowExecution", Http(504));
   fake_.Script<v1::FinalizeWorkflowExecutionResponse>(
       "FinalizeWorkflowExecution", v1::FinalizeWorkflowExecutionResponse());
-  Result<v1::FinalizeWorkflowExecutionResponse> finalized;
+  JumioAnswer<v1::FinalizeWorkflowExecutionResponse> finalized;
   Api().FinalizeWorkflowExecution({"amer-1", "acct-1", "wf-1"}, Options(),
                                   finalized.Done());
   RunNextRetry();
@@ -409,7 +375,7 @@ TEST_F(ResilientJumioApiTest, RetryBudgetBoundsRetriesToAShareOfRequests) {
   for (bool expect_retry : retried) {
     fake_.Script<v1::Account>("GetAccount", Http(503));
     if (expect_retry) fake_.Script<v1::Account>("GetAccount", v1::Account());
-    Result<v1::Account> result;
+    JumioAnswer<v1::Account> result;
     GetAccount(result);
     EXPECT_EQ(result.Get().ok(), expect_retry) << result.Get().status();
   }
@@ -420,7 +386,7 @@ TEST_F(ResilientJumioApiTest, RetryBudgetBoundsRetriesToAShareOfRequests) {
   clock_.Advance(absl::Seconds(11));
   fake_.Script<v1::Account>("GetAccount", Http(503));
   fake_.Script<v1::Account>("GetAccount", v1::Account());
-  Result<v1::Account> later;
+  JumioAnswer<v1::Account> later;
   GetAccount(later);
   EXPECT_TRUE(later.Get().ok());
 }
@@ -431,12 +397,12 @@ TEST_F(ResilientJumioApiTest, RetryBudgetIsPerRegion) {
   random_ = 0.0;
   fake_.Script<v1::Account>("GetAccount", Http(503));
   fake_.Script<v1::Account>("GetAccount", v1::Account());
-  Result<v1::Account> first;
+  JumioAnswer<v1::Account> first;
   GetAccount(first, "amer-1");
   ASSERT_TRUE(first.Get().ok());
   fake_.Script<v1::Account>("GetAccount", Http(503));
   fake_.Script<v1::Account>("GetAccount", v1::Account());
-  Result<v1::Account> other_region;
+  JumioAnswer<v1::Account> other_region;
   GetAccount(other_region, "emea-1");
   EXPECT_TRUE(other_region.Get().ok());
 }
@@ -444,7 +410,7 @@ TEST_F(ResilientJumioApiTest, RetryBudgetIsPerRegion) {
 TEST_F(ResilientJumioApiTest, CancelDuringBackoffEndsTheCallAndSendsNoMore) {
   fake_.Script<v1::Account>("GetAccount", Http(503));
   fake_.Script<v1::Account>("GetAccount", v1::Account());
-  Result<v1::Account> result;
+  JumioAnswer<v1::Account> result;
   auto handle = GetAccount(result);
   NextRetry();
   handle->Cancel();
@@ -456,7 +422,7 @@ TEST_F(ResilientJumioApiTest, CancelDuringBackoffEndsTheCallAndSendsNoMore) {
 TEST_F(ResilientJumioApiTest, CancelReachesTheAttemptInFlight) {
   fake_.Hold("GetAccount");
   fake_.Script<v1::Account>("GetAccount", v1::Account());
-  Result<v1::Account> result;
+  JumioAnswer<v1::Account> result;
   auto handle = GetAccount(result);
   ASSERT_TRUE(fake_.WaitForCalls(1));
   handle->Cancel();
@@ -471,7 +437,7 @@ TEST_F(ResilientJumioApiTest, ConsecutiveFailuresOpenTheBreakerOfThatHostOnly) {
   options_.breaker.open_for = absl::Seconds(5);
   for (int i = 0; i < 3; ++i) {
     fake_.Script<v1::Account>("GetAccount", Http(503));
-    Result<v1::Account> result;
+    JumioAnswer<v1::Account> result;
     GetAccount(result);
     EXPECT_EQ(Reason(result.Get().status()), "UPSTREAM_UNAVAILABLE");
   }
@@ -482,7 +448,7 @@ TEST_F(ResilientJumioApiTest, ConsecutiveFailuresOpenTheBreakerOfThatHostOnly) {
       2);
 
   // Open: fails at once, nothing sent, RetryInfo until the probe.
-  Result<v1::Account> fast;
+  JumioAnswer<v1::Account> fast;
   GetAccount(fast);
   const absl::Status open = fast.Get().status();
   EXPECT_EQ(open.code(), absl::StatusCode::kUnavailable);
@@ -495,12 +461,12 @@ TEST_F(ResilientJumioApiTest, ConsecutiveFailuresOpenTheBreakerOfThatHostOnly) {
   // region, still work.
   fake_.Script<v1::FinalizeWorkflowExecutionResponse>(
       "FinalizeWorkflowExecution", v1::FinalizeWorkflowExecutionResponse());
-  Result<v1::FinalizeWorkflowExecutionResponse> api_host;
+  JumioAnswer<v1::FinalizeWorkflowExecutionResponse> api_host;
   Api().FinalizeWorkflowExecution({"amer-1", "acct-1", "wf-1"}, Options(),
                                   api_host.Done());
   EXPECT_TRUE(api_host.Get().ok());
   fake_.Script<v1::Account>("GetAccount", v1::Account());
-  Result<v1::Account> other_region;
+  JumioAnswer<v1::Account> other_region;
   GetAccount(other_region, "emea-1");
   EXPECT_TRUE(other_region.Get().ok());
 }
@@ -510,12 +476,12 @@ TEST_F(ResilientJumioApiTest, CircuitsReportTheRegionsBreakers) {
   options_.breaker.consecutive_failures = 1;
   EXPECT_TRUE(Api().Circuits("amer-1").empty());
   fake_.Script<v1::Account>("GetAccount", Http(503));
-  Result<v1::Account> failed;
+  JumioAnswer<v1::Account> failed;
   GetAccount(failed);
   ASSERT_FALSE(failed.Get().ok());
   fake_.Script<v1::FinalizeWorkflowExecutionResponse>(
       "FinalizeWorkflowExecution", v1::FinalizeWorkflowExecutionResponse());
-  Result<v1::FinalizeWorkflowExecutionResponse> finalized;
+  JumioAnswer<v1::FinalizeWorkflowExecutionResponse> finalized;
   Api().FinalizeWorkflowExecution({"amer-1", "acct-1", "wf-1"}, Options(),
                                   finalized.Done());
   ASSERT_TRUE(finalized.Get().ok());
@@ -534,7 +500,7 @@ TEST_F(ResilientJumioApiTest, HalfOpenProbeClosesOrReopensTheBreaker) {
   options_.breaker.consecutive_failures = 1;
   options_.breaker.open_for = absl::Seconds(5);
   fake_.Script<v1::Account>("GetAccount", Http(503));
-  Result<v1::Account> failed;
+  JumioAnswer<v1::Account> failed;
   GetAccount(failed);
   ASSERT_FALSE(failed.Get().ok());
   ASSERT_EQ(Api().CircuitState("amer-1", HostKind::kRetrieval),
@@ -543,13 +509,13 @@ TEST_F(ResilientJumioApiTest, HalfOpenProbeClosesOrReopensTheBreaker) {
   // The probe after the open period fails: open again for a full period.
   clock_.Advance(absl::Seconds(5));
   fake_.Script<v1::Account>("GetAccount", Reset());
-  Result<v1::Account> probe;
+  JumioAnswer<v1::Account> probe;
   GetAccount(probe);
   EXPECT_EQ(Reason(probe.Get().status()), "UPSTREAM_UNAVAILABLE");
   EXPECT_EQ(Api().CircuitState("amer-1", HostKind::kRetrieval),
             CircuitBreaker::State::kOpen);
   clock_.Advance(absl::Seconds(4));
-  Result<v1::Account> still_open;
+  JumioAnswer<v1::Account> still_open;
   GetAccount(still_open);
   EXPECT_EQ(Reason(still_open.Get().status()), "CIRCUIT_OPEN");
 
@@ -557,7 +523,7 @@ TEST_F(ResilientJumioApiTest, HalfOpenProbeClosesOrReopensTheBreaker) {
   clock_.Advance(absl::Seconds(1));
   fake_.Script<v1::Account>("GetAccount", v1::Account());
   fake_.Script<v1::Account>("GetAccount", v1::Account());
-  Result<v1::Account> good_probe;
+  JumioAnswer<v1::Account> good_probe;
   GetAccount(good_probe);
   EXPECT_TRUE(good_probe.Get().ok());
   EXPECT_EQ(Api().CircuitState("amer-1", HostKind::kRetrieval),
@@ -565,7 +531,7 @@ TEST_F(ResilientJumioApiTest, HalfOpenProbeClosesOrReopensTheBreaker) {
   EXPECT_EQ(
       metrics_.circuit_state.WithLabelValues({"amer-1", "retrieval"}).Value(),
       0);
-  Result<v1::Account> after;
+  JumioAnswer<v1::Account> after;
   GetAccount(after);
   EXPECT_TRUE(after.Get().ok());
   EXPECT_EQ(fake_.CallCount(), 4u);
@@ -575,18 +541,18 @@ TEST_F(ResilientJumioApiTest, HalfOpenLetsOnlyTheProbeThrough) {
   options_.max_attempts = 1;
   options_.breaker.consecutive_failures = 1;
   fake_.Script<v1::Account>("GetAccount", Http(503));
-  Result<v1::Account> failed;
+  JumioAnswer<v1::Account> failed;
   GetAccount(failed);
   ASSERT_FALSE(failed.Get().ok());
   clock_.Advance(options_.breaker.open_for);
   fake_.Hold("GetAccount");
   fake_.Script<v1::Account>("GetAccount", v1::Account());
-  Result<v1::Account> probe;
+  JumioAnswer<v1::Account> probe;
   GetAccount(probe);
   ASSERT_TRUE(fake_.WaitForCalls(2));
   EXPECT_EQ(Api().CircuitState("amer-1", HostKind::kRetrieval),
             CircuitBreaker::State::kHalfOpen);
-  Result<v1::Account> second;
+  JumioAnswer<v1::Account> second;
   GetAccount(second);
   EXPECT_EQ(Reason(second.Get().status()), "CIRCUIT_OPEN");
   fake_.Release(1);
@@ -604,7 +570,7 @@ TEST_F(ResilientJumioApiTest, AFailureRatioOpensTheBreaker) {
     fake_.Script<v1::Account>(
         "GetAccount",
         good ? absl::StatusOr<v1::Account>(v1::Account()) : Http(503));
-    Result<v1::Account> result;
+    JumioAnswer<v1::Account> result;
     GetAccount(result);
     ASSERT_EQ(result.Get().ok(), good);
   }
@@ -618,7 +584,7 @@ TEST_F(ResilientJumioApiTest, AnswersThatSayTheHostWorksKeepTheBreakerClosed) {
   for (const absl::Status& answer :
        {Http(404), Http(429), Http(400), Http(404), Http(429)}) {
     fake_.Script<v1::Account>("GetAccount", answer);
-    Result<v1::Account> result;
+    JumioAnswer<v1::Account> result;
     GetAccount(result);
     ASSERT_FALSE(result.Get().ok());
   }
@@ -632,7 +598,7 @@ TEST_F(ResilientJumioApiTest, CallsBeyondTheInFlightBoundAreShedAtOnce) {
   fake_.Script<v1::Account>("GetAccount", v1::Account());
   fake_.Script<v1::Account>("GetAccount", v1::Account());
   fake_.Script<v1::Account>("GetAccount", v1::Account());
-  Result<v1::Account> first, second, shed;
+  JumioAnswer<v1::Account> first, second, shed;
   GetAccount(first);
   GetAccount(second);
   GetAccount(shed);
@@ -646,14 +612,14 @@ TEST_F(ResilientJumioApiTest, CallsBeyondTheInFlightBoundAreShedAtOnce) {
   // Another host kind has its own bound.
   fake_.Script<v1::RegionPlatformStatus>("GetPlatformStatus",
                                          v1::RegionPlatformStatus());
-  Result<v1::RegionPlatformStatus> status_host;
+  JumioAnswer<v1::RegionPlatformStatus> status_host;
   Api().GetPlatformStatus("amer-1", Options(), status_host.Done());
   EXPECT_TRUE(status_host.Get().ok());
 
   // A finished call frees its slot.
   fake_.Release(0);
   ASSERT_TRUE(first.Get().ok());
-  Result<v1::Account> later;
+  JumioAnswer<v1::Account> later;
   GetAccount(later);
   ASSERT_TRUE(fake_.WaitForCalls(4));
   fake_.Release(3);
