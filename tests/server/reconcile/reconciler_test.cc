@@ -59,6 +59,13 @@ class ReconcilerTest : public ::testing::Test {
         nullptr, clock_);
   }
 
+  // The fake Jumio's answer to the next status check.
+  void AnswerStatus(const std::string& id, v1::WorkflowStatus status,
+                    const std::string& raw) {
+    jumio_.Script<v1::WorkflowExecutionSummary>("GetWorkflowExecutionStatus",
+                                                Status(id, status, raw));
+  }
+
   // Every callback in the log.
   std::vector<v1::Callback> Logged() {
     auto read = log_->Read("", 1000, callbacks::Filter());
@@ -89,18 +96,14 @@ TEST_F(ReconcilerTest, FinalizedExecutionIsCheckedOnTheScheduleAndReconciled) {
 
   // 40 s: still ACQUIRED; the next check is 60 s after finalize.
   clock_.Advance(absl::Seconds(1));
-  jumio_.Script<v1::WorkflowExecutionSummary>(
-      "GetWorkflowExecutionStatus",
-      Status("W1", v1::WORKFLOW_STATUS_ACQUIRED, "ACQUIRED"));
+  AnswerStatus("W1", v1::WORKFLOW_STATUS_ACQUIRED, "ACQUIRED");
   EXPECT_EQ(reconciler_->RunOnce(), 1);
   clock_.Advance(absl::Seconds(19));
   EXPECT_EQ(reconciler_->RunOnce(), 0);
 
   // 60 s: PROCESSED; stored as a RECONCILED event, tracking ends.
   clock_.Advance(absl::Seconds(1));
-  jumio_.Script<v1::WorkflowExecutionSummary>(
-      "GetWorkflowExecutionStatus",
-      Status("W1", v1::WORKFLOW_STATUS_PROCESSED, "PROCESSED"));
+  AnswerStatus("W1", v1::WORKFLOW_STATUS_PROCESSED, "PROCESSED");
   EXPECT_EQ(reconciler_->RunOnce(), 1);
   std::vector<v1::Callback> logged = Logged();
   ASSERT_EQ(logged.size(), 1u);
@@ -130,9 +133,7 @@ TEST_F(ReconcilerTest, ResultAlreadyStoredByTheCallbackIsNotStoredTwice) {
       Status("W1", v1::WORKFLOW_STATUS_PROCESSED, "PROCESSED");
   ASSERT_TRUE(log_->Append(callback, callbacks::DedupKey(callback)).ok());
   clock_.Advance(absl::Seconds(40));
-  jumio_.Script<v1::WorkflowExecutionSummary>(
-      "GetWorkflowExecutionStatus",
-      Status("W1", v1::WORKFLOW_STATUS_PROCESSED, "PROCESSED"));
+  AnswerStatus("W1", v1::WORKFLOW_STATUS_PROCESSED, "PROCESSED");
   EXPECT_EQ(reconciler_->RunOnce(), 1);
   std::vector<v1::Callback> logged = Logged();
   ASSERT_EQ(logged.size(), 1u);
@@ -149,17 +150,13 @@ TEST_F(ReconcilerTest, NeverFinalizedExecutionIsCheckedAroundItsExpiry) {
   clock_.Advance(absl::Minutes(6) - absl::Seconds(1));
   EXPECT_EQ(reconciler_->RunOnce(), 0);
   clock_.Advance(absl::Seconds(1));
-  jumio_.Script<v1::WorkflowExecutionSummary>(
-      "GetWorkflowExecutionStatus",
-      Status("W1", v1::WORKFLOW_STATUS_INITIATED, "INITIATED"));
+  AnswerStatus("W1", v1::WORKFLOW_STATUS_INITIATED, "INITIATED");
   EXPECT_EQ(reconciler_->RunOnce(), 1);
   // Still INITIATED (an upload reset the session): every 5 min after that.
   clock_.Advance(absl::Minutes(5) - absl::Seconds(1));
   EXPECT_EQ(reconciler_->RunOnce(), 0);
   clock_.Advance(absl::Seconds(1));
-  jumio_.Script<v1::WorkflowExecutionSummary>(
-      "GetWorkflowExecutionStatus",
-      Status("W1", v1::WORKFLOW_STATUS_SESSION_EXPIRED, "SESSION_EXPIRED"));
+  AnswerStatus("W1", v1::WORKFLOW_STATUS_SESSION_EXPIRED, "SESSION_EXPIRED");
   EXPECT_EQ(reconciler_->RunOnce(), 1);
   std::vector<v1::Callback> logged = Logged();
   ASSERT_EQ(logged.size(), 1u);
@@ -173,16 +170,12 @@ TEST_F(ReconcilerTest, AcquiredWithoutAFinalizeSwitchesToTheFinalizeSchedule) {
   reconciler_->Started("emea-1", "A", "W1", 3, absl::Minutes(5));
   clock_.Advance(absl::Minutes(6));
   // Finalized by the web client: the gateway saw no finalize.
-  jumio_.Script<v1::WorkflowExecutionSummary>(
-      "GetWorkflowExecutionStatus",
-      Status("W1", v1::WORKFLOW_STATUS_ACQUIRED, "ACQUIRED"));
+  AnswerStatus("W1", v1::WORKFLOW_STATUS_ACQUIRED, "ACQUIRED");
   EXPECT_EQ(reconciler_->RunOnce(), 1);
   clock_.Advance(absl::Seconds(39));
   EXPECT_EQ(reconciler_->RunOnce(), 0);
   clock_.Advance(absl::Seconds(1));
-  jumio_.Script<v1::WorkflowExecutionSummary>(
-      "GetWorkflowExecutionStatus",
-      Status("W1", v1::WORKFLOW_STATUS_PROCESSED, "PROCESSED"));
+  AnswerStatus("W1", v1::WORKFLOW_STATUS_PROCESSED, "PROCESSED");
   EXPECT_EQ(reconciler_->RunOnce(), 1);
   EXPECT_EQ(Logged().size(), 1u);
 }
@@ -215,9 +208,7 @@ TEST_F(ReconcilerTest, FailedCheckComesBackWhenTheLeaseEnds) {
   clock_.Advance(absl::Minutes(2) - absl::Seconds(1));
   EXPECT_EQ(reconciler_->RunOnce(), 0);
   clock_.Advance(absl::Seconds(1));
-  jumio_.Script<v1::WorkflowExecutionSummary>(
-      "GetWorkflowExecutionStatus",
-      Status("W1", v1::WORKFLOW_STATUS_PROCESSED, "PROCESSED"));
+  AnswerStatus("W1", v1::WORKFLOW_STATUS_PROCESSED, "PROCESSED");
   EXPECT_EQ(reconciler_->RunOnce(), 1);
   EXPECT_EQ(Logged().size(), 1u);
 }
