@@ -20,6 +20,7 @@
 #include "server/config/config.h"
 #include "server/observability/logger.h"
 #include "tests/testing/http_client.h"
+#include "tests/testing/sandbox_upstream.h"
 #include "tests/testing/subprocess.h"
 
 namespace jumio_gateway {
@@ -29,32 +30,21 @@ namespace v1 = ::jumio::gateway::v1;
 using ::grpc::health::v1::Health;
 using ::grpc::health::v1::HealthCheckRequest;
 using ::grpc::health::v1::HealthCheckResponse;
-using ::jumio::testing::Subprocess;
+using ::jumio::testing::SandboxUpstream;
 
 class GatewayTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = ::jumio::testing::MakeTempDir();
-    auto sandbox = Subprocess::Start(
-        ::jumio::testing::RunfilePath("sandbox/jumio-sandbox"),
-        {"--listen=127.0.0.1:0", "--rate_limits=false"});
+    auto sandbox = SandboxUpstream::Start(dir_);
     ASSERT_TRUE(sandbox.ok()) << sandbox.status();
     sandbox_ = *std::move(sandbox);
-    std::ofstream(dir_ + "/id") << "sandbox-client\n";
-    std::ofstream(dir_ + "/secret") << "sandbox-secret\n";
     std::ofstream(dir_ + "/hmac") << std::string(32, 'k');
   }
 
   config::Settings Flags() const {
-    return {
-        {"grpc_listen", "127.0.0.1:0"},
-        {"admin_listen", "127.0.0.1:0"},
-        {"jumio_url_template",
-         absl::StrCat("http://127.0.0.1:", sandbox_->port(),
-                      "/{region}/{kind}")},
-        {"client_id_file", dir_ + "/id"},
-        {"client_secret_file", dir_ + "/secret"},
-        {"default_region", "emea-1"},
+    config::Settings flags = sandbox_->GatewaySettings();
+    flags.insert({
         {"shutdown_grace", "2s"},
         {"callback_listen_host", "127.0.0.1"},
         {"callback_listen_port", "0"},
@@ -62,7 +52,8 @@ class GatewayTest : public ::testing::Test {
         {"callback_hmac_key_files", dir_ + "/hmac"},
         {"callback_sqlite_path", dir_ + "/callbacks.db"},
         {"callback_resolve_jumio_hosts", "false"},
-    };
+    });
+    return flags;
   }
 
   absl::StatusOr<std::unique_ptr<Gateway>> Create(config::Settings flags) {
@@ -86,7 +77,7 @@ class GatewayTest : public ::testing::Test {
   }
 
   std::string dir_;
-  std::unique_ptr<Subprocess> sandbox_;
+  std::unique_ptr<SandboxUpstream> sandbox_;
   // The gateway's log goes to the test log.
   observability::Logger logger_{stderr};
   ::jumio::testing::HttpClient http_;

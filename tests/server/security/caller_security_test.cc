@@ -27,6 +27,7 @@
 #include "server/observability/logger.h"
 #include "server/security/tokens.h"
 #include "tests/testing/http_client.h"
+#include "tests/testing/sandbox_upstream.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/test_pki.h"
 
@@ -37,7 +38,7 @@ namespace v1 = ::jumio::gateway::v1;
 using ::jumio::testing::CertFiles;
 using ::jumio::testing::CertRequest;
 using ::jumio::testing::ReadWholeFile;
-using ::jumio::testing::Subprocess;
+using ::jumio::testing::SandboxUpstream;
 using ::jumio::testing::TestPki;
 
 constexpr char kReaderId[] = "spiffe://test.example/reader";
@@ -80,13 +81,9 @@ class CallerSecurityTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = ::jumio::testing::MakeTempDir();
-    auto sandbox = Subprocess::Start(
-        ::jumio::testing::RunfilePath("sandbox/jumio-sandbox"),
-        {"--listen=127.0.0.1:0", "--rate_limits=false"});
+    auto sandbox = SandboxUpstream::Start(dir_);
     ASSERT_TRUE(sandbox.ok()) << sandbox.status();
     sandbox_ = *std::move(sandbox);
-    std::ofstream(dir_ + "/id") << "sandbox-client\n";
-    std::ofstream(dir_ + "/secret") << "sandbox-secret\n";
 
     pki_ = std::make_unique<TestPki>(dir_, "ca");
     other_pki_ = std::make_unique<TestPki>(dir_, "other-ca");
@@ -119,22 +116,16 @@ class CallerSecurityTest : public ::testing::Test {
   }
 
   config::Settings Flags() const {
-    return {
-        {"grpc_listen", "127.0.0.1:0"},
-        {"admin_listen", "127.0.0.1:0"},
-        {"jumio_url_template",
-         absl::StrCat("http://127.0.0.1:", sandbox_->port(),
-                      "/{region}/{kind}")},
-        {"client_id_file", dir_ + "/id"},
-        {"client_secret_file", dir_ + "/secret"},
-        {"default_region", "emea-1"},
+    config::Settings flags = sandbox_->GatewaySettings();
+    flags.insert({
         {"shutdown_grace", "1s"},
         {"grpc_tls_cert_file", server_cert_},
         {"grpc_tls_key_file", server_key_},
         {"grpc_tls_client_ca_file", pki_->ca_file()},
         {"caller_tokens_file", dir_ + "/tokens"},
         {"caller_policy_file", dir_ + "/policy.json"},
-    };
+    });
+    return flags;
   }
 
   absl::StatusOr<std::unique_ptr<Gateway>> Create(config::Settings flags) {
@@ -255,7 +246,7 @@ class CallerSecurityTest : public ::testing::Test {
   }
 
   std::string dir_;
-  std::unique_ptr<Subprocess> sandbox_;
+  std::unique_ptr<SandboxUpstream> sandbox_;
   std::unique_ptr<TestPki> pki_, other_pki_;
   std::string server_cert_, server_key_;
   CertFiles reader_, writer_;
