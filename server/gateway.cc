@@ -179,6 +179,8 @@ absl::Status Gateway::Build() {
     callback_urls_ =
         std::make_unique<api::IssuerCallbackUrls>(callbacks_->issuer());
     context.callback_urls = callback_urls_.get();
+    eraser_ = std::make_unique<api::ComponentEraser>(callbacks_.get());
+    context.eraser = eraser_.get();
     if (config_.reconcile.enabled) {
       // Through the same JumioApi as the services: whatever decorates it
       // (retries, breakers, the retrieval rate limit) counts these checks

@@ -136,6 +136,7 @@ class Gateway {
   // With callbacks_ only; stopped before it.
   std::unique_ptr<reconcile::Reconciler> reconciler_;
   std::unique_ptr<api::IssuerCallbackUrls> callback_urls_;
+  std::unique_ptr<api::ComponentEraser> eraser_;  // uses callbacks_
   std::unique_ptr<api::CallbackFeedService> callback_feed_;
   std::unique_ptr<api::Services> services_;
   // Declared after everything its transfers call back into (the token source,

@@ -338,9 +338,12 @@ grpc::ServerUnaryReactor* AccountService::DeleteAccount(
            request->allow_missing()](UnaryUpstreamRpc::Finisher finish) {
         return context_.jumio->DeleteAccount(
             account, options,
-            [allow_missing,
+            [this, account, allow_missing,
              finish = std::move(finish)](absl::Status status) mutable {
-              std::move(finish)(AllowMissing(allow_missing, std::move(status)));
+              // Gone at Jumio: the gateway's own records of it go too.
+              EraseAfterDelete(context_, account.region, account.account, "",
+                               allow_missing, std::move(status),
+                               std::move(finish));
             });
       });
 }

@@ -1,5 +1,6 @@
 #include "server/api/callback_integration.h"
 
+#include <memory>
 #include <utility>
 
 #include "absl/synchronization/notification.h"
@@ -48,6 +49,23 @@ absl::StatusOr<v1::CallbackEnrichment> JumioEnricher::Enrich(
   done.WaitForNotification();
   if (!details.ok()) return details.status();
   return codec::BuildCallbackEnrichment(*details);
+}
+
+void ComponentEraser::Erase(const std::string& region,
+                            const std::string& account_id,
+                            const std::string& workflow_execution_id,
+                            absl::AnyInvocable<void(absl::Status) &&> done) {
+  auto shared = std::make_shared<absl::AnyInvocable<void(absl::Status) &&>>(
+      std::move(done));
+  const bool queued =
+      pool_.TrySubmit([this, region = codec::RegionFromId(region), account_id,
+                       workflow_execution_id, shared]() mutable {
+        std::move (*shared)(
+            component_->Erase(region, account_id, workflow_execution_id));
+      });
+  if (!queued) {
+    std::move (*shared)(absl::UnavailableError("erasure queue full"));
+  }
 }
 
 }  // namespace jumio_gateway::api

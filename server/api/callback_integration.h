@@ -9,9 +9,11 @@
 #include <string>
 
 #include "server/api/service_context.h"
+#include "server/callbacks/component.h"
 #include "server/callbacks/enricher.h"
 #include "server/callbacks/token.h"
 #include "server/core/clock.h"
+#include "server/core/worker_pool.h"
 #include "server/jumio/jumio_api.h"
 
 namespace jumio_gateway::api {
@@ -46,6 +48,24 @@ class JumioEnricher : public callbacks::Enricher {
   jumio::JumioApi* const jumio_;
   const absl::Duration upstream_timeout_;
   const core::Clock& clock_;
+};
+
+// Erasure (issue 17): runs CallbackComponent::Erase on its own thread, so
+// that neither a gRPC thread nor the transport's I/O thread waits for the
+// store. A full queue fails the erasure (UNAVAILABLE): the caller retries
+// the delete.
+class ComponentEraser : public RecordEraser {
+ public:
+  // `component` must outlive this.
+  explicit ComponentEraser(callbacks::CallbackComponent* component)
+      : component_(component), pool_(1, 1024) {}
+  void Erase(const std::string& region, const std::string& account_id,
+             const std::string& workflow_execution_id,
+             absl::AnyInvocable<void(absl::Status) &&> done) override;
+
+ private:
+  callbacks::CallbackComponent* const component_;
+  core::WorkerPool pool_;  // last: joined before the rest goes
 };
 
 }  // namespace jumio_gateway::api

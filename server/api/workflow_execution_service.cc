@@ -256,13 +256,16 @@ grpc::ServerUnaryReactor* WorkflowExecutionService::DeleteWorkflowExecution(
            request->allow_missing()](UnaryUpstreamRpc::Finisher finish) {
         return context_.jumio->DeleteWorkflowExecution(
             execution, options,
-            [this, id = execution.workflow_execution, allow_missing,
+            [this, execution, allow_missing,
              finish = std::move(finish)](absl::Status status) mutable {
-              status = AllowMissing(allow_missing, std::move(status));
-              if (status.ok() && context_.executions != nullptr) {
-                context_.executions->Deleted(id);
+              if (AllowMissing(allow_missing, status).ok() &&
+                  context_.executions != nullptr) {
+                context_.executions->Deleted(execution.workflow_execution);
               }
-              std::move(finish)(std::move(status));
+              // Gone at Jumio: the gateway's own records of it go too.
+              EraseAfterDelete(context_, execution.region, execution.account,
+                               execution.workflow_execution, allow_missing,
+                               std::move(status), std::move(finish));
             });
       });
 }

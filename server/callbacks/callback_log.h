@@ -131,6 +131,20 @@ class CallbackLog {
   // bindings older than binding_retention.
   virtual absl::Status ApplyRetention(absl::Duration retention,
                                       absl::Duration binding_retention) = 0;
+
+  // Erasure (DeleteAccount, DeleteWorkflowExecution; issue 17).
+  // Erases every stored callback of `account_id` (only those of
+  // `workflow_execution_id` when it is not empty), with its enrichment and
+  // the subscriptions' pending entries pointing at it and, for a whole
+  // account, its token bindings. DELETED events (source
+  // CALLBACK_SOURCE_DELETED) are kept: they are what subscribers see of the
+  // erasure. Returns the distinct workflow execution ids whose callbacks were
+  // erased. Idempotent: erasing again erases nothing and is OK. The bytes
+  // leave the store's files too (SQLite: secure_delete, then a WAL checkpoint
+  // that truncates the WAL).
+  virtual absl::StatusOr<std::vector<std::string>> Erase(
+      absl::string_view account_id,
+      absl::string_view workflow_execution_id) = 0;
 };
 
 // The dedup key of a callback: Jumio may send the same notification twice,
@@ -147,6 +161,17 @@ bool DecodeStoredCallback(absl::string_view data, v1::Callback* out,
 // Reasons of UnreadableCallback, shared by the stores.
 inline constexpr char kUndecodableReason[] =
     "stored data is not a Callback this gateway can decode";
+// True when `callback` belongs to `account_id` (and to
+// `workflow_execution_id` when it is not empty) and is not itself a DELETED
+// event: what CallbackLog::Erase erases.
+bool IsErasable(const v1::Callback& callback, absl::string_view account_id,
+                absl::string_view workflow_execution_id);
+
+// The DELETED event of one workflow execution (empty id: of the account):
+// the ids only, raw_status "DELETED", source CALLBACK_SOURCE_DELETED.
+v1::Callback DeletedEvent(v1::Region region, absl::string_view account_id,
+                          absl::string_view workflow_execution_id);
+
 inline constexpr char kMissingDataReason[] =
     "stored entry has no callback data";
 

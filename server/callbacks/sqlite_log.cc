@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -202,8 +203,8 @@ absl::Status SqliteCallbackLog::Init() {
   sqlite3_busy_timeout(writer_db_, 5000);
   // WAL: readers never block the writer. synchronous=FULL: the WAL is fsync'd
   // at every commit, which is what lets the receiver answer 200.
-  for (const char* sql :
-       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", kSchema}) {
+  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+                          "PRAGMA secure_delete=ON", kSchema}) {
     absl::Status s = Exec(writer_db_, sql);
     if (!s.ok()) return s;
   }
@@ -277,6 +278,13 @@ void SqliteCallbackLog::WriterLoop() {
       }
       tx = Exec(writer_db_, "COMMIT");
       if (!tx.ok()) Exec(writer_db_, "ROLLBACK").IgnoreError();
+    }
+    if (tx.ok() && checkpoint_wanted_.exchange(false)) {
+      // An erasure committed: copy the zeroed pages into the database and
+      // empty the WAL, whose older frames still hold the erased bytes. The
+      // reader lock keeps this process's reader from pinning a snapshot.
+      absl::MutexLock rl(&reader_mu_);
+      Exec(writer_db_, "PRAGMA wal_checkpoint(TRUNCATE)").IgnoreError();
     }
     commits_.fetch_add(1);
     writes_.fetch_add(static_cast<int64_t>(batch.size()));
@@ -655,6 +663,56 @@ absl::Status SqliteCallbackLog::ApplyRetention(
     }
     return absl::OkStatus();
   });
+}
+
+absl::StatusOr<std::vector<std::string>> SqliteCallbackLog::Erase(
+    absl::string_view account_id, absl::string_view workflow_execution_id) {
+  std::vector<std::string> erased;
+  absl::Status s = Write([&](sqlite3* db) -> absl::Status {
+    erased.clear();
+    // The account is inside the stored protobuf, not a column: every row is
+    // decoded once (the log holds the retention window only).
+    std::vector<int64_t> seqs;
+    {
+      Stmt all(db, "SELECT seq, data FROM callbacks ORDER BY seq");
+      if (!all.ok()) return Unavailable(db, "prepare");
+      int rc;
+      while ((rc = all.Step()) == SQLITE_ROW) {
+        v1::Callback cb;
+        std::string reason;
+        if (!DecodeStoredCallback(all.Text(1), &cb, &reason)) continue;
+        if (!IsErasable(cb, account_id, workflow_execution_id)) continue;
+        seqs.push_back(all.Int(0));
+        const std::string& id = cb.workflow_execution().id();
+        if (std::find(erased.begin(), erased.end(), id) == erased.end()) {
+          erased.push_back(id);
+        }
+      }
+      if (rc != SQLITE_DONE) return Unavailable(db, "erase scan");
+    }
+    Stmt del(db, "DELETE FROM callbacks WHERE seq = ?");
+    Stmt delp(db, "DELETE FROM pending WHERE seq = ?");
+    if (!del.ok() || !delp.ok()) return Unavailable(db, "prepare");
+    for (int64_t seq : seqs) {
+      del.Reset();
+      delp.Reset();
+      del.Bind(1, seq);
+      delp.Bind(1, seq);
+      if (del.Step() != SQLITE_DONE || delp.Step() != SQLITE_DONE) {
+        return Unavailable(db, "erase");
+      }
+    }
+    if (workflow_execution_id.empty()) {
+      Stmt bind(db, "DELETE FROM bindings WHERE account_id = ?");
+      if (!bind.ok()) return Unavailable(db, "prepare");
+      bind.Bind(1, account_id);
+      if (bind.Step() != SQLITE_DONE) return Unavailable(db, "erase bindings");
+    }
+    checkpoint_wanted_.store(true);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return erased;
 }
 
 }  // namespace jumio_gateway::callbacks
