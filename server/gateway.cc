@@ -179,7 +179,10 @@ absl::Status Gateway::Build() {
     callback_urls_ =
         std::make_unique<api::IssuerCallbackUrls>(callbacks_->issuer());
     context.callback_urls = callback_urls_.get();
-    eraser_ = std::make_unique<api::ComponentEraser>(callbacks_.get());
+    api::ComponentEraser::Options erasure;
+    erasure.upstream_timeout = jumio.upstream_timeout;
+    eraser_ = std::make_unique<api::ComponentEraser>(
+        callbacks_.get(), resilient_api_.get(), logger_, clock_, erasure);
     context.eraser = eraser_.get();
     if (config_.reconcile.enabled) {
       // Through the same JumioApi as the services: whatever decorates it
@@ -387,6 +390,8 @@ absl::Status Gateway::Start() {
     }
   }
   if (status.ok() && reconciler_ != nullptr) reconciler_->Start();
+  // Unfinished erasures of an earlier run (issue 17) are resumed now.
+  if (status.ok() && eraser_ != nullptr) eraser_->Start();
   if (status.ok() && !config_.grpc.port_file.empty()) {
     status = core::WritePortFile(config_.grpc.port_file, grpc_port_);
   }
@@ -418,6 +423,7 @@ void Gateway::Shutdown(absl::Duration grace) {
   // The receiver stops taking callbacks and the feed ends its streams, which
   // would otherwise hold the gRPC server for the whole grace period.
   if (reconciler_ != nullptr) reconciler_->Stop();
+  if (eraser_ != nullptr) eraser_->Stop();
   if (callbacks_ != nullptr) callbacks_->Stop();
   server_->Shutdown(absl::ToChronoTime(clock_.Now() + grace));
   // No retry waits past this point: a backoff timer that fired after the

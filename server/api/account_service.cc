@@ -330,6 +330,11 @@ grpc::ServerUnaryReactor* AccountService::DeleteAccount(
     return FinishNow(context, s);
   }
   response->set_name(name->Format());
+  if (context_.eraser != nullptr) {
+    absl::Status begun =
+        context_.eraser->Begin(name->region, name->account, "");
+    if (!begun.ok()) return FinishNow(context, begun);
+  }
   const jumio::CallOptions options = UpstreamOptions(
       *context, context_.clock->Now(), context_.options.upstream_timeout);
   return UnaryUpstreamRpc::Start(

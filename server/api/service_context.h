@@ -45,9 +45,16 @@ class CallbackUrlProvider {
 class RecordEraser {
  public:
   virtual ~RecordEraser() = default;
+  // Records the intent durably, before the delete is sent to Jumio: should
+  // the gateway die before the erasure is complete, it is resumed (the
+  // delete re-sent) after a restart. A failure refuses the delete.
+  virtual absl::Status Begin(const std::string& region,
+                             const std::string& account_id,
+                             const std::string& workflow_execution_id) = 0;
   // Erases what the gateway stored about `account_id` (all of it when
   // `workflow_execution_id` is empty, else that execution's), off the
-  // calling thread, then calls `done` once with the outcome. Idempotent.
+  // calling thread, then calls `done` once with the outcome, and ends the
+  // intent Begin recorded when it succeeded. Idempotent.
   virtual void Erase(const std::string& region, const std::string& account_id,
                      const std::string& workflow_execution_id,
                      absl::AnyInvocable<void(absl::Status) &&> done) = 0;

@@ -250,6 +250,11 @@ grpc::ServerUnaryReactor* WorkflowExecutionService::DeleteWorkflowExecution(
     return FinishNow(context, s);
   }
   response->set_name(name->Format());
+  if (context_.eraser != nullptr) {
+    absl::Status begun = context_.eraser->Begin(name->region, name->account,
+                                                name->workflow_execution);
+    if (!begun.ok()) return FinishNow(context, begun);
+  }
   return UnaryUpstreamRpc::Start(
       [this, execution = Ref(*name), options = Options(*context),
        allow_missing =

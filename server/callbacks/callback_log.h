@@ -69,6 +69,17 @@ struct Binding {
   std::string account_id;
 };
 
+// An erasure the gateway has begun (CallbackLog::PutErasureIntent): ids only.
+struct ErasureIntent {
+  std::string region;  // region id, e.g. "emea-1"
+  std::string account_id;
+  std::string workflow_execution_id;  // empty: the whole account
+  // The store's key of the intent.
+  std::string Key() const {
+    return region + "/" + account_id + "/" + workflow_execution_id;
+  }
+};
+
 class CallbackLog {
  public:
   virtual ~CallbackLog() = default;
@@ -145,6 +156,16 @@ class CallbackLog {
   virtual absl::StatusOr<std::vector<std::string>> Erase(
       absl::string_view account_id,
       absl::string_view workflow_execution_id) = 0;
+
+  // Erasure intents: recorded durably before the delete is sent to Jumio,
+  // removed once the erasure is complete, so that a gateway killed in
+  // between finishes it after a restart (re-sending the delete: a 404 counts
+  // as done). Putting an existing intent again is OK.
+  virtual absl::Status PutErasureIntent(const ErasureIntent& intent) = 0;
+  virtual absl::Status DeleteErasureIntent(const ErasureIntent& intent) = 0;
+  // Every unfinished intent, oldest first (at most `limit`).
+  virtual absl::StatusOr<std::vector<ErasureIntent>> ErasureIntents(
+      int limit) = 0;
 };
 
 // The dedup key of a callback: Jumio may send the same notification twice,

@@ -759,4 +759,34 @@ absl::StatusOr<std::vector<std::string>> RedisCallbackLog::Erase(
   return erased;
 }
 
+// Erasure intents: "<prefix>:erasures", a sorted set of "region/account/
+// execution" (ids only) by the time they were begun.
+absl::Status RedisCallbackLog::PutErasureIntent(const ErasureIntent& intent) {
+  return Command({"ZADD", Key("erasures"), "NX",
+                  absl::StrCat(absl::ToUnixMillis(options_.clock->Now())),
+                  intent.Key()})
+      .status();
+}
+
+absl::Status RedisCallbackLog::DeleteErasureIntent(
+    const ErasureIntent& intent) {
+  return Command({"ZREM", Key("erasures"), intent.Key()}).status();
+}
+
+absl::StatusOr<std::vector<ErasureIntent>> RedisCallbackLog::ErasureIntents(
+    int limit) {
+  absl::StatusOr<std::shared_ptr<Reply>> r = Command(
+      {"ZRANGE", Key("erasures"), "0", absl::StrCat(std::max(limit, 1) - 1)});
+  if (!r.ok()) return r.status();
+  std::vector<ErasureIntent> out;
+  if ((*r)->r->type != REDIS_REPLY_ARRAY) return out;
+  for (size_t i = 0; i < (*r)->r->elements; ++i) {
+    std::vector<std::string> parts =
+        absl::StrSplit(Str((*r)->r->element[i]), absl::MaxSplits('/', 2));
+    if (parts.size() != 3) continue;  // not one of ours
+    out.push_back({parts[0], parts[1], parts[2]});
+  }
+  return out;
+}
+
 }  // namespace jumio_gateway::callbacks

@@ -76,6 +76,9 @@ class RedisCallbackLog final : public CallbackLog {
   absl::StatusOr<std::vector<std::string>> Erase(
       absl::string_view account_id,
       absl::string_view workflow_execution_id) override;
+  absl::Status PutErasureIntent(const ErasureIntent& intent) override;
+  absl::Status DeleteErasureIntent(const ErasureIntent& intent) override;
+  absl::StatusOr<std::vector<ErasureIntent>> ErasureIntents(int limit) override;
 
   // One command on the log's connections, for a store that shares this
   // Redis under its own keys (redis_request_ids.h): a string or integer reply

@@ -37,6 +37,13 @@ CREATE TABLE IF NOT EXISTS pending (
   deadline_us INTEGER NOT NULL,
   PRIMARY KEY (name, seq)
 );
+CREATE TABLE IF NOT EXISTS erasure_intents (
+  key TEXT PRIMARY KEY,
+  region TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  workflow_execution_id TEXT NOT NULL,
+  created_us INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS bindings (
   nonce TEXT PRIMARY KEY,
   region INTEGER NOT NULL,
@@ -713,6 +720,51 @@ absl::StatusOr<std::vector<std::string>> SqliteCallbackLog::Erase(
   });
   if (!s.ok()) return s;
   return erased;
+}
+
+absl::Status SqliteCallbackLog::PutErasureIntent(const ErasureIntent& intent) {
+  const int64_t now = Micros(options_.clock->Now());
+  return Write([&](sqlite3* db) -> absl::Status {
+    Stmt s(db,
+           "INSERT OR IGNORE INTO erasure_intents (key, region, account_id, "
+           "workflow_execution_id, created_us) VALUES (?, ?, ?, ?, ?)");
+    if (!s.ok()) return Unavailable(db, "prepare");
+    s.Bind(1, intent.Key())
+        .Bind(2, intent.region)
+        .Bind(3, intent.account_id)
+        .Bind(4, intent.workflow_execution_id)
+        .Bind(5, now);
+    if (s.Step() != SQLITE_DONE) return Unavailable(db, "erasure intent");
+    return absl::OkStatus();
+  });
+}
+
+absl::Status SqliteCallbackLog::DeleteErasureIntent(
+    const ErasureIntent& intent) {
+  return Write([&](sqlite3* db) -> absl::Status {
+    Stmt s(db, "DELETE FROM erasure_intents WHERE key = ?");
+    if (!s.ok()) return Unavailable(db, "prepare");
+    s.Bind(1, intent.Key());
+    if (s.Step() != SQLITE_DONE) return Unavailable(db, "erasure intent");
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<ErasureIntent>> SqliteCallbackLog::ErasureIntents(
+    int limit) {
+  absl::MutexLock l(&reader_mu_);
+  Stmt s(reader_db_,
+         "SELECT region, account_id, workflow_execution_id FROM "
+         "erasure_intents ORDER BY created_us LIMIT ?");
+  if (!s.ok()) return Unavailable(reader_db_, "prepare");
+  s.Bind(1, static_cast<int64_t>(limit));
+  std::vector<ErasureIntent> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    out.push_back({s.Text(0), s.Text(1), s.Text(2)});
+  }
+  if (rc != SQLITE_DONE) return Unavailable(reader_db_, "erasure intents");
+  return out;
 }
 
 }  // namespace jumio_gateway::callbacks

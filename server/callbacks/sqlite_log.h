@@ -72,6 +72,9 @@ class SqliteCallbackLog final : public CallbackLog {
   absl::StatusOr<std::vector<std::string>> Erase(
       absl::string_view account_id,
       absl::string_view workflow_execution_id) override;
+  absl::Status PutErasureIntent(const ErasureIntent& intent) override;
+  absl::Status DeleteErasureIntent(const ErasureIntent& intent) override;
+  absl::StatusOr<std::vector<ErasureIntent>> ErasureIntents(int limit) override;
 
   // Commits so far and writes they carried (group commit efficiency).
   int64_t commits() const { return commits_.load(); }

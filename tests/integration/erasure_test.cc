@@ -10,9 +10,12 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "jumio/gateway/v1/account.grpc.pb.h"
 #include "jumio/gateway/v1/callback.grpc.pb.h"
@@ -173,6 +176,75 @@ TEST_P(ErasureTest, DeleteAccountLeavesNoCanaryInTheStores) {
   status = feed->ListCallbacks(Context().get(), list, &listed);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(listed.callbacks_size(), 2) << listed.DebugString();
+}
+
+// The ambiguous case: the gateway is killed after it sent DELETE to Jumio
+// and before the answer (the sandbox has deleted the account and holds its
+// answer). Restarted on the same store, it re-sends the delete (404: done)
+// and finishes the erasure from the intent it recorded first.
+TEST_P(ErasureTest, KilledBetweenJumiosDeleteAndItsAnswerARestartFinishes) {
+  const std::string user_canary = "CANARY-USER-REF-crash-81c0de";
+  v1::CreateAccountResponse created = Create(2, user_canary);
+  const std::string workflow = created.workflow_execution().name();
+  auto parts = Parts(created.workflow_execution());
+  v1::UploadCredentialPartResponse uploaded;
+  ASSERT_TRUE(Upload(parts["FRONT"], JpegWithCanary("front"), &uploaded).ok());
+  ASSERT_TRUE(Upload(parts["BACK"], JpegWithCanary("back"), &uploaded).ok());
+  ASSERT_TRUE(Finalize(workflow).ok());
+  auto feed = v1::CallbackFeedService::NewStub(channel_);
+  v1::ListCallbacksRequest list;
+  list.mutable_filter()->add_accounts(created.account());
+  ASSERT_TRUE(::jumio::testing::WaitFor(
+      [&] {
+        v1::ListCallbacksResponse listed;
+        return feed->ListCallbacks(Context().get(), list, &listed).ok() &&
+               listed.callbacks_size() > 0;
+      },
+      absl::Seconds(30)));
+  ASSERT_FALSE(WhereIs(user_canary).empty());
+
+  // Every answer of the retrieval host (where deletes go) is held for a
+  // minute from now on.
+  AddFault(R"({"region":"emea-1","hostKind":"retrieval","latencyMs":60000})");
+  grpc::Status first;
+  std::thread deleting([&] {
+    v1::DeleteAccountRequest del;
+    del.set_name(created.account());
+    v1::DeleteAccountResponse deleted;
+    first = accounts_->DeleteAccount(Context(90).get(), del, &deleted);
+  });
+  // The sandbox journals a request when it has decided it (and deleted).
+  const bool sent = ::jumio::testing::WaitFor(
+      [&] {
+        for (const std::string& entry : Journal("&region=emea-1")) {
+          if (absl::StartsWith(entry, "DELETE ")) return true;
+        }
+        return false;
+      },
+      absl::Seconds(30));
+  EXPECT_TRUE(sent);
+  // Answers are prompt again for the restarted gateway's re-sent delete; the
+  // held one stays held.
+  http_.Send("DELETE", sandbox_url_ + "/_sandbox/faults", "", {});
+  if (sent) RestartGateway(SIGKILL);
+  deleting.join();
+  EXPECT_FALSE(first.ok());  // the caller never got Jumio's answer
+  auto restarted_feed = v1::CallbackFeedService::NewStub(channel_);
+  EXPECT_TRUE(::jumio::testing::WaitFor(
+      [&] {
+        v1::ListCallbacksResponse listed;
+        if (!restarted_feed->ListCallbacks(Context().get(), list, &listed)
+                 .ok()) {
+          return false;
+        }
+        for (const v1::Callback& cb : listed.callbacks()) {
+          if (cb.source() != v1::CALLBACK_SOURCE_DELETED) return false;
+        }
+        return listed.callbacks_size() == 2;
+      },
+      absl::Seconds(60)));
+  const std::vector<std::string> at = WhereIs(user_canary);
+  EXPECT_TRUE(at.empty()) << "still stored in " << at.front();
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, ErasureTest,

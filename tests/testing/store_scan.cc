@@ -46,6 +46,14 @@ absl::StatusOr<std::vector<std::string>> RedisKeysContaining(
   }
   redisSetTimeout(c.get(), tv);
   using Reply = std::unique_ptr<redisReply, void (*)(void*)>;
+  // DUMP compresses values (LZF) when rdbcompression is on, which would hide
+  // a needle: the test's own redis-server dumps them raw.
+  Reply config(static_cast<redisReply*>(
+                   redisCommand(c.get(), "CONFIG SET rdbcompression no")),
+               freeReplyObject);
+  if (config == nullptr || config->type == REDIS_REPLY_ERROR) {
+    return absl::UnavailableError("CONFIG SET rdbcompression failed");
+  }
   std::vector<std::string> found;
   std::string cursor = "0";
   const std::string match = absl::StrCat(prefix, ":*");

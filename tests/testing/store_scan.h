@@ -17,7 +17,8 @@ std::vector<std::string> FilesContaining(const std::string& dir,
                                          const std::string& needle);
 
 // Every key under "<prefix>:" on the redis-server at `address`
-// ("host:port") whose DUMP contains `needle`.
+// ("host:port") whose DUMP contains `needle`. Sets rdbcompression off on
+// that server first (DUMP would compress values): for test servers only.
 absl::StatusOr<std::vector<std::string>> RedisKeysContaining(
     const std::string& address, const std::string& prefix,
     const std::string& needle);
