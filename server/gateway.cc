@@ -58,6 +58,7 @@ Gateway::Gateway(config::GatewayConfig config, observability::Logger* logger)
       process_(registry_),
       callback_metrics_(metrics_),
       reconcile_metrics_(metrics_),
+      erasure_metrics_(metrics_),
       upload_metrics_(metrics_),
       http_metrics_(metrics_) {
   metrics_.AddGrpcServices(observability::ApiServiceDescriptors());
@@ -357,6 +358,11 @@ void Gateway::BeforeScrape() {
   if (callbacks_ != nullptr) {
     callback_metrics_.Update(callbacks_->stats());
     if (reconciler_ != nullptr) reconcile_metrics_.Update(*reconciler_);
+    if (eraser_ != nullptr) {
+      const api::ComponentEraser::Counts erasures = eraser_->counts();
+      erasure_metrics_.Update(erasures.completed, erasures.failed,
+                              erasures.pending);
+    }
     http_metrics_.Update(observability::kHttpServerCallbacks,
                          callbacks_->receiver_stats());
   }

@@ -148,6 +148,7 @@ class Gateway {
   observability::Readiness readiness_;
   CallbackMetricsBridge callback_metrics_;
   ReconcileMetricsBridge reconcile_metrics_;
+  ErasureMetricsBridge erasure_metrics_;
   UploadMetricsBridge upload_metrics_;
   HttpMetricsBridge http_metrics_;
   std::unique_ptr<observability::AdminServer> admin_;

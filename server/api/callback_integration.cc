@@ -109,6 +109,17 @@ void ComponentEraser::Erase(const std::string& region,
   }
 }
 
+void ComponentEraser::Abandon(const std::string& region,
+                              const std::string& account_id,
+                              const std::string& workflow_execution_id) {
+  // Dropped when the queue is full: the resume pass then re-sends the
+  // delete and drops it on Jumio's answer.
+  (void)pool_.TrySubmit([this, intent = callbacks::ErasureIntent{
+                                   region, account_id, workflow_execution_id}] {
+    component_->log()->DeleteErasureIntent(intent).IgnoreError();
+  });
+}
+
 void ComponentEraser::ResumePass() {
   absl::StatusOr<std::vector<callbacks::ErasureIntent>> intents =
       component_->log()->ErasureIntents(options_.resume_batch);
@@ -144,8 +155,11 @@ void ComponentEraser::ResumePass() {
       answered.WaitForNotification();
     }
     if (!status.ok() && !absl::IsNotFound(status)) {
+      // Jumio did not confirm: next pass. (A refusal stays pending too: the
+      // pending gauge shows it, and a delete the caller sends again that
+      // Jumio refuses drops it.)
       failed_.fetch_add(1);
-      continue;  // Jumio did not confirm: next pass
+      continue;
     }
     if (EraseNow(intent).ok()) pending_.fetch_sub(1);
   }

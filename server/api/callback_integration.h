@@ -86,6 +86,8 @@ class ComponentEraser : public RecordEraser {
   void Erase(const std::string& region, const std::string& account_id,
              const std::string& workflow_execution_id,
              absl::AnyInvocable<void(absl::Status) &&> done) override;
+  void Abandon(const std::string& region, const std::string& account_id,
+               const std::string& workflow_execution_id) override;
 
   // Starts the resume thread (its first pass at once).
   void Start();

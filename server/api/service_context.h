@@ -58,6 +58,10 @@ class RecordEraser {
   virtual void Erase(const std::string& region, const std::string& account_id,
                      const std::string& workflow_execution_id,
                      absl::AnyInvocable<void(absl::Status) &&> done) = 0;
+  // Jumio refused the delete for certain (not gone, not ambiguous): drops
+  // the intent, off the calling thread; nothing is erased.
+  virtual void Abandon(const std::string& region, const std::string& account_id,
+                       const std::string& workflow_execution_id) = 0;
 };
 
 // The parts of the gateway's configuration the services read.

@@ -91,7 +91,22 @@ void EraseAfterDelete(const ServiceContext& context, const std::string& region,
                       absl::AnyInvocable<void(absl::Status) &&> finish) {
   const bool gone = status.ok() || absl::IsNotFound(status);
   status = AllowMissing(allow_missing, std::move(status));
-  if (!gone || context.eraser == nullptr) {
+  if (context.eraser == nullptr) {
+    std::move(finish)(std::move(status));
+    return;
+  }
+  if (!gone) {
+    // Unknown whether Jumio deleted (timeouts, cut connections): the intent
+    // stays, and its resume re-sends the delete. Any other answer is a
+    // refusal: the intent goes.
+    const absl::StatusCode code = status.code();
+    if (code != absl::StatusCode::kUnavailable &&
+        code != absl::StatusCode::kDeadlineExceeded &&
+        code != absl::StatusCode::kCancelled &&
+        code != absl::StatusCode::kAborted &&
+        code != absl::StatusCode::kUnknown) {
+      context.eraser->Abandon(region, account_id, workflow_execution_id);
+    }
     std::move(finish)(std::move(status));
     return;
   }
