@@ -178,6 +178,46 @@ TEST_P(ErasureTest, DeleteAccountLeavesNoCanaryInTheStores) {
   EXPECT_EQ(listed.callbacks_size(), 2) << listed.DebugString();
 }
 
+// DeleteWorkflowExecution erases that execution's records and leaves its
+// DELETED event; the account's other records stay.
+TEST_P(ErasureTest, DeleteWorkflowExecutionErasesThatExecutionOnly) {
+  const std::string user_canary = "CANARY-USER-REF-exec-4e1b77";
+  v1::CreateAccountResponse created = Create(2, user_canary);
+  const std::string workflow = created.workflow_execution().name();
+  auto parts = Parts(created.workflow_execution());
+  v1::UploadCredentialPartResponse uploaded;
+  ASSERT_TRUE(Upload(parts["FRONT"], JpegWithCanary("front"), &uploaded).ok());
+  ASSERT_TRUE(Upload(parts["BACK"], JpegWithCanary("back"), &uploaded).ok());
+  ASSERT_TRUE(Finalize(workflow).ok());
+  auto feed = v1::CallbackFeedService::NewStub(channel_);
+  v1::ListCallbacksRequest list;
+  list.mutable_filter()->add_workflow_executions(workflow);
+  ASSERT_TRUE(::jumio::testing::WaitFor(
+      [&] {
+        v1::ListCallbacksResponse listed;
+        return feed->ListCallbacks(Context().get(), list, &listed).ok() &&
+               listed.callbacks_size() > 0;
+      },
+      absl::Seconds(30)));
+  ASSERT_FALSE(WhereIs(user_canary).empty());
+
+  v1::DeleteWorkflowExecutionRequest del;
+  del.set_name(workflow);
+  v1::DeleteWorkflowExecutionResponse deleted;
+  grpc::Status status =
+      workflows_->DeleteWorkflowExecution(Context().get(), del, &deleted);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  v1::ListCallbacksResponse listed;
+  status = feed->ListCallbacks(Context().get(), list, &listed);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(listed.callbacks_size(), 1) << listed.DebugString();
+  EXPECT_EQ(listed.callbacks(0).source(), v1::CALLBACK_SOURCE_DELETED);
+  EXPECT_EQ(listed.callbacks(0).workflow_execution().name(), workflow);
+  const std::vector<std::string> at = WhereIs(user_canary);
+  EXPECT_TRUE(at.empty()) << "still stored in " << at.front();
+}
+
 // The ambiguous case: the gateway is killed after it sent DELETE to Jumio
 // and before the answer (the sandbox has deleted the account and holds its
 // answer). Restarted on the same store, it re-sends the delete (404: done)
