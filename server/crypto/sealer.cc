@@ -66,26 +66,41 @@ absl::Status DataLoss(absl::string_view why) {
 
 absl::StatusOr<std::string> ParseKey(absl::string_view contents) {
   std::string text = WithoutWhitespace(contents);
+  const bool all_hex =
+      !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+        return absl::ascii_isxdigit(static_cast<unsigned char>(c));
+      });
   std::string key;
-  const bool hex = text.size() == 2 * kKeyBytes &&
-                   std::all_of(text.begin(), text.end(), [](char c) {
-                     return absl::ascii_isxdigit(static_cast<unsigned char>(c));
-                   });
-  if (hex) {
+  if (all_hex && text.size() == 2 * kKeyBytes) {
     key = absl::HexStringToBytes(text);
-  } else if (!absl::Base64Unescape(text, &key)) {
-    return Cleansed(text, absl::InvalidArgumentError(
-                              "must hold 32 bytes as 64 hex digits or base64"));
+    OPENSSL_cleanse(text.data(), text.size());
+    return key;
   }
+  const size_t digits = text.size();
+  const bool base64 = absl::Base64Unescape(text, &key);
   OPENSSL_cleanse(text.data(), text.size());
-  if (key.size() != kKeyBytes) {
-    const size_t size = key.size();
-    return Cleansed(
-        key, absl::InvalidArgumentError(absl::StrCat(
-                 "must hold 32 bytes as 64 hex digits or base64 (it holds ",
-                 size, " bytes)")));
+  if (base64 && key.size() == kKeyBytes) return key;
+  const size_t size = key.size();
+  OPENSSL_cleanse(key.data(), key.size());
+  if (digits == 0) {
+    return absl::InvalidArgumentError(
+        "is empty; it must hold 32 bytes as 64 hex digits or base64");
   }
-  return key;
+  if (all_hex) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("has ", digits,
+                     " hex digits; it must hold 32 bytes as 64 hex digits or "
+                     "base64"));
+  }
+  if (base64) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("holds ", size,
+                     " bytes as base64; it must hold 32 bytes as 64 hex "
+                     "digits or base64"));
+  }
+  return absl::InvalidArgumentError(
+      "is neither hex nor base64; it must hold 32 bytes as 64 hex digits or "
+      "base64");
 }
 
 absl::StatusOr<Keyring> Keyring::FromFiles(
