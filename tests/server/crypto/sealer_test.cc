@@ -48,6 +48,25 @@ TEST(SealerTest, RoundTripsAndHidesThePlaintext) {
   EXPECT_EQ(*opened, secret);
 }
 
+// A blob made by another AES-256-GCM implementation (Python's cryptography)
+// from the documented envelope: key 00..1f, nonce 64..6f, associated data =
+// version + key id + the caller's aad. Fails if the format drifts.
+TEST(SealerTest, OpensAKnownAnswerFromAnotherImplementation) {
+  std::string key;
+  for (int i = 0; i < 32; ++i) key.push_back(static_cast<char>(i));
+  Keyring ring = RingOf({key});
+  EXPECT_EQ(ring.SealingKeyId(), "cff606c562420fd5");
+  const std::string blob = absl::HexStringToBytes(
+      "01cff606c562420fd56465666768696a6b6c6d6e6f2375b11117c937f04d153a9ae045"
+      "199929ef7265e0099d5fc6b3cfa5b06e988eb2b5df9e4c404cf2c3e91f");
+  const std::string aad =
+      absl::StrCat(absl::string_view("request-id-outcome\0", 19),
+                   "CreateAccount:known-answer");
+  absl::StatusOr<std::string> opened = ring.Open(blob, aad);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EXPECT_EQ(*opened, "known answer: sdk-token-abc");
+}
+
 TEST(SealerTest, EmptyPlaintextAndEmptyAadRoundTrip) {
   Keyring ring = RingOf({KeyOf('k')});
   absl::StatusOr<std::string> sealed = ring.Seal("", "");
