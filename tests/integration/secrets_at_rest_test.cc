@@ -3,7 +3,9 @@
 // Redis), and none of the response's bearer credentials (the web-client
 // link's token, the SDK token, the credentials' API tokens) is there in clear
 // text: the stored row / key is read directly. A retry, also after a restart
-// with the same storage key file, still gets the whole response.
+// with the same storage key file, still gets the whole response; after a key
+// rotation (a new key listed first) too, and only dropping the old key makes
+// it the unknown-outcome answer.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
@@ -16,7 +18,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "jumio/gateway/v1/account.grpc.pb.h"
 #include "tests/integration/callbacks/redis_fixture.h"
@@ -129,6 +133,7 @@ class SecretsAtRestTest : public GatewayFixture,
 
   std::vector<std::string> ExtraGatewayArgs() override {
     std::vector<std::string> args = CallbackReceiverArgs();
+    args.push_back("--shutdown_grace=1s");  // restarts need no drain here
     if (redis()) {
       absl::StatusOr<callbacks::testing::RedisServer> server =
           callbacks::testing::StartRedis(dir_);
@@ -154,6 +159,16 @@ class SecretsAtRestTest : public GatewayFixture,
     request.set_user_reference("secrets-user");
     request.mutable_workflow_definition()->set_key(3);
     return accounts_->CreateAccount(Context().get(), request, response);
+  }
+
+  // Restarts the gateway (SIGTERM) with storage_key_files = `files`.
+  void RestartWithKeys(const std::vector<std::string>& files) {
+    for (std::string& arg : gateway_extra_args_) {
+      if (absl::StartsWith(arg, "--storage_key_files=")) {
+        arg = "--storage_key_files=" + absl::StrJoin(files, ",");
+      }
+    }
+    RestartGateway(SIGTERM);
   }
 
   std::vector<std::string> StoredRecords() {
@@ -206,6 +221,40 @@ TEST_P(SecretsAtRestTest, StoredOutcomesHoldNoTokenInClearText) {
   const grpc::Status again = Create(&after_restart);
   ASSERT_TRUE(again.ok()) << again.error_message();
   EXPECT_EQ(after_restart.SerializeAsString(), created.SerializeAsString());
+  EXPECT_EQ(Journal("&method=POST&hostKind=account").size(), 1u);
+}
+
+TEST_P(SecretsAtRestTest, KeyRotationKeepsTheOldOutcomeReadable) {
+  if (redis()) {
+    ASSERT_NE(redis_.proc, nullptr);
+  }
+  v1::CreateAccountResponse created;
+  ASSERT_TRUE(Create(&created).ok());
+  const std::string old_key = dir_ + "/storage-key";  // CallbackReceiverArgs'
+  const std::string new_key = dir_ + "/storage-key-new";
+  std::ofstream(new_key) << std::string(64, 'b') << "\n";
+
+  // The new key first, the old one still listed: the old outcome opens.
+  RestartWithKeys({new_key, old_key});
+  v1::CreateAccountResponse rotated;
+  const grpc::Status status = Create(&rotated);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(rotated.SerializeAsString(), created.SerializeAsString());
+
+  // The old key dropped: the old outcome is the unknown-outcome answer, and
+  // still nothing is sent again.
+  RestartWithKeys({new_key});
+  v1::CreateAccountResponse ignored;
+  const grpc::Status dropped = Create(&ignored);
+  EXPECT_EQ(dropped.error_code(), grpc::StatusCode::ABORTED)
+      << dropped.error_message();
+  EXPECT_EQ(DetailsOf(dropped).reason, "REQUEST_OUTCOME_UNKNOWN");
+  EXPECT_NE(dropped.error_message().find("storage_key_files"),
+            std::string::npos)
+      << dropped.error_message();
+  for (const std::string& token : TokensOf(created)) {
+    EXPECT_EQ(dropped.error_message().find(token), std::string::npos);
+  }
   EXPECT_EQ(Journal("&method=POST&hostKind=account").size(), 1u);
 }
 
