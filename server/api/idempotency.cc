@@ -130,7 +130,7 @@ RequestIds::RequestIds(callbacks::RequestIdStore* store,
         if (options.replica.empty()) options.replica = DefaultReplica();
         if (options.keyring == nullptr) {
           // Random() fails only without an entropy source; the keyring then
-          // stays null and no outcome is kept (SealOutcome).
+          // stays null and no outcome is kept (Finish).
           absl::StatusOr<crypto::Keyring> random = crypto::Keyring::Random();
           if (random.ok()) {
             options.keyring =
