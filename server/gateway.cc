@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/api/request_guard.h"
 #include "server/core/port_file.h"
+#include "server/crypto/sealer.h"
 #include "server/jumio/codec/json_util.h"
 #include "server/observability/grpc_server_metrics.h"
 #include "server/resilience/redis_rate_limiter.h"
@@ -76,6 +77,7 @@ absl::Status Gateway::Build() {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   if (absl::Status s = BuildSecurity(); !s.ok()) return s;
+  if (absl::Status s = BuildStorageKeys(); !s.ok()) return s;
 
   const config::JumioConfig& jumio = config_.jumio;
   credentials_ = std::make_unique<jumio::FileCredentialsProvider>(
@@ -215,10 +217,38 @@ absl::Status Gateway::Build() {
         clock_, config_.callbacks.request_id_retention);
     request_ids = memory_request_ids_.get();
   }
+  api::RequestIds::Options request_id_options;
+  request_id_options.keyring = storage_keys_;
   idempotency_ = std::make_unique<api::RequestIds>(request_ids, clock_,
-                                                   api::RequestIds::Options{});
+                                                   request_id_options);
   context.idempotency = idempotency_.get();
   services_ = std::make_unique<api::Services>(context, callback_feed_.get());
+  return absl::OkStatus();
+}
+
+// Secrets at rest (issue 17): the keyring that seals stored bearer
+// credentials (today the kept request-id outcomes).
+absl::Status Gateway::BuildStorageKeys() {
+  if (absl::Status s = config::CheckStorageKeys(config_); !s.ok()) return s;
+  absl::StatusOr<crypto::Keyring> keys =
+      config_.storage_key_files.empty()
+          ? crypto::Keyring::Random()
+          : crypto::Keyring::FromFiles(config_.storage_key_files,
+                                       "storage_key_files");
+  if (!keys.ok()) return keys.status();
+  storage_keys_ = std::make_shared<const crypto::Keyring>(*std::move(keys));
+  if (config_.storage_key_files.empty()) {
+    logger_->Warning(
+        "no storage_key_files: stored secrets are sealed under a random key "
+        "of this process, so after a restart a retry of an earlier "
+        "request_id is answered REQUEST_OUTCOME_UNKNOWN (set "
+        "storage_key_files outside local development)");
+  } else {
+    // The id names the key without revealing it.
+    logger_->Info("storage keys loaded",
+                  {{"keys", absl::StrCat(storage_keys_->size())},
+                   {"sealing_key_id", storage_keys_->SealingKeyId()}});
+  }
   return absl::OkStatus();
 }
 
