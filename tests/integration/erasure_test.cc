@@ -85,6 +85,8 @@ TEST_P(ErasureTest, DeleteAccountLeavesNoCanaryInTheStores) {
 
   v1::CreateAccountRequest create;
   create.set_region(v1::REGION_EMEA_1);
+  // With a request id the outcome (tokens and all) is kept, sealed.
+  create.set_request_id("5e0f8c2a-7b1d-4c3e-9a6f-2d8b4e1c7a90");
   create.set_customer_internal_reference(reference_canary);
   create.set_user_reference(user_canary);
   create.mutable_workflow_definition()->set_key(2);
@@ -129,9 +131,8 @@ TEST_P(ErasureTest, DeleteAccountLeavesNoCanaryInTheStores) {
       absl::Seconds(30)));
   // The scan sees what the store holds ...
   EXPECT_FALSE(WhereIs(user_canary).empty());
-  // ... and, before the delete, no token in clear text (issue 17, "secrets
-  // at rest": stored request-id outcomes are sealed on the `secrets`
-  // branch; this request has no request id, so none is stored here).
+  // ... and, before the delete, no token in clear text: the kept outcome of
+  // the request id is sealed (storage_key_files).
   for (const std::string& token : tokens) {
     const std::vector<std::string> at = WhereIs(token);
     EXPECT_TRUE(at.empty()) << "a token in clear text in " << at.front();
