@@ -49,6 +49,9 @@ else
   # The callback receiver on loopback: the sandbox POSTs each result there, and WatchCallbacks
   # streams it. The HMAC key that binds callback URLs to accounts is made once per checkout.
   [[ -s "$state/callback_hmac_key" ]] || head -c 48 /dev/urandom | base64 > "$state/callback_hmac_key"
+  # The key that seals stored secrets (the kept request-id outcomes hold tokens), also made once
+  # per checkout, so a retry after a restart still gets its outcome.
+  [[ -s "$state/storage_key" ]] || (umask 077 && head -c 32 /dev/urandom | base64 > "$state/storage_key")
   callback_port="${JUMIO_GATEWAY_CALLBACK_LISTEN_PORT:-8085}"
   gateway_args+=(
     --jumio_url_template="http://127.0.0.1:${sandbox_port}/{region}/{kind}"
@@ -57,6 +60,7 @@ else
     --callback_public_base_url="http://127.0.0.1:${callback_port}"
     --callback_hmac_key_files="$state/callback_hmac_key"
     --callback_sqlite_path="$state/callbacks.db"
+    --storage_key_files="$state/storage_key"
     --callback_allowed_cidrs=127.0.0.1/32 --callback_resolve_jumio_hosts=false
     --allow_loopback_http_callbacks=true)
   echo "run: jumio-sandbox on http://127.0.0.1:${sandbox_port} (control API: /_sandbox/)" >&2

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/api/request_guard.h"
 #include "server/core/port_file.h"
+#include "server/crypto/sealer.h"
 #include "server/jumio/codec/json_util.h"
 #include "server/observability/grpc_server_metrics.h"
 #include "server/resilience/redis_rate_limiter.h"
@@ -58,6 +59,7 @@ Gateway::Gateway(config::GatewayConfig config, observability::Logger* logger)
       process_(registry_),
       callback_metrics_(metrics_),
       reconcile_metrics_(metrics_),
+      erasure_metrics_(metrics_),
       upload_metrics_(metrics_),
       http_metrics_(metrics_) {
   metrics_.AddGrpcServices(observability::ApiServiceDescriptors());
@@ -75,6 +77,7 @@ absl::Status Gateway::Build() {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   if (absl::Status s = BuildSecurity(); !s.ok()) return s;
+  if (absl::Status s = BuildStorageKeys(); !s.ok()) return s;
 
   const config::JumioConfig& jumio = config_.jumio;
   credentials_ = std::make_unique<jumio::FileCredentialsProvider>(
@@ -189,6 +192,11 @@ absl::Status Gateway::Build() {
     callback_urls_ =
         std::make_unique<api::IssuerCallbackUrls>(callbacks_->issuer());
     context.callback_urls = callback_urls_.get();
+    api::ComponentEraser::Options erasure;
+    erasure.upstream_timeout = jumio.upstream_timeout;
+    eraser_ = std::make_unique<api::ComponentEraser>(
+        callbacks_.get(), resilient_api_.get(), logger_, clock_, erasure);
+    context.eraser = eraser_.get();
     if (config_.reconcile.enabled) {
       // Through the same JumioApi as the services: whatever decorates it
       // (retries, breakers, the retrieval rate limit) counts these checks
@@ -219,10 +227,38 @@ absl::Status Gateway::Build() {
         clock_, config_.callbacks.request_id_retention);
     request_ids = memory_request_ids_.get();
   }
+  api::RequestIds::Options request_id_options;
+  request_id_options.keyring = storage_keys_;
   idempotency_ = std::make_unique<api::RequestIds>(request_ids, clock_,
-                                                   api::RequestIds::Options{});
+                                                   request_id_options);
   context.idempotency = idempotency_.get();
   services_ = std::make_unique<api::Services>(context, callback_feed_.get());
+  return absl::OkStatus();
+}
+
+// Secrets at rest (issue 17): the keyring that seals stored bearer
+// credentials (today the kept request-id outcomes).
+absl::Status Gateway::BuildStorageKeys() {
+  if (absl::Status s = config::CheckStorageKeys(config_); !s.ok()) return s;
+  absl::StatusOr<crypto::Keyring> keys =
+      config_.storage_key_files.empty()
+          ? crypto::Keyring::Random()
+          : crypto::Keyring::FromFiles(config_.storage_key_files,
+                                       "storage_key_files");
+  if (!keys.ok()) return keys.status();
+  storage_keys_ = std::make_shared<const crypto::Keyring>(*std::move(keys));
+  if (config_.storage_key_files.empty()) {
+    logger_->Warning(
+        "no storage_key_files: stored secrets are sealed under a random key "
+        "of this process, so after a restart a retry of an earlier "
+        "request_id is answered REQUEST_OUTCOME_UNKNOWN (set "
+        "storage_key_files outside local development)");
+  } else {
+    // The id names the key without revealing it.
+    logger_->Info("storage keys loaded",
+                  {{"keys", absl::StrCat(storage_keys_->size())},
+                   {"sealing_key_id", storage_keys_->SealingKeyId()}});
+  }
   return absl::OkStatus();
 }
 
@@ -362,6 +398,11 @@ void Gateway::BeforeScrape() {
   if (callbacks_ != nullptr) {
     callback_metrics_.Update(callbacks_->stats());
     if (reconciler_ != nullptr) reconcile_metrics_.Update(*reconciler_);
+    if (eraser_ != nullptr) {
+      const api::ComponentEraser::Counts erasures = eraser_->counts();
+      erasure_metrics_.Update(erasures.completed, erasures.failed,
+                              erasures.pending);
+    }
     http_metrics_.Update(observability::kHttpServerCallbacks,
                          callbacks_->receiver_stats());
   }
@@ -395,6 +436,8 @@ absl::Status Gateway::Start() {
     }
   }
   if (status.ok() && reconciler_ != nullptr) reconciler_->Start();
+  // Unfinished erasures of an earlier run (issue 17) are resumed now.
+  if (status.ok() && eraser_ != nullptr) eraser_->Start();
   if (status.ok() && !config_.grpc.port_file.empty()) {
     status = core::WritePortFile(config_.grpc.port_file, grpc_port_);
   }
@@ -426,6 +469,7 @@ void Gateway::Shutdown(absl::Duration grace) {
   // The receiver stops taking callbacks and the feed ends its streams, which
   // would otherwise hold the gRPC server for the whole grace period.
   if (reconciler_ != nullptr) reconciler_->Stop();
+  if (eraser_ != nullptr) eraser_->Stop();
   if (callbacks_ != nullptr) callbacks_->Stop();
   server_->Shutdown(absl::ToChronoTime(clock_.Now() + grace));
   // No retry waits past this point: a backoff timer that fired after the

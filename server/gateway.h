@@ -31,6 +31,7 @@
 #include "server/config/config.h"
 #include "server/core/clock.h"
 #include "server/core/timer.h"
+#include "server/crypto/sealer.h"
 #include "server/jumio/client_jumio_api.h"
 #include "server/jumio/credentials.h"
 #include "server/jumio/curl_transport.h"
@@ -94,6 +95,7 @@ class Gateway {
   Gateway(config::GatewayConfig config, observability::Logger* logger);
   absl::Status Build();
   absl::Status BuildSecurity();
+  absl::Status BuildStorageKeys();
   absl::Status StartGrpc();
   void AddReadinessChecks();
   void BeforeScrape();
@@ -131,11 +133,14 @@ class Gateway {
   std::unique_ptr<api::JumioEnricher> enricher_;
   std::unique_ptr<callbacks::CallbackComponent> callbacks_;
   // Request ids without a callback store; else the component's store.
+  // Seals stored secrets (storage_key_files, else a random key).
+  std::shared_ptr<const crypto::Keyring> storage_keys_;
   std::unique_ptr<callbacks::RequestIdStore> memory_request_ids_;
   std::unique_ptr<api::RequestIds> idempotency_;
   // With callbacks_ only; stopped before it.
   std::unique_ptr<reconcile::Reconciler> reconciler_;
   std::unique_ptr<api::IssuerCallbackUrls> callback_urls_;
+  std::unique_ptr<api::ComponentEraser> eraser_;  // uses callbacks_
   std::unique_ptr<api::CallbackFeedService> callback_feed_;
   std::unique_ptr<api::Services> services_;
   // Declared after everything its transfers call back into (the token source,
@@ -147,6 +152,7 @@ class Gateway {
   observability::Readiness readiness_;
   CallbackMetricsBridge callback_metrics_;
   ReconcileMetricsBridge reconcile_metrics_;
+  ErasureMetricsBridge erasure_metrics_;
   UploadMetricsBridge upload_metrics_;
   HttpMetricsBridge http_metrics_;
   std::unique_ptr<observability::AdminServer> admin_;

@@ -66,6 +66,15 @@ void ReconcileMetricsBridge::Update(reconcile::Reconciler& reconciler) {
   }
 }
 
+void ErasureMetricsBridge::Update(int64_t completed, int64_t failed,
+                                  int64_t pending) {
+  growth_.Grow("completed", completed,
+               metrics_.erasures.WithLabelValues({"completed"}));
+  growth_.Grow("failed", failed, metrics_.erasures.WithLabelValues({"failed"}));
+  metrics_.erasures_pending.WithLabelValues({}).Set(
+      static_cast<double>(pending));
+}
+
 void HttpMetricsBridge::Update(const char* server,
                                const http::ServerStats* stats) {
   if (stats == nullptr) return;

@@ -55,6 +55,18 @@ class ReconcileMetricsBridge {
   GrowthTracker growth_;
 };
 
+// Erasure on delete: api::ComponentEraser's counts.
+class ErasureMetricsBridge {
+ public:
+  explicit ErasureMetricsBridge(observability::GatewayMetrics& metrics)
+      : metrics_(metrics) {}
+  void Update(int64_t completed, int64_t failed, int64_t pending);
+
+ private:
+  observability::GatewayMetrics& metrics_;
+  GrowthTracker growth_;
+};
+
 // An HTTP server's connection counters (server/http ServerStats).
 class HttpMetricsBridge {
  public:

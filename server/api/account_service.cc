@@ -330,6 +330,11 @@ grpc::ServerUnaryReactor* AccountService::DeleteAccount(
     return FinishNow(context, s);
   }
   response->set_name(name->Format());
+  if (context_.eraser != nullptr) {
+    absl::Status begun =
+        context_.eraser->Begin(name->region, name->account, "");
+    if (!begun.ok()) return FinishNow(context, begun);
+  }
   const jumio::CallOptions options = UpstreamOptions(
       *context, context_.clock->Now(), context_.options.upstream_timeout);
   return UnaryUpstreamRpc::Start(
@@ -338,9 +343,12 @@ grpc::ServerUnaryReactor* AccountService::DeleteAccount(
            request->allow_missing()](UnaryUpstreamRpc::Finisher finish) {
         return context_.jumio->DeleteAccount(
             account, options,
-            [allow_missing,
+            [this, account, allow_missing,
              finish = std::move(finish)](absl::Status status) mutable {
-              std::move(finish)(AllowMissing(allow_missing, std::move(status)));
+              // Gone at Jumio: the gateway's own records of it go too.
+              EraseAfterDelete(context_, account.region, account.account, "",
+                               allow_missing, std::move(status),
+                               std::move(finish));
             });
       });
 }

@@ -87,6 +87,18 @@ absl::StatusOr<std::string> DecodeOutcome(const std::string& bytes) {
   return status;
 }
 
+// What a stored outcome that does not open is answered: never its bytes.
+absl::Status Unopenable(const absl::Status& opened) {
+  return errors::Error(
+      absl::StatusCode::kAborted, v1::ERROR_REASON_REQUEST_OUTCOME_UNKNOWN,
+      crypto::IsMissingKey(opened)
+          ? "the outcome of this request_id was sealed under a storage key "
+            "this gateway does not hold (storage_key_files); it is not sent "
+            "again under this request_id"
+          : "the stored outcome of this request_id cannot be opened; it is "
+            "not sent again under this request_id");
+}
+
 absl::Status Conflict() {
   return errors::Error(absl::StatusCode::kAlreadyExists,
                        v1::ERROR_REASON_REQUEST_ID_REUSED,
@@ -116,6 +128,15 @@ RequestIds::RequestIds(callbacks::RequestIdStore* store,
       clock_(clock),
       options_([&options] {
         if (options.replica.empty()) options.replica = DefaultReplica();
+        if (options.keyring == nullptr) {
+          // Random() fails only without an entropy source; the keyring then
+          // stays null and no outcome is kept (Finish).
+          absl::StatusOr<crypto::Keyring> random = crypto::Keyring::Random();
+          if (random.ok()) {
+            options.keyring =
+                std::make_shared<const crypto::Keyring>(*std::move(random));
+          }
+        }
         return options;
       }()),
       timer_(clock) {}
@@ -127,6 +148,11 @@ absl::Status RequestIds::OutcomeUnknown() {
       absl::StatusCode::kAborted, v1::ERROR_REASON_REQUEST_OUTCOME_UNKNOWN,
       "the call with this request_id may have reached Jumio but its answer "
       "was lost; it is not sent again under this request_id");
+}
+
+std::string RequestIds::OutcomeAad(const std::string& key) {
+  // With the NUL: the purpose is its own field.
+  return absl::StrCat(absl::string_view("request-id-outcome\0", 19), key);
 }
 
 RequestIds::Failure RequestIds::Classify(const absl::Status& status) {
@@ -233,7 +259,12 @@ void RequestIds::AnswerFromRecord(const RequestIdRecord& record,
   if (record.fingerprint != fingerprint) {
     waiter->Deliver(Conflict());
   } else if (record.state == RequestIdRecord::State::kDone) {
-    waiter->Deliver(DecodeOutcome(record.outcome));
+    absl::StatusOr<std::string> outcome =
+        options_.keyring != nullptr
+            ? options_.keyring->Open(record.outcome, OutcomeAad(key))
+            : absl::FailedPreconditionError("no storage key");
+    waiter->Deliver(outcome.ok() ? DecodeOutcome(*outcome)
+                                 : Unopenable(outcome.status()));
   } else if (clock_.Now() >= record.lease_until) {
     // Its owner neither finished nor released it within the call's bound.
     waiter->Deliver(OutcomeUnknown());
@@ -294,10 +325,19 @@ void RequestIds::Finish(const std::string& key,
       auto it = in_flight_.find(key);
       if (it != in_flight_.end()) record.fingerprint = it->second.fingerprint;
     }
-    record.outcome = EncodeOutcome(result);
-    // When this fails the record stays pending and turns into an unknown
-    // outcome at its lease: still never a second POST.
-    stored = store_.Finish(key, record);
+    absl::StatusOr<std::string> sealed =
+        options_.keyring != nullptr
+            ? options_.keyring->Seal(EncodeOutcome(result), OutcomeAad(key))
+            : absl::InternalError("no storage key");
+    // When either fails the record stays pending and turns into an unknown
+    // outcome at its lease: still never a second POST, and never an
+    // outcome stored in the clear.
+    if (sealed.ok()) {
+      record.outcome = *std::move(sealed);
+      stored = store_.Finish(key, record);
+    } else {
+      stored = sealed.status();
+    }
   }
   std::vector<std::shared_ptr<Waiter>> waiters;
   {

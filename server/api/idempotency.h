@@ -39,6 +39,15 @@
 // - A created account whose callback token could not be bound: the Bind
 //   error is kept (with the account's id in its ErrorInfo metadata), since
 //   the account exists and must not be created again.
+//
+// Secrets at rest (issue 17): a kept outcome holds bearer credentials (the
+// web-client link's token, the SDK token, the credentials' API tokens), so it
+// is stored sealed (crypto/sealer.h, AES-256-GCM) under the storage keyring,
+// bound to its key: the store only ever holds the sealed blob. An outcome that
+// does not open (sealed under a key this process does not hold, tampered with,
+// moved from another record, or stored unsealed by an older gateway) is never
+// replayed: it is answered ABORTED / REQUEST_OUTCOME_UNKNOWN, like any
+// outcome the gateway cannot know, and nothing is sent again under the id.
 #ifndef JUMIO_GATEWAY_SERVER_API_IDEMPOTENCY_H_
 #define JUMIO_GATEWAY_SERVER_API_IDEMPOTENCY_H_
 
@@ -55,6 +64,7 @@
 #include "server/callbacks/request_id_store.h"
 #include "server/core/clock.h"
 #include "server/core/timer.h"
+#include "server/crypto/sealer.h"
 
 namespace jumio_gateway::api {
 
@@ -73,6 +83,9 @@ class RequestIds {
     absl::Duration answer_margin = absl::Milliseconds(100);
     // RetryInfo of REQUEST_IN_PROGRESS.
     absl::Duration in_progress_retry_delay = absl::Seconds(1);
+    // Seals kept outcomes (storage_key_files). Null: a random key of this
+    // process only.
+    std::shared_ptr<const crypto::Keyring> keyring;
   };
 
   // A call's result: the serialized response, or the error to answer.
@@ -119,6 +132,8 @@ class RequestIds {
   enum class Failure { kNotSent, kDefinitive, kUnknown };
   static Failure Classify(const absl::Status& status);
   static absl::Status OutcomeUnknown();
+  // The associated data that binds a sealed outcome to `key`.
+  static std::string OutcomeAad(const std::string& key);
 
   const std::string& replica() const { return options_.replica; }
   // Waits until `count` calls wait on `key` on this replica, or `timeout`

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/api/buffer_budget.h"
@@ -36,6 +37,31 @@ class CallbackUrlProvider {
                             const std::string& account_id) = 0;
   // For an existing account.
   virtual std::string UrlForAccount(const std::string& account_id) = 0;
+};
+
+// Erasure (issue 17): the gateway's own records of an account or a workflow
+// execution, erased once Jumio confirmed its delete (a 404 counts: it is
+// gone at Jumio).
+class RecordEraser {
+ public:
+  virtual ~RecordEraser() = default;
+  // Records the intent durably, before the delete is sent to Jumio: should
+  // the gateway die before the erasure is complete, it is resumed (the
+  // delete re-sent) after a restart. A failure refuses the delete.
+  virtual absl::Status Begin(const std::string& region,
+                             const std::string& account_id,
+                             const std::string& workflow_execution_id) = 0;
+  // Erases what the gateway stored about `account_id` (all of it when
+  // `workflow_execution_id` is empty, else that execution's), off the
+  // calling thread, then calls `done` once with the outcome, and ends the
+  // intent Begin recorded when it succeeded. Idempotent.
+  virtual void Erase(const std::string& region, const std::string& account_id,
+                     const std::string& workflow_execution_id,
+                     absl::AnyInvocable<void(absl::Status) &&> done) = 0;
+  // Jumio refused the delete for certain (not gone, not ambiguous): drops
+  // the intent, off the calling thread; nothing is erased.
+  virtual void Abandon(const std::string& region, const std::string& account_id,
+                       const std::string& workflow_execution_id) = 0;
 };
 
 // The parts of the gateway's configuration the services read.
@@ -73,7 +99,21 @@ struct ServiceContext {
   // Told of every execution a create or update started, of finalizes and of
   // deletions, after Jumio answered OK.
   reconcile::ExecutionObserver* executions = nullptr;
+  // May be null: then a delete erases nothing the gateway stored (there is
+  // no callback store).
+  RecordEraser* eraser = nullptr;
 };
+
+// After Jumio answered a delete with `status`: erases the gateway's records
+// when it is gone at Jumio (OK or NOT_FOUND), then calls `finish` with
+// AllowMissing(allow_missing, status), or with UNAVAILABLE when the erasure
+// failed (the caller retries the delete, which converges: Jumio answers 404
+// and the erasure runs again).
+void EraseAfterDelete(const ServiceContext& context, const std::string& region,
+                      const std::string& account_id,
+                      const std::string& workflow_execution_id,
+                      bool allow_missing, absl::Status status,
+                      absl::AnyInvocable<void(absl::Status) &&> finish);
 
 // The guard's verdict on this call (OK without a guard).
 inline absl::Status Admit(const ServiceContext& context,

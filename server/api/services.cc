@@ -84,4 +84,49 @@ std::vector<std::string> Services::ServiceNames() {
           v1::CallbackFeedService::service_full_name()};
 }
 
+void EraseAfterDelete(const ServiceContext& context, const std::string& region,
+                      const std::string& account_id,
+                      const std::string& workflow_execution_id,
+                      bool allow_missing, absl::Status status,
+                      absl::AnyInvocable<void(absl::Status) &&> finish) {
+  const bool gone = status.ok() || absl::IsNotFound(status);
+  status = AllowMissing(allow_missing, std::move(status));
+  if (context.eraser == nullptr) {
+    std::move(finish)(std::move(status));
+    return;
+  }
+  if (!gone) {
+    // Unknown whether Jumio deleted (timeouts, cut connections): the intent
+    // stays, and its resume re-sends the delete. Any other answer is a
+    // refusal: the intent goes.
+    const absl::StatusCode code = status.code();
+    if (code != absl::StatusCode::kUnavailable &&
+        code != absl::StatusCode::kDeadlineExceeded &&
+        code != absl::StatusCode::kCancelled &&
+        code != absl::StatusCode::kAborted &&
+        code != absl::StatusCode::kUnknown) {
+      context.eraser->Abandon(region, account_id, workflow_execution_id);
+    }
+    std::move(finish)(std::move(status));
+    return;
+  }
+  context.eraser->Erase(
+      region, account_id, workflow_execution_id,
+      [status = std::move(status),
+       finish = std::move(finish)](absl::Status erased) mutable {
+        if (!erased.ok()) {
+          // Never the store's message: it may name what it was erasing.
+          absl::Status failed = errors::Error(
+              absl::StatusCode::kUnavailable,
+              ::jumio::gateway::v1::ERROR_REASON_CALLBACK_LOG_UNAVAILABLE,
+              "deleted at Jumio, but erasing the gateway's own records "
+              "failed: retry the delete");
+          errors::SetRetryDelay(failed, absl::Seconds(1));
+          std::move(finish)(std::move(failed));
+          return;
+        }
+        std::move(finish)(std::move(status));
+      });
+}
+
 }  // namespace jumio_gateway::api

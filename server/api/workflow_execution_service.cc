@@ -250,19 +250,27 @@ grpc::ServerUnaryReactor* WorkflowExecutionService::DeleteWorkflowExecution(
     return FinishNow(context, s);
   }
   response->set_name(name->Format());
+  if (context_.eraser != nullptr) {
+    absl::Status begun = context_.eraser->Begin(name->region, name->account,
+                                                name->workflow_execution);
+    if (!begun.ok()) return FinishNow(context, begun);
+  }
   return UnaryUpstreamRpc::Start(
       [this, execution = Ref(*name), options = Options(*context),
        allow_missing =
            request->allow_missing()](UnaryUpstreamRpc::Finisher finish) {
         return context_.jumio->DeleteWorkflowExecution(
             execution, options,
-            [this, id = execution.workflow_execution, allow_missing,
+            [this, execution, allow_missing,
              finish = std::move(finish)](absl::Status status) mutable {
-              status = AllowMissing(allow_missing, std::move(status));
-              if (status.ok() && context_.executions != nullptr) {
-                context_.executions->Deleted(id);
+              if (AllowMissing(allow_missing, status).ok() &&
+                  context_.executions != nullptr) {
+                context_.executions->Deleted(execution.workflow_execution);
               }
-              std::move(finish)(std::move(status));
+              // Gone at Jumio: the gateway's own records of it go too.
+              EraseAfterDelete(context_, execution.region, execution.account,
+                               execution.workflow_execution, allow_missing,
+                               std::move(status), std::move(finish));
             });
       });
 }

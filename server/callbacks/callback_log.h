@@ -69,6 +69,17 @@ struct Binding {
   std::string account_id;
 };
 
+// An erasure the gateway has begun (CallbackLog::PutErasureIntent): ids only.
+struct ErasureIntent {
+  std::string region;  // region id, e.g. "emea-1"
+  std::string account_id;
+  std::string workflow_execution_id;  // empty: the whole account
+  // The store's key of the intent.
+  std::string Key() const {
+    return region + "/" + account_id + "/" + workflow_execution_id;
+  }
+};
+
 class CallbackLog {
  public:
   virtual ~CallbackLog() = default;
@@ -131,6 +142,30 @@ class CallbackLog {
   // bindings older than binding_retention.
   virtual absl::Status ApplyRetention(absl::Duration retention,
                                       absl::Duration binding_retention) = 0;
+
+  // Erasure (DeleteAccount, DeleteWorkflowExecution; issue 17).
+  // Erases every stored callback of `account_id` (only those of
+  // `workflow_execution_id` when it is not empty), with its enrichment and
+  // the subscriptions' pending entries pointing at it and, for a whole
+  // account, its token bindings. DELETED events (source
+  // CALLBACK_SOURCE_DELETED) are kept: they are what subscribers see of the
+  // erasure. Returns the distinct workflow execution ids whose callbacks were
+  // erased. Idempotent: erasing again erases nothing and is OK. The bytes
+  // leave the store's files too (SQLite: secure_delete, then a WAL checkpoint
+  // that truncates the WAL).
+  virtual absl::StatusOr<std::vector<std::string>> Erase(
+      absl::string_view account_id,
+      absl::string_view workflow_execution_id) = 0;
+
+  // Erasure intents: recorded durably before the delete is sent to Jumio,
+  // removed once the erasure is complete, so that a gateway killed in
+  // between finishes it after a restart (re-sending the delete: a 404 counts
+  // as done). Putting an existing intent again is OK.
+  virtual absl::Status PutErasureIntent(const ErasureIntent& intent) = 0;
+  virtual absl::Status DeleteErasureIntent(const ErasureIntent& intent) = 0;
+  // Every unfinished intent, oldest first (at most `limit`).
+  virtual absl::StatusOr<std::vector<ErasureIntent>> ErasureIntents(
+      int limit) = 0;
 };
 
 // The dedup key of a callback: Jumio may send the same notification twice,
@@ -147,6 +182,17 @@ bool DecodeStoredCallback(absl::string_view data, v1::Callback* out,
 // Reasons of UnreadableCallback, shared by the stores.
 inline constexpr char kUndecodableReason[] =
     "stored data is not a Callback this gateway can decode";
+// True when `callback` belongs to `account_id` (and to
+// `workflow_execution_id` when it is not empty) and is not itself a DELETED
+// event: what CallbackLog::Erase erases.
+bool IsErasable(const v1::Callback& callback, absl::string_view account_id,
+                absl::string_view workflow_execution_id);
+
+// The DELETED event of one workflow execution (empty id: of the account):
+// the ids only, raw_status "DELETED", source CALLBACK_SOURCE_DELETED.
+v1::Callback DeletedEvent(v1::Region region, absl::string_view account_id,
+                          absl::string_view workflow_execution_id);
+
 inline constexpr char kMissingDataReason[] =
     "stored entry has no callback data";
 

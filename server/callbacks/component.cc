@@ -1,5 +1,6 @@
 #include "server/callbacks/component.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -158,6 +159,53 @@ absl::StatusOr<AppendResult> CallbackComponent::StoreReconciled(
   with_cursor.set_cursor(stored->cursor);
   if (enrichment_ != nullptr) enrichment_->Add(with_cursor);
   return stored;
+}
+
+absl::Status CallbackComponent::Erase(
+    ::jumio::gateway::v1::Region region, const std::string& account_id,
+    const std::string& workflow_execution_id) {
+  std::vector<std::string> executions;
+  if (workflow_execution_id.empty()) {
+    absl::StatusOr<std::vector<std::string>> untracked =
+        tracker_->UntrackAccount(account_id);
+    if (!untracked.ok()) return untracked.status();
+    executions = *std::move(untracked);
+  } else {
+    if (absl::Status s = tracker_->Untrack(workflow_execution_id); !s.ok()) {
+      return s;
+    }
+    executions.push_back(workflow_execution_id);
+  }
+  absl::StatusOr<std::vector<std::string>> erased =
+      log_->Erase(account_id, workflow_execution_id);
+  if (!erased.ok()) return erased.status();
+  for (std::string& id : *erased) {
+    if (std::find(executions.begin(), executions.end(), id) ==
+        executions.end()) {
+      executions.push_back(std::move(id));
+    }
+  }
+  // DeleteAccount: the account's own event too, stored first; a repeated
+  // delete finds it stored (deduplicated) and knows no execution any more.
+  if (workflow_execution_id.empty()) executions.insert(executions.begin(), "");
+  for (const std::string& id : executions) {
+    const ::jumio::gateway::v1::Callback event =
+        DeletedEvent(region, account_id, id);
+    // One DELETED event per execution (or account), whoever erases again.
+    const std::string key =
+        id.empty() ? absl::StrCat("account:", account_id, "|", "DELETED")
+                   : DedupKey(event);
+    absl::StatusOr<AppendResult> stored = log_->Append(event, key);
+    if (!stored.ok()) return stored.status();
+  }
+  if (logger_ != nullptr) {
+    // Ids only: they are not personal data here; no content is logged.
+    logger_->Info("erased stored records",
+                  {{"account_id", account_id},
+                   {"workflow_execution_id", workflow_execution_id},
+                   {"deleted_events", absl::StrCat(executions.size())}});
+  }
+  return absl::OkStatus();
 }
 
 FeedOptions CallbackComponent::feed_options() const {

@@ -114,6 +114,18 @@ class CallbackComponent {
   absl::StatusOr<AppendResult> StoreReconciled(
       const ::jumio::gateway::v1::Callback& callback);
   int receiver_port() const { return receiver_->port(); }
+
+  // Erasure (issue 17), once Jumio confirmed the delete: erases what the
+  // callback store keeps about the account (`workflow_execution_id` empty)
+  // or one execution of it: tracking, callbacks with their enrichment,
+  // pending deliveries, dedup keys, token bindings; then stores the DELETED
+  // events (CallbackLog::Erase, DeletedEvent): for an account, one for the
+  // account (empty execution id), then one per execution of it the store
+  // knew of. Idempotent: run again, it erases nothing more and stores no
+  // second event.
+  absl::Status Erase(::jumio::gateway::v1::Region region,
+                     const std::string& account_id,
+                     const std::string& workflow_execution_id);
   // The receiver's connection-level counters; null before Start.
   const http::ServerStats* receiver_stats() const {
     return receiver_->server_stats();

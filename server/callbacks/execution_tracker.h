@@ -81,6 +81,11 @@ class ExecutionTracker {
   // of `execution`), unless the execution was untracked meanwhile.
   virtual absl::Status Reschedule(const TrackedExecution& execution) = 0;
   virtual absl::StatusOr<TrackerCounts> Counts(absl::Time overdue_before) = 0;
+
+  // Erasure (DeleteAccount; issue 17): ends tracking of every execution of
+  // `account_id` and returns their ids. Idempotent.
+  virtual absl::StatusOr<std::vector<std::string>> UntrackAccount(
+      absl::string_view account_id) = 0;
 };
 
 // The tracker in the store the callback log uses: store "sqlite" (a table in

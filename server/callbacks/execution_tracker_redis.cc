@@ -49,6 +49,21 @@ redis.call('ZREM', ARGV[1] .. 'exec-finalized', ARGV[2])
 return 1
 )lua";
 
+// Erasure: every tracked execution (all are in exec-due) whose account is
+// ARGV[2], untracked in one step.
+constexpr char kUntrackAccountScript[] = R"lua(
+local out = {}
+for _, id in ipairs(redis.call('ZRANGE', ARGV[1] .. 'exec-due', 0, -1)) do
+  if redis.call('HGET', ARGV[1] .. 'exec:' .. id, 'a') == ARGV[2] then
+    redis.call('DEL', ARGV[1] .. 'exec:' .. id)
+    redis.call('ZREM', ARGV[1] .. 'exec-due', id)
+    redis.call('ZREM', ARGV[1] .. 'exec-finalized', id)
+    table.insert(out, id)
+  end
+end
+return out
+)lua";
+
 // Hands out due executions and moves each one's due time to the end of the
 // lease, in one step: two replicas never get the same execution.
 constexpr char kClaimScript[] = R"lua(
@@ -248,6 +263,24 @@ absl::StatusOr<TrackerCounts> RedisExecutionTracker::Counts(
           });
   if (!s.ok()) return s;
   return counts;
+}
+
+absl::StatusOr<std::vector<std::string>> RedisExecutionTracker::UntrackAccount(
+    absl::string_view account_id) {
+  std::vector<std::string> ids;
+  absl::Status s = Run(
+      {"EVAL", kUntrackAccountScript, "0", prefix_, std::string(account_id)},
+      [&ids](const redisReply* r) {
+        if (r->type != REDIS_REPLY_ARRAY) {
+          return absl::UnavailableError("execution tracker (redis): reply");
+        }
+        for (size_t i = 0; i < r->elements; ++i) {
+          ids.emplace_back(r->element[i]->str, r->element[i]->len);
+        }
+        return absl::OkStatus();
+      });
+  if (!s.ok()) return s;
+  return ids;
 }
 
 }  // namespace jumio_gateway::callbacks

@@ -37,6 +37,10 @@ class RedisExecutionTracker final : public ExecutionTracker {
   absl::Status Reschedule(const TrackedExecution& execution) override;
   absl::StatusOr<TrackerCounts> Counts(absl::Time overdue_before) override;
 
+  // Erasure.
+  absl::StatusOr<std::vector<std::string>> UntrackAccount(
+      absl::string_view account_id) override;
+
  private:
   RedisExecutionTracker(std::string address, std::string prefix)
       : address_(std::move(address)), prefix_(std::move(prefix)) {}

@@ -93,7 +93,8 @@ SqliteExecutionTracker::Open(const std::string& path) {
   // commit at a time; waiting for it is short.
   sqlite3_busy_timeout(t->db_, 5000);
   for (const char* sql :
-       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", kSchema}) {
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+        "PRAGMA secure_delete=ON", kSchema}) {
     if (sqlite3_exec(t->db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
       return Failed(t->db_, "schema");
     }
@@ -226,6 +227,24 @@ absl::StatusOr<TrackerCounts> SqliteExecutionTracker::Counts(
   s.Int(1, Micros(overdue_before));
   if (!s.ok() || s.Step() != SQLITE_ROW) return Failed(db_, "count");
   return TrackerCounts{s.ColumnInt(0), s.ColumnInt(1)};
+}
+
+absl::StatusOr<std::vector<std::string>> SqliteExecutionTracker::UntrackAccount(
+    absl::string_view account_id) {
+  absl::MutexLock l(&mu_);
+  std::vector<std::string> ids;
+  {
+    Statement s(db_, "SELECT id FROM tracked_executions WHERE account_id = ?1");
+    if (!s.ok()) return Failed(db_, "untrack account");
+    s.Text(1, account_id);
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) ids.push_back(s.ColumnText(0));
+    if (rc != SQLITE_DONE) return Failed(db_, "untrack account");
+  }
+  Statement s(db_, "DELETE FROM tracked_executions WHERE account_id = ?1");
+  s.Text(1, account_id);
+  if (absl::Status st = RunDone(db_, s, "untrack account"); !st.ok()) return st;
+  return ids;
 }
 
 }  // namespace jumio_gateway::callbacks

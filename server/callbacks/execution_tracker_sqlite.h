@@ -35,6 +35,10 @@ class SqliteExecutionTracker final : public ExecutionTracker {
   absl::Status Reschedule(const TrackedExecution& execution) override;
   absl::StatusOr<TrackerCounts> Counts(absl::Time overdue_before) override;
 
+  // Erasure.
+  absl::StatusOr<std::vector<std::string>> UntrackAccount(
+      absl::string_view account_id) override;
+
  private:
   SqliteExecutionTracker() = default;
 

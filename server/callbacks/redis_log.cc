@@ -3,9 +3,11 @@
 #include <google/protobuf/util/time_util.h>
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -29,14 +31,29 @@ using ::jumio::gateway::v1::ERROR_REASON_CALLBACK_LOG_UNAVAILABLE;
 using ::jumio::gateway::v1::ERROR_REASON_CURSOR_EXPIRED;
 
 // Dedup and append in one atomic step: concurrent duplicates from several
-// replicas still store one entry.
+// replicas still store one entry. The content lives in its own key
+// "<prefix>:cb:<entry id>" and the stream entry holds the field c=1 only:
+// XDEL merely flags an entry inside the stream's listpack, and DUMP of the
+// stream still holds its bytes, so erasure (DEL of the key) would not erase.
+// Entries of older gateways carry the content in their field d.
 constexpr char kAppendScript[] = R"lua(
 local existing = redis.call('GET', KEYS[2])
 if existing then return {existing, 1} end
-local id = redis.call('XADD', KEYS[1], '*', 'd', ARGV[1])
+local id = redis.call('XADD', KEYS[1], '*', 'c', '1')
+redis.call('SET', ARGV[3] .. id, ARGV[1], 'EX', ARGV[4])
 redis.call('SET', KEYS[2], id, 'EX', ARGV[2])
 return {id, 0}
 )lua";
+
+constexpr char kAttachEnrichmentScript[] = R"lua(
+if #redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1]) == 0 then return 0 end
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+return 1
+)lua";
+
+// How long a callback's content key outlives its retention at most, should
+// no retention sweep run (a sweep deletes it with the entry).
+constexpr absl::Duration kContentGrace = absl::Hours(1);
 
 // One round trip per pull: the retention floor, the entries after the
 // cursor, and their enrichments. A busy Redis with appendfsync always
@@ -221,11 +238,14 @@ absl::StatusOr<AppendResult> RedisCallbackLog::Append(
   v1::Callback copy = callback;
   copy.clear_cursor();
   copy.clear_enrichment();
-  absl::StatusOr<std::shared_ptr<Reply>> r =
-      Command({"EVAL", kAppendScript, "2", Key("log"),
-               Key(absl::StrCat("dedup:", dedup_key)), copy.SerializeAsString(),
-               absl::StrCat(std::max<int64_t>(
-                   1, absl::ToInt64Seconds(options_.retention)))});
+  absl::StatusOr<std::shared_ptr<Reply>> r = Command(
+      {"EVAL", kAppendScript, "2", Key("log"),
+       Key(absl::StrCat("dedup:", dedup_key)), copy.SerializeAsString(),
+       absl::StrCat(
+           std::max<int64_t>(1, absl::ToInt64Seconds(options_.retention))),
+       Key("cb:"),
+       absl::StrCat(std::max<int64_t>(
+           1, absl::ToInt64Seconds(options_.retention + kContentGrace)))});
   if (!r.ok()) return r.status();
   const redisReply* rep = (*r)->r;
   if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2) {
@@ -249,6 +269,36 @@ absl::Status RedisCallbackLog::DecodeEntries(
     v1::UnreadableCallback unreadable;
     size_t entry_index = 0;
   };
+  // Contents kept in their own keys (field c), fetched in one round trip.
+  std::vector<std::string> content_args = {"MGET"};
+  for (size_t i = 0; i < entries->elements; ++i) {
+    const redisReply* e = entries->element[i];
+    if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+        e->element[1]->type != REDIS_REPLY_ARRAY) {
+      continue;
+    }
+    const redisReply* fields = e->element[1];
+    for (size_t f = 0; f + 1 < fields->elements; f += 2) {
+      if (Str(fields->element[f]) == "c") {
+        content_args.push_back(Key(absl::StrCat("cb:", Str(e->element[0]))));
+      }
+    }
+  }
+  absl::flat_hash_map<std::string, std::string> contents;  // key -> bytes
+  if (content_args.size() > 1) {
+    absl::StatusOr<std::shared_ptr<Reply>> got = Command(content_args);
+    if (!got.ok()) return got.status();
+    const redisReply* g = (*got)->r;
+    if (g->type != REDIS_REPLY_ARRAY ||
+        g->elements != content_args.size() - 1) {
+      return Unavailable("unexpected content reply");
+    }
+    for (size_t k = 0; k < g->elements; ++k) {
+      if (g->element[k]->type == REDIS_REPLY_STRING) {
+        contents[content_args[k + 1]] = Str(g->element[k]);
+      }
+    }
+  }
   std::vector<Decoded> decoded;
   std::vector<std::string> enrich_args = {"MGET"};
   std::vector<size_t> enrich_targets;  // indexes into `decoded`
@@ -264,9 +314,16 @@ absl::Status RedisCallbackLog::DecodeEntries(
     d.entry_index = i;
     std::string reason = kMissingDataReason;
     for (size_t f = 0; f + 1 < fields->elements; f += 2) {
-      if (Str(fields->element[f]) == "d") {
+      const std::string field = Str(fields->element[f]);
+      if (field == "d") {
         d.readable = DecodeStoredCallback(Str(fields->element[f + 1]),
                                           &d.callback, &reason);
+      } else if (field == "c") {
+        // A missing content key (erased or expired) reads as missing data.
+        auto it = contents.find(Key(absl::StrCat("cb:", id)));
+        d.readable = DecodeStoredCallback(
+            it == contents.end() ? absl::string_view() : it->second,
+            &d.callback, &reason);
       }
     }
     if (!d.readable) {
@@ -404,9 +461,16 @@ absl::StatusOr<std::string> RedisCallbackLog::WaitForNewer(
 
 absl::Status RedisCallbackLog::AttachEnrichment(
     absl::string_view cursor, const v1::CallbackEnrichment& enrichment) {
+  // Only while the entry exists: an enrichment fetched for a callback erased
+  // meanwhile must not come back as an orphan key.
+  StreamId id;
+  if (!ParseStreamId(cursor, &id)) {
+    return errors::InvalidField("cursor", "not a cursor of this gateway");
+  }
   absl::StatusOr<std::shared_ptr<Reply>> r =
-      Command({"SET", Key(absl::StrCat("enrich:", cursor)),
-               enrichment.SerializeAsString(), "EX",
+      Command({"EVAL", kAttachEnrichmentScript, "2", Key("log"),
+               Key(absl::StrCat("enrich:", cursor)), std::string(cursor),
+               enrichment.SerializeAsString(),
                absl::StrCat(std::max<int64_t>(
                    1, absl::ToInt64Seconds(options_.retention)))});
   return r.status();
@@ -561,6 +625,25 @@ absl::Status RedisCallbackLog::ApplyRetention(
     absl::Duration retention, absl::Duration binding_retention) {
   const absl::Time cutoff = options_.clock->Now() - retention;
   const std::string min_id = absl::StrCat(absl::ToUnixMillis(cutoff), "-0");
+  // The content keys of the entries about to be trimmed, first.
+  std::string from = "-";
+  for (int round = 0; round < 1'000'000; ++round) {
+    absl::StatusOr<std::shared_ptr<Reply>> old =
+        Command({"XRANGE", Key("log"), from, absl::StrCat("(", min_id), "COUNT",
+                 "1000"});
+    if (!old.ok()) return old.status();
+    const redisReply* entries = (*old)->r;
+    if (entries->type != REDIS_REPLY_ARRAY || entries->elements == 0) break;
+    std::vector<std::string> del = {"DEL"};
+    for (size_t i = 0; i < entries->elements; ++i) {
+      from = Str(entries->element[i]->element[0]);
+      del.push_back(Key(absl::StrCat("cb:", from)));
+    }
+    absl::Status s = Command(del).status();
+    if (!s.ok()) return s;
+    if (entries->elements < 1000) break;
+    from = absl::StrCat("(", from);
+  }
   absl::StatusOr<std::shared_ptr<Reply>> trimmed =
       Command({"XTRIM", Key("log"), "MINID", min_id});
   if (!trimmed.ok()) return trimmed.status();
@@ -585,6 +668,125 @@ absl::Status RedisCallbackLog::ApplyRetention(
   }
   // Dedup keys, enrichments and bindings expire by TTL.
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> RedisCallbackLog::Erase(
+    absl::string_view account_id, absl::string_view workflow_execution_id) {
+  std::vector<std::string> erased;     // execution ids
+  std::vector<std::string> entry_ids;  // stream ids
+  std::vector<std::string> keys;       // enrichment and dedup keys
+  // The account is inside the stored protobuf: every entry is decoded once,
+  // in pages (the stream holds the retention window only).
+  std::string from = "-";
+  constexpr int kPage = 512;
+  for (int page = 0; page < 1'000'000; ++page) {
+    absl::StatusOr<std::shared_ptr<Reply>> r = Command(
+        {"XRANGE", Key("log"), from, "+", "COUNT", absl::StrCat(kPage)});
+    if (!r.ok()) return r.status();
+    const redisReply* entries = (*r)->r;
+    if (entries->type != REDIS_REPLY_ARRAY || entries->elements == 0) break;
+    const redisReply* tail = entries->element[entries->elements - 1];
+    const std::string last =
+        tail->type == REDIS_REPLY_ARRAY && tail->elements == 2
+            ? Str(tail->element[0])
+            : std::string();
+    // Decoded like a read (content in its own key or in the entry).
+    Batch batch;
+    absl::Status decoded =
+        DecodeEntries(entries, nullptr, Filter(), &batch, nullptr);
+    if (!decoded.ok()) return decoded;
+    for (const v1::Callback& cb : batch.callbacks) {
+      if (!IsErasable(cb, account_id, workflow_execution_id)) continue;
+      entry_ids.push_back(cb.cursor());
+      keys.push_back(Key(absl::StrCat("cb:", cb.cursor())));
+      keys.push_back(Key(absl::StrCat("enrich:", cb.cursor())));
+      keys.push_back(Key(absl::StrCat("dedup:", DedupKey(cb))));
+      const std::string& id = cb.workflow_execution().id();
+      if (std::find(erased.begin(), erased.end(), id) == erased.end()) {
+        erased.push_back(id);
+      }
+    }
+    if (entries->elements < static_cast<size_t>(kPage) || last.empty()) break;
+    from = absl::StrCat("(", last);
+  }
+  if (!entry_ids.empty()) {
+    // Pending entries of every subscription first, then the entries.
+    absl::StatusOr<std::shared_ptr<Reply>> subs =
+        Command({"HKEYS", Key("subs")});
+    if (!subs.ok()) return subs.status();
+    for (size_t i = 0; i < (*subs)->r->elements; ++i) {
+      std::vector<std::string> ack = {
+          "XACK", Key("log"), absl::StrCat("g:", Str((*subs)->r->element[i]))};
+      ack.insert(ack.end(), entry_ids.begin(), entry_ids.end());
+      absl::Status s = Command(ack).status();
+      if (!s.ok() && !absl::IsNotFound(s)) return s;
+    }
+    std::vector<std::string> xdel = {"XDEL", Key("log")};
+    xdel.insert(xdel.end(), entry_ids.begin(), entry_ids.end());
+    absl::Status s = Command(xdel).status();
+    if (!s.ok()) return s;
+    std::vector<std::string> del = {"DEL"};
+    del.insert(del.end(), keys.begin(), keys.end());
+    s = Command(del).status();
+    if (!s.ok()) return s;
+  }
+  if (workflow_execution_id.empty()) {
+    // Bindings: "<prefix>:binding:<nonce>" = "<region>|<account>".
+    std::string cursor = "0";
+    const std::string suffix = absl::StrCat("|", account_id);
+    for (int round = 0; round < 1'000'000; ++round) {
+      absl::StatusOr<std::shared_ptr<Reply>> r =
+          Command({"SCAN", cursor, "MATCH", Key("binding:*"), "COUNT", "500"});
+      if (!r.ok()) return r.status();
+      const redisReply* rep = (*r)->r;
+      if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2) {
+        return Unavailable("unexpected scan reply");
+      }
+      cursor = Str(rep->element[0]);
+      const redisReply* found = rep->element[1];
+      for (size_t i = 0; i < found->elements; ++i) {
+        const std::string key = Str(found->element[i]);
+        absl::StatusOr<std::shared_ptr<Reply>> v = Command({"GET", key});
+        if (!v.ok()) return v.status();
+        if (absl::EndsWith(Str((*v)->r), suffix)) {
+          absl::Status s = Command({"DEL", key}).status();
+          if (!s.ok()) return s;
+        }
+      }
+      if (cursor == "0") break;
+    }
+  }
+  return erased;
+}
+
+// Erasure intents: "<prefix>:erasures", a sorted set of "region/account/
+// execution" (ids only) by the time they were begun.
+absl::Status RedisCallbackLog::PutErasureIntent(const ErasureIntent& intent) {
+  return Command({"ZADD", Key("erasures"), "NX",
+                  absl::StrCat(absl::ToUnixMillis(options_.clock->Now())),
+                  intent.Key()})
+      .status();
+}
+
+absl::Status RedisCallbackLog::DeleteErasureIntent(
+    const ErasureIntent& intent) {
+  return Command({"ZREM", Key("erasures"), intent.Key()}).status();
+}
+
+absl::StatusOr<std::vector<ErasureIntent>> RedisCallbackLog::ErasureIntents(
+    int limit) {
+  absl::StatusOr<std::shared_ptr<Reply>> r = Command(
+      {"ZRANGE", Key("erasures"), "0", absl::StrCat(std::max(limit, 1) - 1)});
+  if (!r.ok()) return r.status();
+  std::vector<ErasureIntent> out;
+  if ((*r)->r->type != REDIS_REPLY_ARRAY) return out;
+  for (size_t i = 0; i < (*r)->r->elements; ++i) {
+    std::vector<std::string> parts =
+        absl::StrSplit(Str((*r)->r->element[i]), absl::MaxSplits('/', 2));
+    if (parts.size() != 3) continue;  // not one of ours
+    out.push_back({parts[0], parts[1], parts[2]});
+  }
+  return out;
 }
 
 }  // namespace jumio_gateway::callbacks

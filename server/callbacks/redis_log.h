@@ -71,6 +71,15 @@ class RedisCallbackLog final : public CallbackLog {
   absl::Status ApplyRetention(absl::Duration retention,
                               absl::Duration binding_retention) override;
 
+  // Erasure: XDEL of the entries (and XACK in every group), DEL of their
+  // enrichment and dedup keys, and of the account's binding keys (SCAN).
+  absl::StatusOr<std::vector<std::string>> Erase(
+      absl::string_view account_id,
+      absl::string_view workflow_execution_id) override;
+  absl::Status PutErasureIntent(const ErasureIntent& intent) override;
+  absl::Status DeleteErasureIntent(const ErasureIntent& intent) override;
+  absl::StatusOr<std::vector<ErasureIntent>> ErasureIntents(int limit) override;
+
   // One command on the log's connections, for a store that shares this
   // Redis under its own keys (redis_request_ids.h): a string or integer reply
   // as text, nullopt for nil; an error or another reply type is UNAVAILABLE.

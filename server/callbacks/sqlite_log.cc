@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -35,6 +36,13 @@ CREATE TABLE IF NOT EXISTS pending (
   consumer TEXT NOT NULL,
   deadline_us INTEGER NOT NULL,
   PRIMARY KEY (name, seq)
+);
+CREATE TABLE IF NOT EXISTS erasure_intents (
+  key TEXT PRIMARY KEY,
+  region TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  workflow_execution_id TEXT NOT NULL,
+  created_us INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS bindings (
   nonce TEXT PRIMARY KEY,
@@ -202,8 +210,8 @@ absl::Status SqliteCallbackLog::Init() {
   sqlite3_busy_timeout(writer_db_, 5000);
   // WAL: readers never block the writer. synchronous=FULL: the WAL is fsync'd
   // at every commit, which is what lets the receiver answer 200.
-  for (const char* sql :
-       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", kSchema}) {
+  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+                          "PRAGMA secure_delete=ON", kSchema}) {
     absl::Status s = Exec(writer_db_, sql);
     if (!s.ok()) return s;
   }
@@ -277,6 +285,13 @@ void SqliteCallbackLog::WriterLoop() {
       }
       tx = Exec(writer_db_, "COMMIT");
       if (!tx.ok()) Exec(writer_db_, "ROLLBACK").IgnoreError();
+    }
+    if (tx.ok() && checkpoint_wanted_.exchange(false)) {
+      // An erasure committed: copy the zeroed pages into the database and
+      // empty the WAL, whose older frames still hold the erased bytes. The
+      // reader lock keeps this process's reader from pinning a snapshot.
+      absl::MutexLock rl(&reader_mu_);
+      Exec(writer_db_, "PRAGMA wal_checkpoint(TRUNCATE)").IgnoreError();
     }
     commits_.fetch_add(1);
     writes_.fetch_add(static_cast<int64_t>(batch.size()));
@@ -655,6 +670,101 @@ absl::Status SqliteCallbackLog::ApplyRetention(
     }
     return absl::OkStatus();
   });
+}
+
+absl::StatusOr<std::vector<std::string>> SqliteCallbackLog::Erase(
+    absl::string_view account_id, absl::string_view workflow_execution_id) {
+  std::vector<std::string> erased;
+  absl::Status s = Write([&](sqlite3* db) -> absl::Status {
+    erased.clear();
+    // The account is inside the stored protobuf, not a column: every row is
+    // decoded once (the log holds the retention window only).
+    std::vector<int64_t> seqs;
+    {
+      Stmt all(db, "SELECT seq, data FROM callbacks ORDER BY seq");
+      if (!all.ok()) return Unavailable(db, "prepare");
+      int rc;
+      while ((rc = all.Step()) == SQLITE_ROW) {
+        v1::Callback cb;
+        std::string reason;
+        if (!DecodeStoredCallback(all.Text(1), &cb, &reason)) continue;
+        if (!IsErasable(cb, account_id, workflow_execution_id)) continue;
+        seqs.push_back(all.Int(0));
+        const std::string& id = cb.workflow_execution().id();
+        if (std::find(erased.begin(), erased.end(), id) == erased.end()) {
+          erased.push_back(id);
+        }
+      }
+      if (rc != SQLITE_DONE) return Unavailable(db, "erase scan");
+    }
+    Stmt del(db, "DELETE FROM callbacks WHERE seq = ?");
+    Stmt delp(db, "DELETE FROM pending WHERE seq = ?");
+    if (!del.ok() || !delp.ok()) return Unavailable(db, "prepare");
+    for (int64_t seq : seqs) {
+      del.Reset();
+      delp.Reset();
+      del.Bind(1, seq);
+      delp.Bind(1, seq);
+      if (del.Step() != SQLITE_DONE || delp.Step() != SQLITE_DONE) {
+        return Unavailable(db, "erase");
+      }
+    }
+    if (workflow_execution_id.empty()) {
+      Stmt bind(db, "DELETE FROM bindings WHERE account_id = ?");
+      if (!bind.ok()) return Unavailable(db, "prepare");
+      bind.Bind(1, account_id);
+      if (bind.Step() != SQLITE_DONE) return Unavailable(db, "erase bindings");
+    }
+    checkpoint_wanted_.store(true);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return erased;
+}
+
+absl::Status SqliteCallbackLog::PutErasureIntent(const ErasureIntent& intent) {
+  const int64_t now = Micros(options_.clock->Now());
+  return Write([&](sqlite3* db) -> absl::Status {
+    Stmt s(db,
+           "INSERT OR IGNORE INTO erasure_intents (key, region, account_id, "
+           "workflow_execution_id, created_us) VALUES (?, ?, ?, ?, ?)");
+    if (!s.ok()) return Unavailable(db, "prepare");
+    s.Bind(1, intent.Key())
+        .Bind(2, intent.region)
+        .Bind(3, intent.account_id)
+        .Bind(4, intent.workflow_execution_id)
+        .Bind(5, now);
+    if (s.Step() != SQLITE_DONE) return Unavailable(db, "erasure intent");
+    return absl::OkStatus();
+  });
+}
+
+absl::Status SqliteCallbackLog::DeleteErasureIntent(
+    const ErasureIntent& intent) {
+  return Write([&](sqlite3* db) -> absl::Status {
+    Stmt s(db, "DELETE FROM erasure_intents WHERE key = ?");
+    if (!s.ok()) return Unavailable(db, "prepare");
+    s.Bind(1, intent.Key());
+    if (s.Step() != SQLITE_DONE) return Unavailable(db, "erasure intent");
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<ErasureIntent>> SqliteCallbackLog::ErasureIntents(
+    int limit) {
+  absl::MutexLock l(&reader_mu_);
+  Stmt s(reader_db_,
+         "SELECT region, account_id, workflow_execution_id FROM "
+         "erasure_intents ORDER BY created_us LIMIT ?");
+  if (!s.ok()) return Unavailable(reader_db_, "prepare");
+  s.Bind(1, static_cast<int64_t>(limit));
+  std::vector<ErasureIntent> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    out.push_back({s.Text(0), s.Text(1), s.Text(2)});
+  }
+  if (rc != SQLITE_DONE) return Unavailable(reader_db_, "erasure intents");
+  return out;
 }
 
 }  // namespace jumio_gateway::callbacks

@@ -67,6 +67,15 @@ class SqliteCallbackLog final : public CallbackLog {
   absl::Status ApplyRetention(absl::Duration retention,
                               absl::Duration binding_retention) override;
 
+  // Erasure: secure_delete is on for the log's connections, and the WAL is
+  // checkpointed (TRUNCATE) after the erasing commit.
+  absl::StatusOr<std::vector<std::string>> Erase(
+      absl::string_view account_id,
+      absl::string_view workflow_execution_id) override;
+  absl::Status PutErasureIntent(const ErasureIntent& intent) override;
+  absl::Status DeleteErasureIntent(const ErasureIntent& intent) override;
+  absl::StatusOr<std::vector<ErasureIntent>> ErasureIntents(int limit) override;
+
   // Commits so far and writes they carried (group commit efficiency).
   int64_t commits() const { return commits_.load(); }
   int64_t writes() const { return writes_.load(); }
@@ -101,6 +110,10 @@ class SqliteCallbackLog final : public CallbackLog {
 
   std::atomic<int64_t> commits_{0};
   std::atomic<int64_t> writes_{0};
+
+  // Erasure: set by an erasing write, makes the writer checkpoint the WAL
+  // (TRUNCATE) after its commit.
+  std::atomic<bool> checkpoint_wanted_{false};
 };
 
 }  // namespace jumio_gateway::callbacks

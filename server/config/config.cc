@@ -599,6 +599,14 @@ std::vector<ConfigEntry> BuildTable() {
           "How long a CreateAccount/UpdateAccount request_id and its outcome "
           "are kept in the callback store (in memory without one).",
           [](C & c) -> auto& { return c.callbacks.request_id_retention; }),
+      List(
+          "storage_key_files",
+          "Key files sealing stored secrets (AES-256-GCM; 32 bytes as 64 hex "
+          "digits or base64 each). The first seals, all open: rotate by "
+          "listing a new key first and restarting. Required with "
+          "callback_store=redis; unset, a random key of this process.",
+          [](C & c) -> auto& { return c.storage_key_files; },
+          /*at_least_one=*/true),
       Positive(
           "callback_ack_deadline",
           "Default ack deadline of named subscriptions.",
@@ -857,6 +865,15 @@ std::string SettingsHelp() {
   return text;
 }
 
+absl::Status CheckStorageKeys(const GatewayConfig& config) {
+  if (config.records_shared() && config.storage_key_files.empty()) {
+    return absl::InvalidArgumentError(
+        "storage_key_files: required with callback_store=redis (every "
+        "replica must open the records the others sealed)");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<GatewayConfig> LoadConfig(const ConfigSources& sources) {
   GatewayConfig config;
   Settings file_settings;
@@ -902,6 +919,7 @@ absl::StatusOr<GatewayConfig> LoadConfig(const ConfigSources& sources) {
     }
     config.jumio.hosts.regions[region] = std::move(endpoints);
   }
+  if (absl::Status s = CheckStorageKeys(config); !s.ok()) return s;
   // Caller security (issue 12): refused here, so that --check_config sees it.
   const SecurityConfig& sec = config.security;
   if (sec.tls_cert_file.empty() != sec.tls_key_file.empty()) {

@@ -142,6 +142,11 @@ struct GatewayConfig {
   // The reconciler of lost callbacks (runs with the callback path).
   // upstream_timeout is filled from jumio.upstream_timeout by the gateway.
   reconcile::ReconcileOptions reconcile;
+  // Secrets at rest (issue 17): key files of the storage keyring
+  // (crypto/sealer.h); the first seals, all open. Empty: a random key of this
+  // process (refused with a Redis callback store, whose replicas must open
+  // each other's records).
+  std::vector<std::string> storage_key_files;
   // Let callbackUrl be http:// on a loopback address: for the sandbox on the
   // same machine only.
   bool allow_loopback_http_callbacks = false;
@@ -152,6 +157,12 @@ struct GatewayConfig {
   bool rate_limits_in_redis() const {
     return rate_limits.store == "redis" ||
            (rate_limits.store == "auto" && callbacks.store == "redis");
+  }
+
+  // Whether records are shared by several replicas (a Redis callback
+  // store), which then need the same storage keys.
+  bool records_shared() const {
+    return callbacks_enabled() && callbacks.store == "redis";
   }
 
   // The callback path runs only when Jumio can reach it and tokens can be
@@ -230,6 +241,10 @@ std::string SettingsHelp();
 // Merges the sources and validates the result. Errors are INVALID_ARGUMENT
 // naming the key and the source it came from; they never echo a value.
 absl::StatusOr<GatewayConfig> LoadConfig(const ConfigSources& sources);
+
+// Refuses shared records (a Redis callback store) without storage_key_files.
+// LoadConfig checks it; the gateway again, for configs built in code.
+absl::Status CheckStorageKeys(const GatewayConfig& config);
 
 }  // namespace jumio_gateway::config
 

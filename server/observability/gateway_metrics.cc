@@ -269,7 +269,23 @@ GatewayMetrics::GatewayMetrics(Registry& registry, const BuildInfo& build,
                      .Name("jumio_gateway_build_info")
                      .Help("Build of the running gateway; always 1.")
                      .LabelNames({"version", "revision", "grpc_version"})
-                     .Register(registry)) {
+                     .Register(registry)),
+      erasures(BuildCounter()
+                   .Name("jumio_gateway_erasures_total")
+                   .Help("Erasures of the gateway's own records after a "
+                         "delete Jumio confirmed, by outcome (completed; "
+                         "failed: each failed attempt, resumed later).")
+                   .LabelNames({"outcome"})
+                   .Register(registry)),
+      erasures_pending(
+          BuildGauge()
+              .Name("jumio_gateway_erasures_pending")
+              .Help("Erasures begun and not complete, as the last resume "
+                    "pass found them (whole store).")
+              .Register(registry)) {
+  erasures.WithLabelValues({"completed"});
+  erasures.WithLabelValues({"failed"});
+  erasures_pending.WithLabelValues({}).Set(0);
   build_info
       .WithLabelValues({build.version.empty() ? "unknown" : build.version,
                         build.revision.empty() ? "unknown" : build.revision,

@@ -177,6 +177,10 @@ class GatewayMetrics {
   Family<Counter>& http_requests_cut;         // server,reason
 
   Family<Gauge>& build_info;  // version,revision,grpc_version; value 1
+
+  // Erasure on delete (issue 17; api::ComponentEraser).
+  Family<Counter>& erasures;        // outcome: completed|failed
+  Family<Gauge>& erasures_pending;  // unfinished intents at the last pass
 };
 
 }  // namespace jumio_gateway::observability

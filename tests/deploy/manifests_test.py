@@ -226,6 +226,30 @@ class ManifestInvariants(unittest.TestCase):
                 self.assertTrue(any(path.strip().startswith(d) for d in secret_dirs),
                                 f"{path} is not on a secret mount")
 
+    def test_storage_keys_are_passed_and_on_their_secret(self):
+        # Issue 17: stored secrets are sealed under storage_key_files. Replicas sharing Redis must
+        # hold the same keys (the gateway refuses callback_store=redis without them), so every
+        # overlay passes the setting and every file comes from the storage-keys Secret.
+        for overlay in self.each():
+            pod, c = self.container(overlay)
+            config = self.gateway_config(overlay)
+            files = [f.strip() for f in config.get("storage_key_files", "").split(",")
+                     if f.strip()]
+            self.assertTrue(files, "storage_key_files is not set")
+            secrets = {v["name"]: v["secret"] for v in pod["volumes"] if "secret" in v}
+            mounts = {m["name"]: m["mountPath"].rstrip("/") for m in c["volumeMounts"]}
+            for path in files:
+                volume = next((name for name, mount in mounts.items()
+                               if name in secrets and os.path.dirname(path) == mount), None)
+                self.assertIsNotNone(volume, f"{path} is not on a secret mount")
+                secret = secrets[volume]
+                self.assertEqual(secret["secretName"], "jumio-gateway-storage-keys")
+                items = secret.get("items")
+                if items is not None:
+                    self.assertIn(os.path.basename(path), {i["path"] for i in items})
+            if config.get("callback_store") == "redis":
+                self.assertTrue(files, "a Redis callback store needs storage_key_files")
+
     def test_no_service_links_in_the_gateway_environment(self):
         # With service links, a Service named jumio-gateway* would put JUMIO_GATEWAY_SERVICE_HOST
         # and the like into the environment, and the gateway refuses unknown JUMIO_GATEWAY_

@@ -211,7 +211,10 @@ v1::WorkflowExecution GatewayFixture::Details(const std::string& workflow) {
 std::vector<std::string> GatewayFixture::CallbackReceiverArgs() {
   callback_port_ = ::jumio::testing::FreeLoopbackPort();
   std::ofstream(dir_ + "/hmac") << std::string(48, 'k') << "\n";
+  // 32 bytes as hex: the storage keyring every replica of this test shares.
+  std::ofstream(dir_ + "/storage-key") << std::string(64, 'a') << "\n";
   return {
+      "--storage_key_files=" + dir_ + "/storage-key",
       "--callback_listen_host=127.0.0.1",
       absl::StrCat("--callback_listen_port=", callback_port_),
       absl::StrCat("--callback_public_base_url=http://127.0.0.1:",

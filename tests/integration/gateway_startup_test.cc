@@ -196,5 +196,34 @@ TEST(GatewayConfigTest, MisspeltFileKeyIsRefusedByName) {
   EXPECT_NE(log.find("'admin_listn'"), std::string::npos) << log;
 }
 
+// Secrets at rest (issue 17): a storage key file that is not 32 bytes stops
+// the start with an error naming the setting and the file, never its bytes.
+TEST(GatewayConfigTest, ABadStorageKeyFileIsNamedNeverPrinted) {
+  const std::string dir = ::jumio::testing::MakeTempDir();
+  const std::string key_file = dir + "/storage-key";
+  const std::string contents = "c0ffee" + std::string(56, 'e');  // 31 bytes
+  std::ofstream(key_file) << contents << "\n";
+  int status = 0;
+  const std::string log =
+      RunToExit({"--grpc_listen=127.0.0.1:0", "--admin_listen=127.0.0.1:0",
+                 "--storage_key_files=" + key_file},
+                &status);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << status;
+  EXPECT_NE(log.find("storage_key_files"), std::string::npos) << log;
+  EXPECT_NE(log.find(key_file), std::string::npos) << log;
+  EXPECT_EQ(log.find("c0ffee"), std::string::npos) << log;
+}
+
+TEST(GatewayConfigTest, RedisWithoutStorageKeysIsAConfigError) {
+  int status = 0;
+  const std::string log =
+      RunToExit({"--callback_public_base_url=https://callbacks.example.com",
+                 "--callback_hmac_key_files=/nonexistent/hmac",
+                 "--callback_store=redis", "--check_config"},
+                &status);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << status;
+  EXPECT_NE(log.find("storage_key_files"), std::string::npos) << log;
+}
+
 }  // namespace
 }  // namespace jumio_gateway

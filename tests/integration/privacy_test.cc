@@ -5,9 +5,6 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -16,6 +13,7 @@
 #include "jumio/gateway/v1/credential.grpc.pb.h"
 #include "tests/integration/gateway_fixture.h"
 #include "tests/sandbox/sandbox_fixture.h"
+#include "tests/testing/store_scan.h"
 #include "tests/testing/subprocess.h"
 
 namespace jumio_gateway {
@@ -34,21 +32,7 @@ std::string JpegWithCanary(const std::string& canary) {
   return jpeg.substr(0, 2) + comment + canary + jpeg.substr(2);
 }
 
-// Every regular file under `dir` whose bytes contain `needle`.
-std::vector<std::string> FilesContaining(const std::string& dir,
-                                         const std::string& needle) {
-  std::vector<std::string> found;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
-    if (!entry.is_regular_file()) continue;
-    std::ifstream in(entry.path(), std::ios::binary);
-    std::stringstream bytes;
-    bytes << in.rdbuf();
-    if (bytes.str().find(needle) != std::string::npos) {
-      found.push_back(entry.path().string());
-    }
-  }
-  return found;
-}
+using ::jumio::testing::FilesContaining;
 
 class PrivacyTest : public testing::GatewayFixture {
  protected:

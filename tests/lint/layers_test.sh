@@ -6,8 +6,8 @@ source "${TEST_SRCDIR}/${TEST_WORKSPACE}/tests/lint/workspace_root.sh"
 cd "$WORKSPACE_ROOT"
 # Lowest first. server/*.cc|h (the composition root: gateway, main, metrics bridges) is on top.
 declare -A rank=(
-  [errors]=0 [core]=1 [http]=2 [observability]=3 [jumio]=4 [resilience]=5 [callbacks]=6
-  [reconcile]=7 [security]=8 [api]=9 [config]=10 [root]=11
+  [errors]=0 [core]=1 [crypto]=2 [http]=3 [observability]=4 [jumio]=5 [resilience]=6
+  [callbacks]=7 [reconcile]=8 [security]=9 [api]=10 [config]=11 [root]=12
 )
 mapfile -t files < <(list_sources 'server/*.cc' 'server/*.h' | while read -r f; do
   [[ -f "$f" && ( "$f" == server/*.cc || "$f" == server/*.h ) ]] && echo "$f"

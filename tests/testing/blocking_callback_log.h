@@ -72,6 +72,25 @@ class BlockingCallbackLog final : public callbacks::CallbackLog {
     return inner_->ApplyRetention(retention, binding_retention);
   }
 
+  // Erasure: passed through, not held.
+  absl::StatusOr<std::vector<std::string>> Erase(
+      absl::string_view account_id,
+      absl::string_view workflow_execution_id) override {
+    return inner_->Erase(account_id, workflow_execution_id);
+  }
+  absl::Status PutErasureIntent(
+      const callbacks::ErasureIntent& intent) override {
+    return inner_->PutErasureIntent(intent);
+  }
+  absl::Status DeleteErasureIntent(
+      const callbacks::ErasureIntent& intent) override {
+    return inner_->DeleteErasureIntent(intent);
+  }
+  absl::StatusOr<std::vector<callbacks::ErasureIntent>> ErasureIntents(
+      int limit) override {
+    return inner_->ErasureIntents(limit);
+  }
+
  private:
   void SetOpen(bool open);
   void Gate();

@@ -1,13 +1,16 @@
 // RequestIds over one store shared by two "replicas": a retry on the other
-// replica waits for the first one's outcome; the outcome rule.
+// replica waits for the first one's outcome; the outcome rule; outcomes are
+// sealed, and a storage key rotation keeps old outcomes readable.
 #include "server/api/idempotency.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "server/callbacks/request_id_store.h"
+#include "server/crypto/sealer.h"
 #include "server/errors/errors.h"
 #include "server/jumio/http_transport.h"
 
@@ -34,15 +37,48 @@ std::string ReasonOf(const absl::Status& status) {
   return info.has_value() ? info->reason() : "";
 }
 
-RequestIds::Options Replica(const std::string& name) {
+std::shared_ptr<const crypto::Keyring> Ring(std::vector<char> fills) {
+  std::vector<std::string> keys;
+  for (char fill : fills) keys.emplace_back(crypto::kKeyBytes, fill);
+  absl::StatusOr<crypto::Keyring> ring = crypto::Keyring::FromKeys(keys);
+  EXPECT_TRUE(ring.ok()) << ring.status();
+  return std::make_shared<const crypto::Keyring>(*std::move(ring));
+}
+
+// Replicas sharing a store share its key files.
+RequestIds::Options Replica(
+    const std::string& name,
+    std::shared_ptr<const crypto::Keyring> keyring = Ring({'s'})) {
   RequestIds::Options options;
   options.replica = name;
   options.poll_interval = absl::Milliseconds(10);
+  options.keyring = std::move(keyring);
   return options;
 }
 
 class RequestIdsTest : public ::testing::Test {
  protected:
+  // Begins and finishes `key` on `ids` with `response`; the call's answer.
+  absl::StatusOr<std::string> Run(RequestIds& ids, const std::string& key,
+                                  const std::string& response) {
+    Result result;
+    EXPECT_TRUE(
+        ids.Begin(key, "body", deadline_, absl::Seconds(30), result.Answer())
+            .run);
+    ids.Finish(key, response);
+    EXPECT_TRUE(result.Wait());
+    return result.value;
+  }
+  // What a retry of `key` on `ids` is answered.
+  absl::StatusOr<std::string> Retry(RequestIds& ids, const std::string& key) {
+    Result result;
+    EXPECT_FALSE(
+        ids.Begin(key, "body", deadline_, absl::Seconds(30), result.Answer())
+            .run);
+    EXPECT_TRUE(result.Wait());
+    return result.value;
+  }
+
   callbacks::InMemoryRequestIdStore store_{core::SystemClock(), absl::Hours(1)};
   RequestIds one_{&store_, core::SystemClock(), Replica("one")};
   RequestIds two_{&store_, core::SystemClock(), Replica("two")};
@@ -145,6 +181,87 @@ TEST_F(RequestIdsTest, NotSentReleasesTheIdAndDefinitiveErrorsAreReplayed) {
   ASSERT_TRUE(replay.Wait());
   EXPECT_EQ(replay.value.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(ReasonOf(replay.value.status()), "NOT_FOUND");
+}
+
+TEST_F(RequestIdsTest, TheStoreHoldsTheOutcomeOnlySealed) {
+  const std::string response = "web-client-token-1234 sdk-token-5678";
+  ASSERT_EQ(*Run(one_, "k", response), response);
+  absl::StatusOr<absl::optional<callbacks::RequestIdRecord>> record =
+      store_.Get("k");
+  ASSERT_TRUE(record.ok() && record->has_value());
+  const std::string& stored = (*record)->outcome;
+  EXPECT_EQ(stored.find("web-client-token-1234"), std::string::npos);
+  EXPECT_EQ(stored.find("sdk-token-5678"), std::string::npos);
+  EXPECT_EQ(static_cast<uint8_t>(stored[0]), crypto::kVersion);
+  EXPECT_EQ(*Retry(two_, "k"), response);
+}
+
+TEST_F(RequestIdsTest, AnOutcomeSealedUnderAnotherKeyIsUnknownNeverGarbage) {
+  ASSERT_EQ(*Run(one_, "k", "response"), "response");
+  RequestIds stranger(&store_, core::SystemClock(),
+                      Replica("stranger", Ring({'x'})));
+  absl::StatusOr<std::string> answer = Retry(stranger, "k");
+  EXPECT_EQ(answer.status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(ReasonOf(answer.status()), "REQUEST_OUTCOME_UNKNOWN");
+  EXPECT_NE(answer.status().message().find("storage_key_files"),
+            std::string::npos)
+      << answer.status();
+  // Without key files each process has its own random key.
+  RequestIds keyless(&store_, core::SystemClock(), RequestIds::Options{});
+  EXPECT_EQ(ReasonOf(Retry(keyless, "k").status()), "REQUEST_OUTCOME_UNKNOWN");
+}
+
+TEST_F(RequestIdsTest, ATamperedMovedOrUnsealedOutcomeIsUnknown) {
+  ASSERT_EQ(*Run(one_, "a", "response-a"), "response-a");
+  ASSERT_EQ(*Run(one_, "b", "response-b"), "response-b");
+  callbacks::RequestIdRecord a = **store_.Get("a");
+  callbacks::RequestIdRecord b = **store_.Get("b");
+  // b's sealed outcome moved to a: bound to b, it does not open as a's.
+  callbacks::RequestIdRecord moved = a;
+  moved.outcome = b.outcome;
+  ASSERT_TRUE(store_.Finish("a", moved).ok());
+  absl::StatusOr<std::string> answer = Retry(two_, "a");
+  EXPECT_EQ(ReasonOf(answer.status()), "REQUEST_OUTCOME_UNKNOWN");
+  EXPECT_EQ(answer.status().message().find("response-b"), std::string::npos);
+  // One bit of the ciphertext flipped.
+  callbacks::RequestIdRecord flipped = b;
+  flipped.outcome[crypto::kOverheadBytes - crypto::kTagBytes] ^= 1;
+  ASSERT_TRUE(store_.Finish("b", flipped).ok());
+  EXPECT_EQ(ReasonOf(Retry(two_, "b").status()), "REQUEST_OUTCOME_UNKNOWN");
+  // An outcome an older gateway stored in the clear (a google.rpc.Status).
+  callbacks::RequestIdRecord clear = b;
+  clear.outcome = absl::StrCat("\x1a\x0c\x0a\x04", "type", "\x12\x04", "data");
+  ASSERT_TRUE(store_.Finish("b", clear).ok());
+  EXPECT_EQ(ReasonOf(Retry(two_, "b").status()), "REQUEST_OUTCOME_UNKNOWN");
+}
+
+// Issue 17, "Done when": data written under the old key is still readable
+// after a new key is added first.
+TEST_F(RequestIdsTest, KeyRotationKeepsOldOutcomesReadable) {
+  RequestIds before(&store_, core::SystemClock(),
+                    Replica("before", Ring({'o'})));
+  ASSERT_EQ(*Run(before, "old", "old-response"), "old-response");
+
+  // Restarted with the new key first and the old one still listed.
+  RequestIds rotated(&store_, core::SystemClock(),
+                     Replica("rotated", Ring({'n', 'o'})));
+  EXPECT_EQ(*Retry(rotated, "old"), "old-response");
+  ASSERT_EQ(*Run(rotated, "new", "new-response"), "new-response");
+
+  // New writes are sealed under the new key: the new key alone opens them,
+  // the old key alone does not.
+  RequestIds new_only(&store_, core::SystemClock(),
+                      Replica("new-only", Ring({'n'})));
+  EXPECT_EQ(*Retry(new_only, "new"), "new-response");
+  RequestIds old_only(&store_, core::SystemClock(),
+                      Replica("old-only", Ring({'o'})));
+  EXPECT_EQ(ReasonOf(Retry(old_only, "new").status()),
+            "REQUEST_OUTCOME_UNKNOWN");
+
+  // Once the old key is dropped, its outcomes are the unknown-outcome answer.
+  absl::StatusOr<std::string> dropped = Retry(new_only, "old");
+  EXPECT_EQ(dropped.status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(ReasonOf(dropped.status()), "REQUEST_OUTCOME_UNKNOWN");
 }
 
 TEST(RequestIdsClassifyTest, OnlyWhatCannotHaveCreatedIsNotSent) {

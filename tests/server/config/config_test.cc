@@ -257,6 +257,36 @@ TEST(LoadConfigTest, MisspeltKeyInTheFileIsRefusedByName) {
   EXPECT_THAT(config.status().message(), HasSubstr("gateway.json"));
 }
 
+// Secrets at rest (issue 17): replicas sharing a Redis store must open each
+// other's sealed records, so they need the same key files.
+TEST(LoadConfigTest, ARedisCallbackStoreNeedsStorageKeyFiles) {
+  ConfigSources sources;
+  sources.flags = {
+      {"callback_public_base_url", "https://callbacks.example.com"},
+      {"callback_hmac_key_files", "/run/secrets/hmac"},
+      {"callback_store", "redis"}};
+  absl::StatusOr<GatewayConfig> config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(config.status().message(), HasSubstr("storage_key_files"));
+
+  sources.flags["storage_key_files"] = "/run/secrets/k2, /run/secrets/k1";
+  config = LoadConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->storage_key_files,
+            (std::vector<std::string>{"/run/secrets/k2", "/run/secrets/k1"}));
+
+  // One replica on SQLite may run without them (a random key per process).
+  sources.flags.erase("storage_key_files");
+  sources.flags["callback_store"] = "sqlite";
+  EXPECT_TRUE(LoadConfig(sources).ok());
+  // Only commas is a mistake, not "unset".
+  sources.flags["storage_key_files"] = ",";
+  config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(config.status().message(), HasSubstr("storage_key_files"));
+}
+
 TEST(SettingsFromEnvironmentTest, MapsVariablesBackToNames) {
   absl::StatusOr<Settings> settings = SettingsFromEnvironment(
       {"PATH=/bin", "JUMIO_GATEWAY_DEFAULT_REGION=emea-1",
