@@ -84,6 +84,16 @@ absl::Status Gateway::Build() {
       jumio.client_id_file, jumio.client_secret_file);
   jumio::CurlMultiTransport::Options transport_options;
   transport_options.user_agent = jumio.hosts.user_agent;
+  // The settings are for the whole gateway; each I/O thread owns one
+  // connection cache, so each gets its share (rounded up).
+  const auto per_thread = [&](int total) {
+    const int threads = transport_options.io_threads;
+    return static_cast<size_t>((total + threads - 1) / threads);
+  };
+  transport_options.max_connections_per_host =
+      per_thread(jumio.upstream_max_connections_per_host);
+  transport_options.max_total_connections =
+      per_thread(jumio.upstream_max_connections);
   absl::StatusOr<std::unique_ptr<jumio::CurlMultiTransport>> transport =
       jumio::CurlMultiTransport::Create(transport_options);
   if (!transport.ok()) {

@@ -367,6 +367,21 @@ std::vector<ConfigEntry> BuildTable() {
           "Longest one Jumio call may take, whatever the caller's "
           "deadline.",
           [](C & c) -> auto& { return c.jumio.upstream_timeout; }),
+      Number<int>(
+          "upstream_max_connections_per_host",
+          "Connections to one Jumio host, for the whole gateway; calls "
+          "beyond it wait for a free one (HTTP/2 upstreams share them as "
+          "streams). Bounds HTTP/1.1 throughput at this / upstream latency.",
+          [](C & c) -> auto& {
+            return c.jumio.upstream_max_connections_per_host;
+          },
+          1, 1 << 16),
+      Number<int>(
+          "upstream_max_connections",
+          "Connections to all Jumio hosts together, for the whole gateway "
+          "(each one is a file descriptor).",
+          [](C & c) -> auto& { return c.jumio.upstream_max_connections; }, 1,
+          1 << 16),
       // Upstream resilience.
       Number<int>(
           "upstream_max_attempts",

@@ -219,6 +219,34 @@ TEST(LoadConfigTest, BadRateLimitValuesNameTheirKey) {
   }
 }
 
+TEST(LoadConfigTest, UpstreamConnectionCapsAreSettingsSizedForLoad) {
+  absl::StatusOr<GatewayConfig> defaults = LoadConfig({});
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  // Far above the old fixed 64 (2 threads x 32), which held a 300 ms
+  // upstream to 213 completions/s.
+  EXPECT_EQ(defaults->jumio.upstream_max_connections_per_host, 1024);
+  EXPECT_EQ(defaults->jumio.upstream_max_connections, 4096);
+
+  ConfigSources sources;
+  sources.flags = {{"upstream_max_connections_per_host", "8"},
+                   {"upstream_max_connections", "16"}};
+  absl::StatusOr<GatewayConfig> config = LoadConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->jumio.upstream_max_connections_per_host, 8);
+  EXPECT_EQ(config->jumio.upstream_max_connections, 16);
+
+  for (const auto& [key, value] : std::map<std::string, std::string>{
+           {"upstream_max_connections_per_host", "0"},
+           {"upstream_max_connections", "-3"},
+           {"upstream_max_connections", "many"}}) {
+    sources.flags = {{key, value}};
+    config = LoadConfig(sources);
+    ASSERT_FALSE(config.ok()) << key << "=" << value;
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(config.status().message(), HasSubstr("'" + key + "'"));
+  }
+}
+
 TEST(LoadConfigTest, MisspeltKeyInTheFileIsRefusedByName) {
   ConfigSources sources;
   sources.config_file_name = "gateway.json";
