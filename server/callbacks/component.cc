@@ -16,6 +16,11 @@ namespace jumio_gateway::callbacks {
 
 namespace {
 
+// Retention sweeps of the request ids and the execution tracker: rows per
+// statement, statements per pass.
+constexpr int kRetentionBatch = 500;
+constexpr int kRetentionBatches = 20;
+
 // Jumio accepts only https URLs with a host name, no port, no fragment. A
 // base that breaks this works against the sandbox but not against Jumio.
 bool JumioAcceptsBase(absl::string_view base) {
@@ -280,6 +285,20 @@ void CallbackComponent::ChoresLoop() {
       if (!s.ok() && logger_ != nullptr) {
         logger_->Warning("callback retention failed",
                          {{"error", std::string(s.message())}});
+      }
+      // Bounded: at most kRetentionBatches short statements of
+      // kRetentionBatch rows per store and pass; the rest goes next pass.
+      absl::StatusOr<int64_t> ids =
+          request_ids_->ApplyRetention(kRetentionBatch, kRetentionBatches);
+      if (!ids.ok() && logger_ != nullptr) {
+        logger_->Warning("request id retention failed",
+                         {{"error", std::string(ids.status().message())}});
+      }
+      absl::StatusOr<int64_t> tracked = tracker_->ApplyRetention(
+          now - options_.retention, kRetentionBatch, kRetentionBatches);
+      if (!tracked.ok() && logger_ != nullptr) {
+        logger_->Warning("execution tracker retention failed",
+                         {{"error", std::string(tracked.status().message())}});
       }
       next_retention = now + options_.retention_interval;
     }

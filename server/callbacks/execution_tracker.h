@@ -86,6 +86,14 @@ class ExecutionTracker {
   // `account_id` and returns their ids. Idempotent.
   virtual absl::StatusOr<std::vector<std::string>> UntrackAccount(
       absl::string_view account_id) = 0;
+
+  // Retention sweep (issue 17): ends tracking of executions started before
+  // `started_before` (one that never reached a terminal status is otherwise
+  // kept forever), at most `batch` per statement and `max_batches`
+  // statements per call; returns how many went.
+  virtual absl::StatusOr<int64_t> ApplyRetention(absl::Time started_before,
+                                                 int batch,
+                                                 int max_batches) = 0;
 };
 
 // The tracker in the store the callback log uses: store "sqlite" (a table in

@@ -21,6 +21,7 @@ redis.call('DEL', key)
 redis.call('HSET', key, 'r', ARGV[3], 'a', ARGV[4], 'k', ARGV[5], 's', ARGV[6],
            'f', ARGV[7], 't', ARGV[8], 'st', ARGV[9], 'n', ARGV[10])
 redis.call('ZADD', ARGV[1] .. 'exec-due', ARGV[11], ARGV[2])
+redis.call('ZADD', ARGV[1] .. 'exec-started', ARGV[6], ARGV[2])
 if tonumber(ARGV[7]) > 0 then
   redis.call('ZADD', ARGV[1] .. 'exec-finalized', ARGV[7], ARGV[2])
 else
@@ -46,7 +47,23 @@ constexpr char kUntrackScript[] = R"lua(
 redis.call('DEL', ARGV[1] .. 'exec:' .. ARGV[2])
 redis.call('ZREM', ARGV[1] .. 'exec-due', ARGV[2])
 redis.call('ZREM', ARGV[1] .. 'exec-finalized', ARGV[2])
+redis.call('ZREM', ARGV[1] .. 'exec-started', ARGV[2])
 return 1
+)lua";
+
+// Retention: at most ARGV[3] executions started before ARGV[2] (micros,
+// exclusive), untracked in one step; returns how many.
+constexpr char kRetentionScript[] = R"lua(
+local started = ARGV[1] .. 'exec-started'
+local ids = redis.call('ZRANGEBYSCORE', started, '-inf', '(' .. ARGV[2],
+                       'LIMIT', 0, tonumber(ARGV[3]))
+for _, id in ipairs(ids) do
+  redis.call('DEL', ARGV[1] .. 'exec:' .. id)
+  redis.call('ZREM', ARGV[1] .. 'exec-due', id)
+  redis.call('ZREM', ARGV[1] .. 'exec-finalized', id)
+  redis.call('ZREM', started, id)
+end
+return #ids
 )lua";
 
 // Erasure: every tracked execution (all are in exec-due) whose account is
@@ -58,6 +75,7 @@ for _, id in ipairs(redis.call('ZRANGE', ARGV[1] .. 'exec-due', 0, -1)) do
     redis.call('DEL', ARGV[1] .. 'exec:' .. id)
     redis.call('ZREM', ARGV[1] .. 'exec-due', id)
     redis.call('ZREM', ARGV[1] .. 'exec-finalized', id)
+    redis.call('ZREM', ARGV[1] .. 'exec-started', id)
     table.insert(out, id)
   end
 end
@@ -80,6 +98,7 @@ for _, id in ipairs(ids) do
     for _, v in ipairs(h) do table.insert(out, v or '') end
   else
     redis.call('ZREM', due, id)
+    redis.call('ZREM', ARGV[1] .. 'exec-started', id)
   end
 end
 return out
@@ -281,6 +300,24 @@ absl::StatusOr<std::vector<std::string>> RedisExecutionTracker::UntrackAccount(
       });
   if (!s.ok()) return s;
   return ids;
+}
+
+absl::StatusOr<int64_t> RedisExecutionTracker::ApplyRetention(
+    absl::Time started_before, int batch, int max_batches) {
+  int64_t deleted = 0;
+  for (int i = 0; i < max_batches; ++i) {
+    int64_t n = 0;
+    absl::Status s = Run({"EVAL", kRetentionScript, "0", prefix_,
+                          Micros(started_before), absl::StrCat(batch)},
+                         [&n](const redisReply* r) {
+                           n = Int(r);
+                           return absl::OkStatus();
+                         });
+    if (!s.ok()) return s;
+    deleted += n;
+    if (n < batch) break;
+  }
+  return deleted;
 }
 
 }  // namespace jumio_gateway::callbacks

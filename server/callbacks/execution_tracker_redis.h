@@ -2,7 +2,9 @@
 // replica: a hash per execution ("<prefix>:exec:<id>"), a sorted set of due
 // times ("<prefix>:exec-due", the lease: ClaimDue moves a claimed execution's
 // score a lease ahead in the same Lua script that hands it out) and one of
-// finalize times ("<prefix>:exec-finalized", for the overdue count).
+// finalize times ("<prefix>:exec-finalized", for the overdue count), and one
+// of start times ("<prefix>:exec-started", for the retention sweep; an
+// execution tracked before that set existed is not in it).
 #ifndef JUMIO_GATEWAY_SERVER_CALLBACKS_EXECUTION_TRACKER_REDIS_H_
 #define JUMIO_GATEWAY_SERVER_CALLBACKS_EXECUTION_TRACKER_REDIS_H_
 
@@ -40,6 +42,8 @@ class RedisExecutionTracker final : public ExecutionTracker {
   // Erasure.
   absl::StatusOr<std::vector<std::string>> UntrackAccount(
       absl::string_view account_id) override;
+  absl::StatusOr<int64_t> ApplyRetention(absl::Time started_before, int batch,
+                                         int max_batches) override;
 
  private:
   RedisExecutionTracker(std::string address, std::string prefix)

@@ -247,4 +247,21 @@ absl::StatusOr<std::vector<std::string>> SqliteExecutionTracker::UntrackAccount(
   return ids;
 }
 
+absl::StatusOr<int64_t> SqliteExecutionTracker::ApplyRetention(
+    absl::Time started_before, int batch, int max_batches) {
+  int64_t deleted = 0;
+  for (int i = 0; i < max_batches; ++i) {
+    absl::MutexLock l(&mu_);
+    Statement s(db_,
+                "DELETE FROM tracked_executions WHERE rowid IN (SELECT rowid "
+                "FROM tracked_executions WHERE started_us < ?1 LIMIT ?2)");
+    s.Int(1, Micros(started_before)).Int(2, batch);
+    if (absl::Status st = RunDone(db_, s, "retention"); !st.ok()) return st;
+    const int n = sqlite3_changes(db_);
+    deleted += n;
+    if (n < batch) break;
+  }
+  return deleted;
+}
+
 }  // namespace jumio_gateway::callbacks

@@ -38,6 +38,8 @@ class SqliteExecutionTracker final : public ExecutionTracker {
   // Erasure.
   absl::StatusOr<std::vector<std::string>> UntrackAccount(
       absl::string_view account_id) override;
+  absl::StatusOr<int64_t> ApplyRetention(absl::Time started_before, int batch,
+                                         int max_batches) override;
 
  private:
   SqliteExecutionTracker() = default;

@@ -59,6 +59,26 @@ void InMemoryRequestIdStore::EvictExpired(absl::Time now) {
   }
 }
 
+absl::StatusOr<int64_t> InMemoryRequestIdStore::ApplyRetention(
+    int batch, int max_batches) {
+  const absl::Time now = clock_.Now();
+  absl::MutexLock lock(&mu_);
+  int64_t deleted = 0;
+  const int64_t limit = static_cast<int64_t>(batch) * max_batches;
+  for (int64_t i = 0;
+       i < limit && !by_expiry_.empty() && by_expiry_.begin()->first <= now;
+       ++i) {
+    auto oldest = by_expiry_.begin();
+    auto entry = entries_.find(oldest->second);
+    if (entry != entries_.end() && entry->second.expires == oldest->first) {
+      entries_.erase(entry);
+      ++deleted;
+    }
+    by_expiry_.erase(oldest);
+  }
+  return deleted;
+}
+
 absl::StatusOr<absl::optional<RequestIdRecord>> InMemoryRequestIdStore::Begin(
     absl::string_view key, const RequestIdRecord& record) {
   const absl::Time now = clock_.Now();

@@ -12,6 +12,7 @@
 #ifndef JUMIO_GATEWAY_SERVER_CALLBACKS_REQUEST_ID_STORE_H_
 #define JUMIO_GATEWAY_SERVER_CALLBACKS_REQUEST_ID_STORE_H_
 
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -69,6 +70,17 @@ class RequestIdStore {
                                absl::string_view owner) = 0;
   virtual absl::StatusOr<absl::optional<RequestIdRecord>> Get(
       absl::string_view key) = 0;
+
+  // Retention sweep (issue 17), run by the callback component's chores:
+  // deletes records expired at the store's now, at most `batch` per
+  // statement and `max_batches` statements per call, and returns how many
+  // went (a call that returns batch * max_batches may have left some for the
+  // next one). Stores whose records expire by themselves (Redis PX) delete
+  // nothing here.
+  virtual absl::StatusOr<int64_t> ApplyRetention(int /*batch*/,
+                                                 int /*max_batches*/) {
+    return 0;
+  }
 };
 
 // Per process: a retry that reaches another replica is not deduplicated.
@@ -85,6 +97,7 @@ class InMemoryRequestIdStore final : public RequestIdStore {
   absl::Status Release(absl::string_view key, absl::string_view owner) override;
   absl::StatusOr<absl::optional<RequestIdRecord>> Get(
       absl::string_view key) override;
+  absl::StatusOr<int64_t> ApplyRetention(int batch, int max_batches) override;
 
  private:
   struct Entry {

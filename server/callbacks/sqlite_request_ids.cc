@@ -181,4 +181,26 @@ absl::StatusOr<absl::optional<RequestIdRecord>> SqliteRequestIdStore::Get(
   return Lookup(key, options_.clock->Now());
 }
 
+absl::StatusOr<int64_t> SqliteRequestIdStore::ApplyRetention(int batch,
+                                                             int max_batches) {
+  const absl::Time now = options_.clock->Now();
+  int64_t deleted = 0;
+  for (int i = 0; i < max_batches; ++i) {
+    absl::MutexLock lock(&mu_);
+    Statement remove(db_,
+                     "DELETE FROM request_ids WHERE rowid IN (SELECT rowid "
+                     "FROM request_ids WHERE expires_us <= ?1 LIMIT ?2)");
+    if (!remove.ok) return Unavailable(db_, "prepare");
+    sqlite3_bind_int64(remove.stmt, 1, absl::ToUnixMicros(now));
+    sqlite3_bind_int64(remove.stmt, 2, batch);
+    if (sqlite3_step(remove.stmt) != SQLITE_DONE) {
+      return Unavailable(db_, "retention");
+    }
+    const int n = sqlite3_changes(db_);
+    deleted += n;
+    if (n < batch) break;
+  }
+  return deleted;
+}
+
 }  // namespace jumio_gateway::callbacks

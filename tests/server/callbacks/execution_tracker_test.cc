@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "tests/integration/callbacks/redis_fixture.h"
 #include "tests/testing/subprocess.h"
 
@@ -147,6 +148,37 @@ TEST_P(ExecutionTrackerTest, FinalizeRescheduleAndUntrack) {
   EXPECT_TRUE(
       tracker_->ClaimDue(kT0 + absl::Hours(2), absl::Minutes(1), 10)->empty());
   EXPECT_TRUE(tracker_->Untrack("unknown").ok());
+}
+
+// Issue 17: an execution that never reaches a terminal status goes once it
+// started before the cutoff, at most batch per statement and batch *
+// max_batches per call; calling again finishes.
+TEST_P(ExecutionTrackerTest, RetentionSweepDropsOldExecutionsInBatches) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(tracker_->Track(Execution(absl::StrCat("OLD", i), kT0)).ok());
+  }
+  ASSERT_TRUE(tracker_->MarkFinalized("OLD0", kT0, kT0).ok());
+  TrackedExecution live = Execution("LIVE", kT0);
+  live.started = kT0 + absl::Hours(1);
+  ASSERT_TRUE(tracker_->Track(live).ok());
+  const absl::Time cutoff = kT0 + absl::Minutes(1);
+
+  auto first = tracker_->ApplyRetention(cutoff, 2, 2);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(*first, 4);
+  EXPECT_EQ(tracker_->Counts(kT0 + absl::Hours(2))->tracked, 2);
+  auto second = tracker_->ApplyRetention(cutoff, 2, 2);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(*second, 1);
+  EXPECT_EQ(*tracker_->ApplyRetention(cutoff, 2, 2), 0);
+
+  const TrackerCounts counts = *tracker_->Counts(kT0 + absl::Hours(2));
+  EXPECT_EQ(counts.tracked, 1);
+  EXPECT_EQ(counts.overdue, 0);
+  auto claimed = tracker_->ClaimDue(kT0 + absl::Hours(2), absl::Minutes(1), 10);
+  ASSERT_TRUE(claimed.ok()) << claimed.status();
+  ASSERT_EQ(claimed->size(), 1u);
+  EXPECT_EQ((*claimed)[0].workflow_execution_id, "LIVE");
 }
 
 }  // namespace
