@@ -210,15 +210,21 @@ TEST_P(RequestIdStoreTest, RetentionSweepDeletesExpiredRecordsInBatches) {
     return;
   }
   const std::string db = dir_ + "/callbacks.db";
-  if (GetParam() == "sqlite") EXPECT_EQ(SqliteRows(db), 6);
+  if (GetParam() == "sqlite") {
+    EXPECT_EQ(SqliteRows(db), 6);
+  }
   auto first = store_->ApplyRetention(2, 2);
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_EQ(*first, 4);
-  if (GetParam() == "sqlite") EXPECT_EQ(SqliteRows(db), 2);
+  if (GetParam() == "sqlite") {
+    EXPECT_EQ(SqliteRows(db), 2);
+  }
   auto second = store_->ApplyRetention(2, 2);
   ASSERT_TRUE(second.ok()) << second.status();
   EXPECT_EQ(*second, 1);
-  if (GetParam() == "sqlite") EXPECT_EQ(SqliteRows(db), 1);
+  if (GetParam() == "sqlite") {
+    EXPECT_EQ(SqliteRows(db), 1);
+  }
   EXPECT_EQ(*store_->ApplyRetention(2, 2), 0);
   EXPECT_EQ(**store_->Get("live"), Pending("r1"));
 }
