@@ -41,6 +41,8 @@ class SqliteRequestIdStore final : public RequestIdStore {
   absl::StatusOr<absl::optional<RequestIdRecord>> Get(
       absl::string_view key) override;
 
+  absl::Status ForgetSubject(absl::string_view subject) override;
+
  private:
   explicit SqliteRequestIdStore(Options options)
       : options_(std::move(options)) {}
