@@ -206,7 +206,8 @@ grpc::ServerUnaryReactor* RunWithRequestId(
   Send<Response>(services, *std::move(prepared), options, write.send,
                  [ids, key](absl::StatusOr<Response> result) {
                    if (result.ok()) {
-                     ids->Finish(key, result->SerializeAsString());
+                     ids->Finish(key, result->SerializeAsString(),
+                                 result->account_id());
                    } else {
                      ids->Finish(key, result.status());
                    }

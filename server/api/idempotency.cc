@@ -99,6 +99,15 @@ absl::Status Unopenable(const absl::Status& opened) {
             "not sent again under this request_id");
 }
 
+// A kept answer erased with its account (DeleteAccount, issue 17): the id
+// stays taken, so a retry cannot create the account again.
+absl::Status Erased() {
+  return errors::Error(
+      absl::StatusCode::kNotFound, v1::ERROR_REASON_NOT_FOUND,
+      "the account this request_id wrote has been deleted, and the gateway "
+      "erased its answer; the request_id is not sent again");
+}
+
 absl::Status Conflict() {
   return errors::Error(absl::StatusCode::kAlreadyExists,
                        v1::ERROR_REASON_REQUEST_ID_REUSED,
@@ -258,6 +267,9 @@ void RequestIds::AnswerFromRecord(const RequestIdRecord& record,
                                   absl::Time deadline) {
   if (record.fingerprint != fingerprint) {
     waiter->Deliver(Conflict());
+  } else if (record.state == RequestIdRecord::State::kDone &&
+             record.outcome.empty()) {
+    waiter->Deliver(Erased());
   } else if (record.state == RequestIdRecord::State::kDone) {
     absl::StatusOr<std::string> outcome =
         options_.keyring != nullptr
@@ -309,7 +321,8 @@ bool RequestIds::AwaitWaiters(const std::string& key, size_t count,
 }
 
 void RequestIds::Finish(const std::string& key,
-                        absl::StatusOr<std::string> result) {
+                        absl::StatusOr<std::string> result,
+                        const std::string& subject) {
   Failure failure = Failure::kDefinitive;
   if (!result.ok()) failure = Classify(result.status());
   if (failure == Failure::kUnknown) result = OutcomeUnknown();
@@ -320,6 +333,7 @@ void RequestIds::Finish(const std::string& key,
     RequestIdRecord record;
     record.state = RequestIdRecord::State::kDone;
     record.owner = options_.replica;
+    if (result.ok()) record.subject = subject;
     {
       absl::MutexLock lock(&mu_);
       auto it = in_flight_.find(key);

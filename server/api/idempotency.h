@@ -125,8 +125,12 @@ class RequestIds {
   Begun Begin(const std::string& key, const std::string& request,
               absl::Time deadline, absl::Duration call_bound, Answer answer);
   // The owner's result (the response bytes, or the call's error), kept and
-  // answered to every waiter per the rule above.
-  void Finish(const std::string& key, absl::StatusOr<std::string> result);
+  // answered to every waiter per the rule above. `subject`: the account the
+  // response is about, so that its deletion erases the kept response
+  // (RequestIdStore::ForgetSubject); a call with the id after that is
+  // answered NOT_FOUND.
+  void Finish(const std::string& key, absl::StatusOr<std::string> result,
+              const std::string& subject = "");
 
   // The rule's verdict on a failed call.
   enum class Failure { kNotSent, kDefinitive, kUnknown };

@@ -175,6 +175,13 @@ absl::Status CallbackComponent::Erase(
         tracker_->UntrackAccount(account_id);
     if (!untracked.ok()) return untracked.status();
     executions = *std::move(untracked);
+    // The kept answers of the account's creates and updates (its tokens and
+    // links); their request ids stay taken until their retention.
+    if (request_ids_ != nullptr) {
+      if (absl::Status s = request_ids_->ForgetSubject(account_id); !s.ok()) {
+        return s;
+      }
+    }
   } else {
     if (absl::Status s = tracker_->Untrack(workflow_execution_id); !s.ok()) {
       return s;

@@ -118,7 +118,8 @@ class CallbackComponent {
   // Erasure (issue 17), once Jumio confirmed the delete: erases what the
   // callback store keeps about the account (`workflow_execution_id` empty)
   // or one execution of it: tracking, callbacks with their enrichment,
-  // pending deliveries, dedup keys, token bindings; then stores the DELETED
+  // pending deliveries, dedup keys, token bindings, and (for an account) the
+  // outcomes kept for its request ids; then stores the DELETED
   // events (CallbackLog::Erase, DeletedEvent): for an account, one for the
   // account (empty execution id), then one per execution of it the store
   // knew of. Idempotent: run again, it erases nothing more and stores no

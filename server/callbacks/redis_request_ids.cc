@@ -18,11 +18,37 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return false
 )lua";
 
-// The outcome replaces the record for the rest of the key's life.
+// The outcome replaces the record for the rest of the key's life. A record
+// with a subject (ARGV[2]) is listed in the subject's set KEYS[2], which
+// lives as long as its longest-lived record.
 constexpr char kFinishScript[] = R"lua(
 local ttl = redis.call('PTTL', KEYS[1])
-if ttl > 0 then redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl) end
+if ttl > 0 then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
+  if ARGV[2] ~= '' then
+    redis.call('SADD', KEYS[2], KEYS[1])
+    if redis.call('PTTL', KEYS[2]) < ttl then
+      redis.call('PEXPIRE', KEYS[2], ttl)
+    end
+  end
+end
 return ttl
+)lua";
+
+// Cuts every listed record after its head line (its outcome), keeping the
+// record and its expiry, then drops the list.
+constexpr char kForgetScript[] = R"lua(
+for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local record = redis.call('GET', key)
+  local ttl = redis.call('PTTL', key)
+  if record and ttl > 0 then
+    local newline = string.find(record, '\n', 1, true)
+    if newline and newline < #record then
+      redis.call('SET', key, string.sub(record, 1, newline), 'PX', ttl)
+    end
+  end
+end
+return redis.call('DEL', KEYS[1])
 )lua";
 
 // Deletes a record that is still pending ("1 0 ...") under owner ARGV[1].
@@ -40,6 +66,10 @@ return 0
 
 std::string RedisRequestIdStore::Key(absl::string_view key) const {
   return absl::StrCat(log_.prefix(), ":request-id:", key);
+}
+
+std::string RedisRequestIdStore::SubjectKey(absl::string_view subject) const {
+  return absl::StrCat(log_.prefix(), ":request-id-subject:", subject);
 }
 
 absl::StatusOr<absl::optional<RequestIdRecord>> RedisRequestIdStore::Decode(
@@ -70,8 +100,9 @@ absl::StatusOr<absl::optional<RequestIdRecord>> RedisRequestIdStore::Begin(
 absl::Status RedisRequestIdStore::Finish(absl::string_view key,
                                          const RequestIdRecord& record) {
   return log_
-      .TextCommand(
-          {"EVAL", kFinishScript, "1", Key(key), EncodeRequestIdRecord(record)})
+      .TextCommand({"EVAL", kFinishScript, "2", Key(key),
+                    SubjectKey(record.subject), EncodeRequestIdRecord(record),
+                    record.subject})
       .status();
 }
 
@@ -88,6 +119,11 @@ absl::StatusOr<absl::optional<RequestIdRecord>> RedisRequestIdStore::Get(
       log_.TextCommand({"GET", Key(key)});
   if (!value.ok()) return value.status();
   return Decode(*value);
+}
+
+absl::Status RedisRequestIdStore::ForgetSubject(absl::string_view subject) {
+  return log_.TextCommand({"EVAL", kForgetScript, "1", SubjectKey(subject)})
+      .status();
 }
 
 }  // namespace jumio_gateway::callbacks

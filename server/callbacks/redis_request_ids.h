@@ -28,8 +28,12 @@ class RedisRequestIdStore final : public RequestIdStore {
   absl::StatusOr<absl::optional<RequestIdRecord>> Get(
       absl::string_view key) override;
 
+  absl::Status ForgetSubject(absl::string_view subject) override;
+
  private:
   std::string Key(absl::string_view key) const;
+  // The set of the record keys of one subject (ForgetSubject).
+  std::string SubjectKey(absl::string_view subject) const;
   static absl::StatusOr<absl::optional<RequestIdRecord>> Decode(
       const absl::optional<std::string>& value);
 

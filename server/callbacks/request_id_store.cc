@@ -14,9 +14,16 @@ std::string EncodeRequestIdRecord(const RequestIdRecord& record) {
   const int64_t lease_us = record.lease_until == absl::InfinitePast()
                                ? 0
                                : absl::ToUnixMicros(record.lease_until);
-  return absl::StrCat("1 ", static_cast<int>(record.state), " ", lease_us, " ",
-                      record.owner, " ", record.fingerprint, "\n",
-                      record.outcome);
+  // Version 2 adds the subject; a record without one stays version 1, which
+  // is all a pending record (and the Redis release script) ever is.
+  if (record.subject.empty()) {
+    return absl::StrCat("1 ", static_cast<int>(record.state), " ", lease_us,
+                        " ", record.owner, " ", record.fingerprint, "\n",
+                        record.outcome);
+  }
+  return absl::StrCat("2 ", static_cast<int>(record.state), " ", lease_us, " ",
+                      record.owner, " ", record.fingerprint, " ",
+                      record.subject, "\n", record.outcome);
 }
 
 absl::optional<RequestIdRecord> DecodeRequestIdRecord(absl::string_view bytes) {
@@ -26,9 +33,10 @@ absl::optional<RequestIdRecord> DecodeRequestIdRecord(absl::string_view bytes) {
       absl::StrSplit(bytes.substr(0, newline), ' ');
   int state = 0;
   int64_t lease_us = 0;
-  if (head.size() != 5 || head[0] != "1" ||
-      !absl::SimpleAtoi(head[1], &state) || (state != 0 && state != 1) ||
-      !absl::SimpleAtoi(head[2], &lease_us)) {
+  const bool v1 = head.size() == 5 && head[0] == "1";
+  const bool v2 = head.size() == 6 && head[0] == "2" && !head[5].empty();
+  if ((!v1 && !v2) || !absl::SimpleAtoi(head[1], &state) ||
+      (state != 0 && state != 1) || !absl::SimpleAtoi(head[2], &lease_us)) {
     return absl::nullopt;
   }
   RequestIdRecord record;
@@ -37,6 +45,7 @@ absl::optional<RequestIdRecord> DecodeRequestIdRecord(absl::string_view bytes) {
       lease_us == 0 ? absl::InfinitePast() : absl::FromUnixMicros(lease_us);
   record.owner = std::string(head[3]);
   record.fingerprint = std::string(head[4]);
+  if (v2) record.subject = std::string(head[5]);
   record.outcome = std::string(bytes.substr(newline + 1));
   return record;
 }
@@ -120,6 +129,17 @@ absl::StatusOr<absl::optional<RequestIdRecord>> InMemoryRequestIdStore::Get(
   auto it = entries_.find(key);
   if (it == entries_.end()) return absl::nullopt;
   return it->second.record;
+}
+
+absl::Status InMemoryRequestIdStore::ForgetSubject(absl::string_view subject) {
+  absl::MutexLock lock(&mu_);
+  for (auto& [key, entry] : entries_) {
+    if (entry.record.state == RequestIdRecord::State::kDone &&
+        entry.record.subject == subject) {
+      entry.record.outcome.clear();
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace jumio_gateway::callbacks

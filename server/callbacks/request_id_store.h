@@ -37,19 +37,23 @@ struct RequestIdRecord {
   // Pending: by then the owner has finished (or died); a record still
   // pending after it has an unknown outcome.
   absl::Time lease_until = absl::InfinitePast();
-  // Done: what every call with this key is answered.
+  // Done: what every call with this key is answered. Empty once erased.
   std::string outcome;
+  // Done: the account the outcome is about (empty when none, or unknown),
+  // so that DeleteAccount can erase it (ForgetSubject). Not secret: an id.
+  std::string subject;
 
   bool operator==(const RequestIdRecord& o) const {
     return state == o.state && fingerprint == o.fingerprint &&
            owner == o.owner && lease_until == o.lease_until &&
-           outcome == o.outcome;
+           outcome == o.outcome && subject == o.subject;
   }
 };
 
-// One line, no newline in `owner` or `fingerprint`; `outcome` may be any
-// bytes. The form the Redis store keeps, shared so that every store
-// round-trips a record alike.
+// One line, no space or newline in `owner`, `fingerprint` or `subject`,
+// then `outcome`, any bytes (so that cutting a record after its first newline
+// erases its outcome and nothing else). The form the Redis store keeps, shared
+// so that every store round-trips a record alike.
 std::string EncodeRequestIdRecord(const RequestIdRecord& record);
 absl::optional<RequestIdRecord> DecodeRequestIdRecord(absl::string_view bytes);
 
@@ -70,6 +74,11 @@ class RequestIdStore {
                                absl::string_view owner) = 0;
   virtual absl::StatusOr<absl::optional<RequestIdRecord>> Get(
       absl::string_view key) = 0;
+
+  // Erasure (issue 17): empties the outcome of every done record whose
+  // subject is `subject`. The records stay, empty, until their retention,
+  // so that a retry cannot create again under the same id. Idempotent.
+  virtual absl::Status ForgetSubject(absl::string_view subject) = 0;
 
   // Retention sweep (issue 17), run by the callback component's chores:
   // deletes records expired at the store's now, at most `batch` per
@@ -97,6 +106,8 @@ class InMemoryRequestIdStore final : public RequestIdStore {
   absl::Status Release(absl::string_view key, absl::string_view owner) override;
   absl::StatusOr<absl::optional<RequestIdRecord>> Get(
       absl::string_view key) override;
+
+  absl::Status ForgetSubject(absl::string_view subject) override;
   absl::StatusOr<int64_t> ApplyRetention(int batch, int max_batches) override;
 
  private:

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "server/errors/errors.h"
 
@@ -13,9 +14,17 @@ constexpr char kSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS request_ids (
   key TEXT PRIMARY KEY,
   record BLOB NOT NULL,
-  expires_us INTEGER NOT NULL
+  expires_us INTEGER NOT NULL,
+  subject TEXT NOT NULL DEFAULT ''
 );
 )sql";
+
+// Tables made before the subject column get it; the error of a second
+// ALTER on a table that has it is the only one ignored (see Open).
+constexpr char kAddSubject[] =
+    "ALTER TABLE request_ids ADD COLUMN subject TEXT NOT NULL DEFAULT ''";
+constexpr char kSubjectIndex[] =
+    "CREATE INDEX IF NOT EXISTS request_ids_subject ON request_ids(subject)";
 
 absl::Status Unavailable(sqlite3* db, absl::string_view what) {
   absl::Status s = errors::Error(
@@ -68,10 +77,18 @@ SqliteRequestIdStore::Open(Options options) {
   // The callback log's writer holds the file's write lock for one group
   // commit at a time; wait for it as its own connections do.
   sqlite3_busy_timeout(store->db_, 5000);
-  for (const char* sql :
-       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", kSchema}) {
+  // secure_delete: an erased outcome's bytes are overwritten, not left in
+  // free pages (the callback log's connections do the same).
+  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+                          "PRAGMA secure_delete=ON", kSchema}) {
     if (absl::Status s = Exec(store->db_, sql); !s.ok()) return s;
   }
+  if (sqlite3_exec(store->db_, kAddSubject, nullptr, nullptr, nullptr) !=
+          SQLITE_OK &&
+      !absl::StrContains(sqlite3_errmsg(store->db_), "duplicate column")) {
+    return Unavailable(store->db_, "add the subject column");
+  }
+  if (absl::Status s = Exec(store->db_, kSubjectIndex); !s.ok()) return s;
   return store;
 }
 
@@ -145,10 +162,12 @@ absl::StatusOr<absl::optional<RequestIdRecord>> SqliteRequestIdStore::Begin(
 absl::Status SqliteRequestIdStore::Finish(absl::string_view key,
                                           const RequestIdRecord& record) {
   absl::MutexLock lock(&mu_);
-  Statement update(db_, "UPDATE request_ids SET record = ?2 WHERE key = ?1");
+  Statement update(
+      db_, "UPDATE request_ids SET record = ?2, subject = ?3 WHERE key = ?1");
   if (!update.ok) return Unavailable(db_, "prepare");
   update.Text(1, key);
   update.Blob(2, EncodeRequestIdRecord(record));
+  update.Text(3, record.subject);
   if (sqlite3_step(update.stmt) != SQLITE_DONE) {
     return Unavailable(db_, "update");
   }
@@ -179,6 +198,23 @@ absl::StatusOr<absl::optional<RequestIdRecord>> SqliteRequestIdStore::Get(
     absl::string_view key) {
   absl::MutexLock lock(&mu_);
   return Lookup(key, options_.clock->Now());
+}
+
+absl::Status SqliteRequestIdStore::ForgetSubject(absl::string_view subject) {
+  absl::MutexLock lock(&mu_);
+  // A record is its head line, a newline, then the outcome: keep the head
+  // (state, fingerprint, expiry: the id stays taken), cut the rest.
+  Statement update(db_,
+                   "UPDATE request_ids SET record = substr(record, 1, "
+                   "instr(record, x'0a')) WHERE subject = ?1 AND "
+                   "length(record) > instr(record, x'0a')");
+  if (!update.ok) return Unavailable(db_, "prepare");
+  update.Text(1, subject);
+  if (sqlite3_step(update.stmt) != SQLITE_DONE) {
+    return Unavailable(db_, "erase");
+  }
+  // The old pages are in the WAL until a checkpoint copies and truncates it.
+  return Exec(db_, "PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
 absl::StatusOr<int64_t> SqliteRequestIdStore::ApplyRetention(int batch,

@@ -40,6 +40,8 @@ class SqliteRequestIdStore final : public RequestIdStore {
   absl::Status Release(absl::string_view key, absl::string_view owner) override;
   absl::StatusOr<absl::optional<RequestIdRecord>> Get(
       absl::string_view key) override;
+
+  absl::Status ForgetSubject(absl::string_view subject) override;
   // One short write transaction per batch, so a Begin waits for one batch at
   // most.
   absl::StatusOr<int64_t> ApplyRetention(int batch, int max_batches) override;

@@ -169,6 +169,14 @@ TEST_P(ErasureTest, DeleteAccountLeavesNoCanaryInTheStores) {
     EXPECT_TRUE(at.empty()) << "still stored in " << at.front();
   }
 
+  // The kept answer of the create went with the account; its request id
+  // stays taken, so a retry creates nothing and is told so.
+  v1::CreateAccountResponse again;
+  status = accounts_->CreateAccount(Context().get(), create, &again);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND)
+      << status.error_message();
+  EXPECT_TRUE(again.account().empty());
+
   // Deleting again converges: Jumio answers 404, nothing more to erase, no
   // second DELETED event.
   del.set_allow_missing(true);

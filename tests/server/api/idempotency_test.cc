@@ -196,6 +196,41 @@ TEST_F(RequestIdsTest, TheStoreHoldsTheOutcomeOnlySealed) {
   EXPECT_EQ(*Retry(two_, "k"), response);
 }
 
+// DeleteAccount erases the kept answer (ForgetSubject): a retry is told
+// NOT_FOUND, and nothing is sent again (the id stays taken).
+TEST_F(RequestIdsTest, AnAnswerErasedWithItsAccountIsNotFoundAndNotSentAgain) {
+  Result first;
+  ASSERT_TRUE(
+      one_.Begin("k", "body", deadline_, absl::Seconds(30), first.Answer())
+          .run);
+  one_.Finish("k", std::string("response"), "account-a");
+  ASSERT_TRUE(first.Wait());
+  auto record = store_.Get("k");
+  ASSERT_TRUE(record.ok() && record->has_value());
+  EXPECT_EQ((*record)->subject, "account-a");
+  ASSERT_TRUE(store_.ForgetSubject("account-a").ok());
+
+  absl::StatusOr<std::string> retry = Retry(two_, "k");
+  EXPECT_EQ(retry.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(ReasonOf(retry.status()), "NOT_FOUND");
+}
+
+// Only answers carry a subject: a kept error is about no account.
+TEST_F(RequestIdsTest, AKeptErrorHasNoSubject) {
+  Result first;
+  ASSERT_TRUE(
+      one_.Begin("k", "body", deadline_, absl::Seconds(30), first.Answer())
+          .run);
+  one_.Finish("k",
+              errors::Error(absl::StatusCode::kInvalidArgument,
+                            v1::ERROR_REASON_UPSTREAM_REJECTED, "no"),
+              "account-a");
+  ASSERT_TRUE(first.Wait());
+  auto record = store_.Get("k");
+  ASSERT_TRUE(record.ok() && record->has_value());
+  EXPECT_EQ((*record)->subject, "");
+}
+
 TEST_F(RequestIdsTest, AnOutcomeSealedUnderAnotherKeyIsUnknownNeverGarbage) {
   ASSERT_EQ(*Run(one_, "k", "response"), "response");
   RequestIds stranger(&store_, core::SystemClock(),

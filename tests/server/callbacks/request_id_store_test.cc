@@ -9,6 +9,8 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <thread>
@@ -51,6 +53,17 @@ TEST(RequestIdRecordTest, EncodingRoundTripsAnyOutcomeBytes) {
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(*back, record);
   EXPECT_FALSE(DecodeRequestIdRecord("garbage").has_value());
+}
+
+TEST(RequestIdRecordTest, SubjectRoundTripsAndRecordsWithoutOneStayVersion1) {
+  RequestIdRecord record = Done("outcome");
+  EXPECT_EQ(EncodeRequestIdRecord(record).substr(0, 2), "1 ");
+  record.subject = "11111111-2222-3333-4444-555555555555";
+  const std::string encoded = EncodeRequestIdRecord(record);
+  EXPECT_EQ(encoded.substr(0, 2), "2 ");
+  absl::optional<RequestIdRecord> back = DecodeRequestIdRecord(encoded);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(*back, record);
 }
 
 class RequestIdStoreTest : public ::testing::TestWithParam<std::string> {
@@ -126,6 +139,50 @@ TEST_P(RequestIdStoreTest, BeginFinishAndReplay) {
   auto other = store_->Get("CreateAccount/id-2");
   ASSERT_TRUE(other.ok());
   EXPECT_FALSE(other->has_value());
+}
+
+// DeleteAccount: the account's kept answers go, byte for byte; their ids stay
+// taken (the record, its fingerprint and expiry remain) and other accounts'
+// answers are untouched.
+TEST_P(RequestIdStoreTest, ForgetSubjectEmptiesOnlyThatAccountsOutcomes) {
+  const std::string secret = "canary-sdk-token-7f3a";
+  RequestIdRecord mine = Done("answer with " + secret);
+  mine.subject = "account-a";
+  RequestIdRecord theirs = Done("their answer");
+  theirs.subject = "account-b";
+  for (const char* key : {"CreateAccount/1", "UpdateAccount/2"}) {
+    ASSERT_TRUE(store_->Begin(key, Pending("r1")).ok());
+    ASSERT_TRUE(store_->Finish(key, mine).ok());
+  }
+  ASSERT_TRUE(store_->Begin("CreateAccount/3", Pending("r1")).ok());
+  ASSERT_TRUE(store_->Finish("CreateAccount/3", theirs).ok());
+
+  ASSERT_TRUE(store_->ForgetSubject("account-a").ok());
+  ASSERT_TRUE(store_->ForgetSubject("account-a").ok());  // idempotent
+  RequestIdRecord erased = mine;
+  erased.outcome.clear();
+  for (const char* key : {"CreateAccount/1", "UpdateAccount/2"}) {
+    auto got = store_->Get(key);
+    ASSERT_TRUE(got.ok()) << got.status();
+    ASSERT_TRUE(got->has_value()) << key;
+    EXPECT_EQ(**got, erased) << key;
+    // Still taken: a new Begin gets the (empty) record, not the key.
+    auto again = store_->Begin(key, Pending("r2"));
+    ASSERT_TRUE(again.ok());
+    EXPECT_TRUE(again->has_value());
+  }
+  auto other = store_->Get("CreateAccount/3");
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE(other->has_value());
+  EXPECT_EQ(**other, theirs);
+  if (GetParam() == "sqlite") {
+    for (const char* file : {"/callbacks.db", "/callbacks.db-wal"}) {
+      std::ifstream in(dir_ + file, std::ios::binary);
+      const std::string bytes((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
+      EXPECT_EQ(bytes.find(secret), std::string::npos) << file;
+    }
+  }
 }
 
 TEST_P(RequestIdStoreTest, ReleaseFreesOnlyItsOwnersPendingRecord) {
@@ -243,6 +300,33 @@ TEST_P(RequestIdStoreTest, RecordsSurviveARestart) {
 INSTANTIATE_TEST_SUITE_P(Stores, RequestIdStoreTest,
                          ::testing::Values("memory", "sqlite", "redis"),
                          [](const auto& info) { return info.param; });
+
+// A file written before records had subjects: its table gains the column,
+// and its records read as before.
+TEST(SqliteRequestIdStoreTest, OpensATableFromBeforeSubjects) {
+  const std::string path = jumio::testing::MakeTempDir() + "/callbacks.db";
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const std::string insert = absl::StrCat(
+      "CREATE TABLE request_ids (key TEXT PRIMARY KEY, record BLOB NOT NULL, "
+      "expires_us INTEGER NOT NULL); INSERT INTO request_ids VALUES ('k', '",
+      EncodeRequestIdRecord(Done("outcome")), "', 9000000000000000);");
+  ASSERT_EQ(sqlite3_exec(db, insert.c_str(), nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  jumio_gateway::testing::FakeClock clock;
+  SqliteRequestIdStore::Options options;
+  options.path = path;
+  options.clock = &clock;
+  auto store = SqliteRequestIdStore::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto got = (*store)->Get("k");
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ(**got, Done("outcome"));
+  EXPECT_TRUE((*store)->ForgetSubject("anyone").ok());
+}
 
 TEST(SqliteRequestIdStoreTest, SharesTheCallbackLogsFile) {
   const std::string path = jumio::testing::MakeTempDir() + "/callbacks.db";
