@@ -29,21 +29,12 @@ namespace jumio_gateway {
 namespace {
 
 namespace v1 = ::jumio::gateway::v1;
+using ::jumio::sandbox::testing::JpegWithCanary;
 using ::jumio::testing::FilesContaining;
 using ::jumio::testing::RedisKeysContaining;
 using testing::Context;
 
 constexpr char kPrefix[] = "erasure-test";
-
-// A JPEG that carries `canary` in a comment segment (FF FE) after its start
-// marker.
-std::string JpegWithCanary(const std::string& canary) {
-  const std::string jpeg = ::jumio::sandbox::testing::Jpeg(1200, 800);
-  const size_t length = canary.size() + 2;
-  std::string comment = {'\xFF', '\xFE', static_cast<char>(length >> 8),
-                         static_cast<char>(length & 0xFF)};
-  return jpeg.substr(0, 2) + comment + canary + jpeg.substr(2);
-}
 
 class ErasureTest : public testing::GatewayFixture,
                     public ::testing::WithParamInterface<std::string> {
@@ -109,26 +100,15 @@ TEST_P(ErasureTest, DeleteAccountLeavesNoCanaryInTheStores) {
   }
   ASSERT_FALSE(tokens.empty()) << created.DebugString();
 
-  auto parts = Parts(created.workflow_execution());
-  v1::UploadCredentialPartResponse uploaded;
-  ASSERT_TRUE(
-      Upload(parts["FRONT"], JpegWithCanary(image_canary), &uploaded).ok());
-  ASSERT_TRUE(
-      Upload(parts["BACK"], JpegWithCanary(image_canary), &uploaded).ok());
-  ASSERT_TRUE(Finalize(workflow).ok());
+  ASSERT_TRUE(UploadIdAndFinalize(created, JpegWithCanary(image_canary),
+                                  JpegWithCanary(image_canary))
+                  .ok());
 
   // The callback is stored and enriched.
   auto feed = v1::CallbackFeedService::NewStub(channel_);
   v1::ListCallbacksRequest list;
   list.mutable_filter()->add_accounts(created.account());
-  EXPECT_TRUE(::jumio::testing::WaitFor(
-      [&] {
-        v1::ListCallbacksResponse listed;
-        return feed->ListCallbacks(Context().get(), list, &listed).ok() &&
-               listed.callbacks_size() > 0 &&
-               listed.callbacks(0).enrichment().has_decision();
-      },
-      absl::Seconds(30)));
+  EXPECT_TRUE(AwaitCallback(list.filter(), /*enriched=*/true));
   // The scan sees what the store holds ...
   EXPECT_FALSE(WhereIs(user_canary).empty());
   // ... and, before the delete, no token in clear text: the kept outcome of
@@ -193,21 +173,13 @@ TEST_P(ErasureTest, DeleteWorkflowExecutionErasesThatExecutionOnly) {
   const std::string user_canary = "CANARY-USER-REF-exec-4e1b77";
   v1::CreateAccountResponse created = Create(2, user_canary);
   const std::string workflow = created.workflow_execution().name();
-  auto parts = Parts(created.workflow_execution());
-  v1::UploadCredentialPartResponse uploaded;
-  ASSERT_TRUE(Upload(parts["FRONT"], JpegWithCanary("front"), &uploaded).ok());
-  ASSERT_TRUE(Upload(parts["BACK"], JpegWithCanary("back"), &uploaded).ok());
-  ASSERT_TRUE(Finalize(workflow).ok());
+  ASSERT_TRUE(UploadIdAndFinalize(created, JpegWithCanary("front"),
+                                  JpegWithCanary("back"))
+                  .ok());
   auto feed = v1::CallbackFeedService::NewStub(channel_);
   v1::ListCallbacksRequest list;
   list.mutable_filter()->add_workflow_executions(workflow);
-  ASSERT_TRUE(::jumio::testing::WaitFor(
-      [&] {
-        v1::ListCallbacksResponse listed;
-        return feed->ListCallbacks(Context().get(), list, &listed).ok() &&
-               listed.callbacks_size() > 0;
-      },
-      absl::Seconds(30)));
+  ASSERT_TRUE(AwaitCallback(list.filter(), /*enriched=*/false));
   ASSERT_FALSE(WhereIs(user_canary).empty());
 
   v1::DeleteWorkflowExecutionRequest del;
@@ -235,21 +207,13 @@ TEST_P(ErasureTest, KilledBetweenJumiosDeleteAndItsAnswerARestartFinishes) {
   const std::string user_canary = "CANARY-USER-REF-crash-81c0de";
   v1::CreateAccountResponse created = Create(2, user_canary);
   const std::string workflow = created.workflow_execution().name();
-  auto parts = Parts(created.workflow_execution());
-  v1::UploadCredentialPartResponse uploaded;
-  ASSERT_TRUE(Upload(parts["FRONT"], JpegWithCanary("front"), &uploaded).ok());
-  ASSERT_TRUE(Upload(parts["BACK"], JpegWithCanary("back"), &uploaded).ok());
-  ASSERT_TRUE(Finalize(workflow).ok());
+  ASSERT_TRUE(UploadIdAndFinalize(created, JpegWithCanary("front"),
+                                  JpegWithCanary("back"))
+                  .ok());
   auto feed = v1::CallbackFeedService::NewStub(channel_);
   v1::ListCallbacksRequest list;
   list.mutable_filter()->add_accounts(created.account());
-  ASSERT_TRUE(::jumio::testing::WaitFor(
-      [&] {
-        v1::ListCallbacksResponse listed;
-        return feed->ListCallbacks(Context().get(), list, &listed).ok() &&
-               listed.callbacks_size() > 0;
-      },
-      absl::Seconds(30)));
+  ASSERT_TRUE(AwaitCallback(list.filter(), /*enriched=*/false));
   ASSERT_FALSE(WhereIs(user_canary).empty());
 
   // Every answer of the retrieval host (where deletes go) is held for a

@@ -177,6 +177,33 @@ grpc::Status GatewayFixture::Finalize(const std::string& workflow) {
                                                &response);
 }
 
+grpc::Status GatewayFixture::UploadIdAndFinalize(
+    const v1::CreateAccountResponse& created, const std::string& front,
+    const std::string& back) {
+  std::map<std::string, std::string> parts =
+      Parts(created.workflow_execution());
+  v1::UploadCredentialPartResponse uploaded;
+  grpc::Status status = Upload(parts["FRONT"], front, &uploaded);
+  if (status.ok()) status = Upload(parts["BACK"], back, &uploaded);
+  if (status.ok()) status = Finalize(created.workflow_execution().name());
+  return status;
+}
+
+bool GatewayFixture::AwaitCallback(const v1::CallbackFilter& filter,
+                                   bool enriched) {
+  auto feed = v1::CallbackFeedService::NewStub(channel_);
+  v1::ListCallbacksRequest list;
+  *list.mutable_filter() = filter;
+  return ::jumio::testing::WaitFor(
+      [&] {
+        v1::ListCallbacksResponse listed;
+        return feed->ListCallbacks(Context().get(), list, &listed).ok() &&
+               listed.callbacks_size() > 0 &&
+               (!enriched || listed.callbacks(0).enrichment().has_decision());
+      },
+      absl::Seconds(30));
+}
+
 std::string GatewayFixture::WaitForStatus(const std::string& workflow,
                                           const std::string& want) {
   std::string last;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "jumio/gateway/v1/account.grpc.pb.h"
+#include "jumio/gateway/v1/callback.grpc.pb.h"
 #include "jumio/gateway/v1/credential.grpc.pb.h"
 #include "jumio/gateway/v1/platform.grpc.pb.h"
 #include "jumio/gateway/v1/workflow_execution.grpc.pb.h"
@@ -71,6 +72,15 @@ class GatewayFixture : public ::testing::Test {
       ::jumio::gateway::v1::UploadCredentialPartResponse* response,
       size_t chunk = 64 * 1024);
   grpc::Status Finalize(const std::string& workflow);
+  // Uploads `front` and `back` to the FRONT and BACK parts of the created
+  // workflow execution, then finalizes it; the first failure.
+  grpc::Status UploadIdAndFinalize(
+      const ::jumio::gateway::v1::CreateAccountResponse& created,
+      const std::string& front, const std::string& back);
+  // Waits at most 30 s until ListCallbacks with `filter` lists a callback
+  // (its first one enriched with a decision, when `enriched`).
+  bool AwaitCallback(const ::jumio::gateway::v1::CallbackFilter& filter,
+                     bool enriched);
   // Polls the workflow's status (bounded) until it is `want`; returns the last
   // status seen.
   std::string WaitForStatus(const std::string& workflow,

@@ -20,17 +20,8 @@ namespace jumio_gateway {
 namespace {
 
 namespace v1 = ::jumio::gateway::v1;
+using ::jumio::sandbox::testing::JpegWithCanary;
 using testing::Context;
-
-// A JPEG that carries `canary` in a comment segment (FF FE) right after its
-// start marker: a valid image for the sandbox, and bytes no other data has.
-std::string JpegWithCanary(const std::string& canary) {
-  const std::string jpeg = ::jumio::sandbox::testing::Jpeg(1200, 800);
-  const size_t length = canary.size() + 2;
-  std::string comment = {'\xFF', '\xFE', static_cast<char>(length >> 8),
-                         static_cast<char>(length & 0xFF)};
-  return jpeg.substr(0, 2) + comment + canary + jpeg.substr(2);
-}
 
 using ::jumio::testing::FilesContaining;
 
@@ -46,26 +37,14 @@ TEST_F(PrivacyTest, ImagesNeverReachTheGatewaysDisk) {
   const std::string back_canary = "CANARY-BACK-IMAGE-77c3f0";
   v1::CreateAccountResponse created = Create(2, "privacy-user");
   const std::string workflow = created.workflow_execution().name();
-  auto parts = Parts(created.workflow_execution());
-  v1::UploadCredentialPartResponse uploaded;
-  ASSERT_TRUE(
-      Upload(parts["FRONT"], JpegWithCanary(front_canary), &uploaded).ok());
-  ASSERT_TRUE(
-      Upload(parts["BACK"], JpegWithCanary(back_canary), &uploaded).ok());
-  ASSERT_TRUE(Finalize(workflow).ok());
+  ASSERT_TRUE(UploadIdAndFinalize(created, JpegWithCanary(front_canary),
+                                  JpegWithCanary(back_canary))
+                  .ok());
 
   // The callback has been stored and enriched (its details fetched).
-  auto feed = v1::CallbackFeedService::NewStub(channel_);
-  v1::ListCallbacksRequest list;
-  list.mutable_filter()->add_workflow_executions(workflow);
-  EXPECT_TRUE(::jumio::testing::WaitFor(
-      [&] {
-        v1::ListCallbacksResponse listed;
-        return feed->ListCallbacks(Context().get(), list, &listed).ok() &&
-               listed.callbacks_size() > 0 &&
-               listed.callbacks(0).enrichment().has_decision();
-      },
-      absl::Seconds(30)));
+  v1::CallbackFilter filter;
+  filter.add_workflow_executions(workflow);
+  EXPECT_TRUE(AwaitCallback(filter, /*enriched=*/true));
 
   // And the image has been read back through the gateway.
   const v1::WorkflowExecution details = Details(workflow);

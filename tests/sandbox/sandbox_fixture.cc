@@ -37,6 +37,14 @@ std::string Jpeg(uint16_t w, uint16_t h) {
   return s;
 }
 
+std::string JpegWithCanary(const std::string& canary) {
+  const std::string jpeg = Jpeg(1200, 800);
+  const size_t length = canary.size() + 2;
+  std::string comment = {'\xFF', '\xFE', static_cast<char>(length >> 8),
+                         static_cast<char>(length & 0xFF)};
+  return jpeg.substr(0, 2) + comment + canary + jpeg.substr(2);
+}
+
 rapidjson::Document ParseJson(const std::string& body) {
   rapidjson::Document d;
   d.Parse(body.c_str());

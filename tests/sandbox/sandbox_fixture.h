@@ -22,6 +22,10 @@ using jumio::testing::HttpResponse;
 std::string Png(uint32_t width, uint32_t height);
 // A JPEG with SOI, an SOF0 segment and EOI.
 std::string Jpeg(uint16_t width, uint16_t height);
+// A 1200x800 JPEG that carries `canary` in a comment segment (FF FE) right
+// after its start marker: a valid image for the sandbox, and bytes no other
+// data has (privacy and erasure tests scan the stores for them).
+std::string JpegWithCanary(const std::string& canary);
 rapidjson::Document ParseJson(const std::string& body);
 std::string ReadTestdata(const std::string& name);
 // Every member of `sample` (recursively, arrays by their first element) exists
