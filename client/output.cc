@@ -520,11 +520,14 @@ std::string RegionText(v1::Region region) {
 }
 
 std::string CallbackLine(const v1::Callback& c) {
-  std::string line =
-      absl::StrCat(c.cursor(), "  ", RegionText(c.region()), "  ",
-                   c.workflow_execution().name(), "  ",
-                   StatusText(c.workflow_execution().status(),
-                              c.workflow_execution().raw_status()));
+  // An account's DELETED event names no workflow execution: name the account.
+  const std::string& resource = c.workflow_execution().name().empty()
+                                    ? c.workflow_execution().account()
+                                    : c.workflow_execution().name();
+  std::string line = absl::StrCat(
+      c.cursor(), "  ", RegionText(c.region()), "  ", resource, "  ",
+      StatusText(c.workflow_execution().status(),
+                 c.workflow_execution().raw_status()));
   if (c.enrichment().has_decision()) {
     absl::StrAppend(&line, "  ", DecisionText(c.enrichment().decision()));
   }

@@ -84,6 +84,21 @@ TEST(OutputTest, CallbackLinesNameReconciledEvents) {
       "1  emea-1  W1  PROCESSED\n2  emea-1  W2  PROCESSED  (reconciled)\n");
 }
 
+// DeleteAccount's own event has no workflow execution: the line names the
+// account instead of leaving the column empty.
+TEST(OutputTest, CallbackLinesNameTheAccountOfAnAccountsDeletedEvent) {
+  v1::ListCallbacksResponse list;
+  v1::Callback* deleted = list.add_callbacks();
+  deleted->set_cursor("3");
+  deleted->set_region(v1::REGION_EMEA_1);
+  deleted->mutable_workflow_execution()->set_account(
+      "regions/emea-1/accounts/A");
+  deleted->mutable_workflow_execution()->set_raw_status("DELETED");
+  deleted->set_source(v1::CALLBACK_SOURCE_DELETED);
+  EXPECT_EQ(CallbacksText(list),
+            "3  emea-1  regions/emea-1/accounts/A  DELETED\n");
+}
+
 TEST(OutputTest, PlatformStatusUsesRegionNamesAsTyped) {
   v1::GetPlatformStatusResponse response;
   v1::RegionPlatformStatus* s = response.add_statuses();
