@@ -396,7 +396,7 @@ void Gateway::BeforeScrape() {
   process_.Update();
   upload_metrics_.Update(budget_->snapshot());
   if (callbacks_ != nullptr) {
-    callback_metrics_.Update(callbacks_->stats());
+    callback_metrics_.Update(callbacks_->stats(), clock_.Now());
     if (reconciler_ != nullptr) reconcile_metrics_.Update(*reconciler_);
     if (eraser_ != nullptr) {
       const api::ComponentEraser::Counts erasures = eraser_->counts();

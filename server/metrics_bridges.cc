@@ -1,5 +1,7 @@
 #include "server/metrics_bridges.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace jumio_gateway {
@@ -13,7 +15,8 @@ void GrowthTracker::Grow(const std::string& key, int64_t now,
   last = value;
 }
 
-void CallbackMetricsBridge::Update(const callbacks::CallbackStats& stats) {
+void CallbackMetricsBridge::Update(const callbacks::CallbackStats& stats,
+                                   absl::Time now) {
   growth_.Grow("received", stats.received.load(),
                metrics_.callbacks_received.WithLabelValues({}));
   growth_.Grow("stored", stats.stored.load(),
@@ -31,6 +34,27 @@ void CallbackMetricsBridge::Update(const callbacks::CallbackStats& stats) {
   }
   metrics_.callback_subscribers.WithLabelValues({}).Set(
       static_cast<double>(stats.subscribers.load()));
+  for (size_t i = 0; i < callbacks::kRecordKindCount; ++i) {
+    const std::string kind =
+        callbacks::RecordKindName(static_cast<callbacks::RecordKind>(i));
+    growth_.Grow("retention_deleted/" + kind, stats.retention_deleted[i].load(),
+                 metrics_.store_retention_deleted.WithLabelValues({kind}));
+    const int64_t window = stats.retention_window_s[i].load();
+    if (window > 0) {
+      metrics_.store_retention.WithLabelValues({kind}).Set(
+          static_cast<double>(window));
+    }
+    // Unknown (no pass yet, a failed read, or a kind the store expires by
+    // itself): no new value.
+    const int64_t oldest = stats.oldest_record_us[i].load();
+    if (oldest == callbacks::CallbackStats::kOldestUnknown) continue;
+    const double age =
+        oldest == callbacks::CallbackStats::kOldestNone
+            ? 0.0
+            : std::max(0.0, absl::ToDoubleSeconds(
+                                now - absl::FromUnixMicros(oldest)));
+    metrics_.store_oldest_record_age.WithLabelValues({kind}).Set(age);
+  }
 }
 
 ReconcileMetricsBridge::ReconcileMetricsBridge(

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "server/api/buffer_budget.h"
 #include "server/callbacks/stats.h"
 #include "server/http/server.h"
@@ -36,7 +37,8 @@ class CallbackMetricsBridge {
  public:
   explicit CallbackMetricsBridge(observability::GatewayMetrics& metrics)
       : metrics_(metrics) {}
-  void Update(const callbacks::CallbackStats& stats);
+  // `now` ages the oldest records the last retention pass found.
+  void Update(const callbacks::CallbackStats& stats, absl::Time now);
 
  private:
   observability::GatewayMetrics& metrics_;

@@ -8,6 +8,7 @@
 #ifndef JUMIO_GATEWAY_SERVER_CALLBACKS_CALLBACK_LOG_H_
 #define JUMIO_GATEWAY_SERVER_CALLBACKS_CALLBACK_LOG_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -18,10 +19,27 @@
 #include "absl/types/optional.h"
 #include "jumio/gateway/v1/callback.pb.h"
 #include "server/callbacks/filter.h"
+#include "server/callbacks/retention.h"
 
 namespace jumio_gateway::callbacks {
 
 namespace v1 = ::jumio::gateway::v1;
+
+// How much one retention pass may do: at most `max_batches` short
+// statements (or Redis commands) of `batch` records per kind, so that a pass
+// after a long outage never holds the store for long; the rest waits for the
+// next pass.
+struct RetentionLimits {
+  int batch = 500;
+  int max_batches = 20;
+};
+
+// What one retention pass removed.
+struct RetentionResult {
+  int64_t callbacks = 0;
+  int64_t subscriptions = 0;
+  int64_t bindings = 0;
+};
 
 struct AppendResult {
   // Cursor of the stored callback (of the first copy for a duplicate).
@@ -137,11 +155,20 @@ class CallbackLog {
   virtual absl::StatusOr<absl::optional<Binding>> GetBinding(
       absl::string_view nonce) = 0;
 
-  // Drops callbacks received before now - retention (cursors before the
-  // newest dropped one become CURSOR_EXPIRED), idle subscriptions, and token
-  // bindings older than binding_retention.
-  virtual absl::Status ApplyRetention(absl::Duration retention,
-                                      absl::Duration binding_retention) = 0;
+  // One bounded pass (`limits`) of the retention sweep: drops callbacks
+  // received before now - retention, oldest first and always a prefix of the
+  // log (cursors before the newest dropped one become CURSOR_EXPIRED),
+  // subscriptions idle for `retention`, and token bindings older than
+  // binding_retention. Whatever is left over goes in the next pass. A store
+  // that expires bindings by itself (Redis: each binding key's TTL, set at
+  // PutBinding from the same callback_binding_retention setting) does not
+  // sweep them and reports them swept=false in Oldest.
+  virtual absl::StatusOr<RetentionResult> ApplyRetention(
+      absl::Duration retention, absl::Duration binding_retention,
+      const RetentionLimits& limits) = 0;
+  // The oldest stored record of `kind` (kCallbacks or kBindings; any other
+  // kind is INVALID_ARGUMENT), for the retention metric.
+  virtual absl::StatusOr<OldestRecord> Oldest(RecordKind kind) = 0;
 
   // Erasure (DeleteAccount, DeleteWorkflowExecution; issue 17).
   // Erases every stored callback of `account_id` (only those of

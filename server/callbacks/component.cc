@@ -16,8 +16,7 @@ namespace jumio_gateway::callbacks {
 
 namespace {
 
-// Retention sweeps of the request ids and the execution tracker: rows per
-// statement, statements per pass.
+// Every retention sweep: rows per statement, statements per store and pass.
 constexpr int kRetentionBatch = 500;
 constexpr int kRetentionBatches = 20;
 
@@ -44,6 +43,14 @@ absl::StatusOr<std::unique_ptr<CallbackComponent>> CallbackComponent::Create(
   c->logger_ = logger;
   c->clock_ = &clock;
   const CallbackOptions& o = c->options_;
+  auto window = [&c](RecordKind kind, absl::Duration d) {
+    c->stats_.retention_window_s[static_cast<size_t>(kind)] =
+        absl::ToInt64Seconds(d);
+  };
+  window(RecordKind::kCallbacks, o.retention);
+  window(RecordKind::kBindings, o.binding_retention);
+  window(RecordKind::kRequestIds, o.request_id_retention);
+  window(RecordKind::kExecutions, o.retention);
 
   if (o.store == "sqlite") {
     SqliteCallbackLog::Options so;
@@ -287,30 +294,74 @@ void CallbackComponent::ChoresLoop() {
       next_resolve = now + options_.resolve_interval;
     }
     if (now >= next_retention) {
-      absl::Status s =
-          log_->ApplyRetention(options_.retention, options_.binding_retention);
-      if (!s.ok() && logger_ != nullptr) {
-        logger_->Warning("callback retention failed",
-                         {{"error", std::string(s.message())}});
-      }
-      // Bounded: at most kRetentionBatches short statements of
-      // kRetentionBatch rows per store and pass; the rest goes next pass.
-      absl::StatusOr<int64_t> ids =
-          request_ids_->ApplyRetention(kRetentionBatch, kRetentionBatches);
-      if (!ids.ok() && logger_ != nullptr) {
-        logger_->Warning("request id retention failed",
-                         {{"error", std::string(ids.status().message())}});
-      }
-      absl::StatusOr<int64_t> tracked = tracker_->ApplyRetention(
-          now - options_.retention, kRetentionBatch, kRetentionBatches);
-      if (!tracked.ok() && logger_ != nullptr) {
-        logger_->Warning("execution tracker retention failed",
-                         {{"error", std::string(tracked.status().message())}});
-      }
+      ApplyRetention(now);
       next_retention = now + options_.retention_interval;
     }
     mu_.Lock();
   }
+}
+
+void CallbackComponent::ApplyRetention(absl::Time now) {
+  auto warn = [this](const char* what, const absl::Status& s) {
+    if (logger_ != nullptr) {
+      logger_->Warning(what, {{"error", std::string(s.message())}});
+    }
+  };
+  auto deleted = [this](RecordKind kind, int64_t n) {
+    stats_.retention_deleted[static_cast<size_t>(kind)] += n;
+  };
+  // Bounded: at most kRetentionBatches short statements of kRetentionBatch
+  // rows per store, kind and pass; the rest goes next pass.
+  const RetentionLimits limits{kRetentionBatch, kRetentionBatches};
+  absl::StatusOr<RetentionResult> log = log_->ApplyRetention(
+      options_.retention, options_.binding_retention, limits);
+  if (log.ok()) {
+    deleted(RecordKind::kCallbacks, log->callbacks);
+    deleted(RecordKind::kBindings, log->bindings);
+  } else {
+    warn("callback retention failed", log.status());
+  }
+  absl::StatusOr<int64_t> ids =
+      request_ids_->ApplyRetention(kRetentionBatch, kRetentionBatches);
+  if (ids.ok()) {
+    deleted(RecordKind::kRequestIds, *ids);
+  } else {
+    warn("request id retention failed", ids.status());
+  }
+  absl::StatusOr<int64_t> tracked = tracker_->ApplyRetention(
+      now - options_.retention, kRetentionBatch, kRetentionBatches);
+  if (tracked.ok()) {
+    deleted(RecordKind::kExecutions, *tracked);
+  } else {
+    warn("execution tracker retention failed", tracked.status());
+  }
+  // What is left: the oldest record of each kind, for the age metric.
+  for (size_t i = 0; i < kRecordKindCount; ++i) {
+    const auto kind = static_cast<RecordKind>(i);
+    absl::StatusOr<OldestRecord> oldest;
+    switch (kind) {
+      case RecordKind::kCallbacks:
+      case RecordKind::kBindings:
+        oldest = log_->Oldest(kind);
+        break;
+      case RecordKind::kRequestIds:
+        oldest = request_ids_->Oldest();
+        break;
+      default:
+        oldest = tracker_->Oldest();
+        break;
+    }
+    int64_t value = CallbackStats::kOldestUnknown;
+    if (!oldest.ok()) {
+      warn("cannot read the oldest stored record", oldest.status());
+    } else if (oldest->swept) {
+      value = oldest->written.has_value()
+                  ? std::max<int64_t>(1, absl::ToUnixMicros(*oldest->written))
+                  : CallbackStats::kOldestNone;
+    }
+    stats_.oldest_record_us[i] = value;
+  }
+  ++stats_.retention_passes;
 }
 
 }  // namespace jumio_gateway::callbacks

@@ -135,6 +135,9 @@ class CallbackComponent {
  private:
   CallbackComponent() = default;
   void ChoresLoop();
+  // One bounded pass of every store's retention sweep, then the oldest
+  // record of each kind into stats_ (the age metric).
+  void ApplyRetention(absl::Time now);
 
   CallbackOptions options_;
   observability::Logger* logger_ = nullptr;

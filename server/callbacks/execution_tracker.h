@@ -21,6 +21,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "jumio/gateway/v1/retrieval.pb.h"
+#include "server/callbacks/retention.h"
 
 namespace jumio_gateway::callbacks {
 
@@ -94,6 +95,9 @@ class ExecutionTracker {
   virtual absl::StatusOr<int64_t> ApplyRetention(absl::Time started_before,
                                                  int batch,
                                                  int max_batches) = 0;
+  // The earliest start among the tracked executions, for the retention
+  // metric.
+  virtual absl::StatusOr<OldestRecord> Oldest() = 0;
 };
 
 // The tracker in the store the callback log uses: store "sqlite" (a table in

@@ -66,6 +66,29 @@ end
 return #ids
 )lua";
 
+// Adds the executions tracked before exec-started existed to it: one ZSCAN
+// step of exec-due from cursor ARGV[2] (COUNT ARGV[3]); each member missing
+// from exec-started goes in with its hash's start time. Returns the next
+// cursor; at "0" the walk is done and exec-started-complete is set, so that
+// no later pass walks again.
+constexpr char kMigrateStartedScript[] = R"lua(
+local started = ARGV[1] .. 'exec-started'
+local page = redis.call('ZSCAN', ARGV[1] .. 'exec-due', ARGV[2], 'COUNT',
+                        tonumber(ARGV[3]))
+local members = page[2]
+for i = 1, #members, 2 do
+  local id = members[i]
+  if not redis.call('ZSCORE', started, id) then
+    local s = redis.call('HGET', ARGV[1] .. 'exec:' .. id, 's')
+    if s then redis.call('ZADD', started, s, id) end
+  end
+end
+if page[1] == '0' then
+  redis.call('SET', ARGV[1] .. 'exec-started-complete', '1')
+end
+return page[1]
+)lua";
+
 // Erasure: every tracked execution (all are in exec-due) whose account is
 // ARGV[2], untracked in one step.
 constexpr char kUntrackAccountScript[] = R"lua(
@@ -304,6 +327,29 @@ absl::StatusOr<std::vector<std::string>> RedisExecutionTracker::UntrackAccount(
 
 absl::StatusOr<int64_t> RedisExecutionTracker::ApplyRetention(
     absl::Time started_before, int batch, int max_batches) {
+  // First the walk that adds older executions to exec-started, bounded like
+  // the sweep (a step's COUNT is a hint: Redis may return a few more).
+  {
+    absl::MutexLock l(&migrate_mu_);
+    bool complete = false;
+    absl::Status s = Run({"EXISTS", prefix_ + "exec-started-complete"},
+                         [&complete](const redisReply* r) {
+                           complete = Int(r) == 1;
+                           return absl::OkStatus();
+                         });
+    if (!s.ok()) return s;
+    for (int i = 0; i < max_batches && !complete; ++i) {
+      s = Run({"EVAL", kMigrateStartedScript, "0", prefix_, migrate_cursor_,
+               absl::StrCat(batch)},
+              [this](const redisReply* r)
+                  ABSL_EXCLUSIVE_LOCKS_REQUIRED(migrate_mu_) {
+                    migrate_cursor_ = Str(r);
+                    return absl::OkStatus();
+                  });
+      if (!s.ok()) return s;
+      complete = migrate_cursor_ == "0";
+    }
+  }
   int64_t deleted = 0;
   for (int i = 0; i < max_batches; ++i) {
     int64_t n = 0;
@@ -318,6 +364,20 @@ absl::StatusOr<int64_t> RedisExecutionTracker::ApplyRetention(
     if (n < batch) break;
   }
   return deleted;
+}
+
+absl::StatusOr<OldestRecord> RedisExecutionTracker::Oldest() {
+  OldestRecord oldest;
+  absl::Status s =
+      Run({"ZRANGE", prefix_ + "exec-started", "0", "0", "WITHSCORES"},
+          [&oldest](const redisReply* r) {
+            if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
+              oldest.written = absl::FromUnixMicros(Int(r->element[1]));
+            }
+            return absl::OkStatus();
+          });
+  if (!s.ok()) return s;
+  return oldest;
 }
 
 }  // namespace jumio_gateway::callbacks

@@ -4,7 +4,9 @@
 // score a lease ahead in the same Lua script that hands it out) and one of
 // finalize times ("<prefix>:exec-finalized", for the overdue count), and one
 // of start times ("<prefix>:exec-started", for the retention sweep; an
-// execution tracked before that set existed is not in it).
+// execution tracked before that set existed is added to it by the first
+// retention passes, which walk "<prefix>:exec-due" with ZSCAN until
+// "<prefix>:exec-started-complete" says the walk is done).
 #ifndef JUMIO_GATEWAY_SERVER_CALLBACKS_EXECUTION_TRACKER_REDIS_H_
 #define JUMIO_GATEWAY_SERVER_CALLBACKS_EXECUTION_TRACKER_REDIS_H_
 
@@ -44,6 +46,7 @@ class RedisExecutionTracker final : public ExecutionTracker {
       absl::string_view account_id) override;
   absl::StatusOr<int64_t> ApplyRetention(absl::Time started_before, int batch,
                                          int max_batches) override;
+  absl::StatusOr<OldestRecord> Oldest() override;
 
  private:
   RedisExecutionTracker(std::string address, std::string prefix)
@@ -54,6 +57,9 @@ class RedisExecutionTracker final : public ExecutionTracker {
 
   const std::string address_;
   const std::string prefix_;
+  // Where the walk adding older executions to exec-started is (ApplyRetention).
+  absl::Mutex migrate_mu_;
+  std::string migrate_cursor_ ABSL_GUARDED_BY(migrate_mu_) = "0";
   absl::Mutex mu_;
   redisContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;
 };

@@ -24,6 +24,8 @@ CREATE TABLE IF NOT EXISTS tracked_executions (
 );
 CREATE INDEX IF NOT EXISTS tracked_executions_due
   ON tracked_executions (next_check_us);
+CREATE INDEX IF NOT EXISTS tracked_executions_started
+  ON tracked_executions (started_us);
 )sql";
 
 absl::Status Failed(sqlite3* db, absl::string_view what) {
@@ -63,6 +65,7 @@ class Statement {
     return t == nullptr ? "" : reinterpret_cast<const char*>(t);
   }
   int64_t ColumnInt(int i) { return sqlite3_column_int64(stmt_, i); }
+  bool IsNull(int i) { return sqlite3_column_type(stmt_, i) == SQLITE_NULL; }
 
  private:
   sqlite3_stmt* stmt_ = nullptr;
@@ -262,6 +265,15 @@ absl::StatusOr<int64_t> SqliteExecutionTracker::ApplyRetention(
     if (n < batch) break;
   }
   return deleted;
+}
+
+absl::StatusOr<OldestRecord> SqliteExecutionTracker::Oldest() {
+  absl::MutexLock l(&mu_);
+  Statement s(db_, "SELECT min(started_us) FROM tracked_executions");
+  if (!s.ok() || s.Step() != SQLITE_ROW) return Failed(db_, "oldest");
+  OldestRecord oldest;
+  if (!s.IsNull(0)) oldest.written = absl::FromUnixMicros(s.ColumnInt(0));
+  return oldest;
 }
 
 }  // namespace jumio_gateway::callbacks

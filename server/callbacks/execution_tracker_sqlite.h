@@ -40,6 +40,7 @@ class SqliteExecutionTracker final : public ExecutionTracker {
       absl::string_view account_id) override;
   absl::StatusOr<int64_t> ApplyRetention(absl::Time started_before, int batch,
                                          int max_batches) override;
+  absl::StatusOr<OldestRecord> Oldest() override;
 
  private:
   SqliteExecutionTracker() = default;

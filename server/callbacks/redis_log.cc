@@ -621,53 +621,101 @@ absl::StatusOr<absl::optional<Binding>> RedisCallbackLog::GetBinding(
   return absl::optional<Binding>(std::move(b));
 }
 
-absl::Status RedisCallbackLog::ApplyRetention(
-    absl::Duration retention, absl::Duration binding_retention) {
+absl::StatusOr<RetentionResult> RedisCallbackLog::ApplyRetention(
+    absl::Duration retention, absl::Duration /*binding_retention*/,
+    const RetentionLimits& limits) {
   const absl::Time cutoff = options_.clock->Now() - retention;
   const std::string min_id = absl::StrCat(absl::ToUnixMillis(cutoff), "-0");
-  // The content keys of the entries about to be trimmed, first.
-  std::string from = "-";
-  for (int round = 0; round < 1'000'000; ++round) {
-    absl::StatusOr<std::shared_ptr<Reply>> old =
-        Command({"XRANGE", Key("log"), from, absl::StrCat("(", min_id), "COUNT",
-                 "1000"});
+  const std::string count = absl::StrCat(std::max(limits.batch, 1));
+  RetentionResult result;
+  // Each batch: the log's first `batch` entries older than the cutoff, their
+  // content keys, then an exact XTRIM up to just after the last of them, so
+  // one command never removes more than a batch.
+  for (int i = 0; i < limits.max_batches; ++i) {
+    absl::StatusOr<std::shared_ptr<Reply>> old = Command(
+        {"XRANGE", Key("log"), "-", absl::StrCat("(", min_id), "COUNT", count});
     if (!old.ok()) return old.status();
     const redisReply* entries = (*old)->r;
     if (entries->type != REDIS_REPLY_ARRAY || entries->elements == 0) break;
     std::vector<std::string> del = {"DEL"};
-    for (size_t i = 0; i < entries->elements; ++i) {
-      from = Str(entries->element[i]->element[0]);
-      del.push_back(Key(absl::StrCat("cb:", from)));
+    std::string last;
+    for (size_t j = 0; j < entries->elements; ++j) {
+      last = Str(entries->element[j]->element[0]);
+      del.push_back(Key(absl::StrCat("cb:", last)));
+    }
+    StreamId last_id;
+    if (!ParseStreamId(last, &last_id)) {
+      return Unavailable("unexpected stream id in the callback log");
     }
     absl::Status s = Command(del).status();
     if (!s.ok()) return s;
-    if (entries->elements < 1000) break;
-    from = absl::StrCat("(", from);
-  }
-  absl::StatusOr<std::shared_ptr<Reply>> trimmed =
-      Command({"XTRIM", Key("log"), "MINID", min_id});
-  if (!trimmed.ok()) return trimmed.status();
-  if ((*trimmed)->r->integer > 0) {
-    absl::Status s = Command({"SET", Key("floor"), min_id}).status();
+    absl::StatusOr<std::shared_ptr<Reply>> trimmed =
+        Command({"XTRIM", Key("log"), "MINID",
+                 absl::StrCat(last_id.ms, "-", last_id.seq + 1)});
+    if (!trimmed.ok()) return trimmed.status();
+    // Cursors before the newest dropped entry are expired (as in SQLite).
+    s = Command({"SET", Key("floor"), last}).status();
     if (!s.ok()) return s;
+    result.callbacks += (*trimmed)->r->integer;
+    if (static_cast<int>(entries->elements) < limits.batch) break;
   }
-  // Subscriptions idle for the retention period.
-  absl::StatusOr<std::shared_ptr<Reply>> subs =
-      Command({"HGETALL", Key("subs")});
-  if (!subs.ok()) return subs.status();
+  // Subscriptions idle for the retention window, walked with HSCAN from
+  // where the previous pass stopped.
   const int64_t cutoff_us = absl::ToUnixMicros(cutoff);
-  for (size_t i = 0; i + 1 < (*subs)->r->elements; i += 2) {
-    const std::string name = Str((*subs)->r->element[i]);
-    int64_t last = 0;
-    if (absl::SimpleAtoi(Str((*subs)->r->element[i + 1]), &last) &&
-        last < cutoff_us) {
+  absl::MutexLock l(&subs_scan_mu_);
+  for (int i = 0; i < limits.max_batches; ++i) {
+    absl::StatusOr<std::shared_ptr<Reply>> page =
+        Command({"HSCAN", Key("subs"), subs_scan_cursor_, "COUNT", count});
+    if (!page.ok()) return page.status();
+    const redisReply* r = (*page)->r;
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+      return Unavailable("unexpected HSCAN reply");
+    }
+    const redisReply* fields = r->element[1];
+    for (size_t j = 0; j + 1 < fields->elements; j += 2) {
+      const std::string name = Str(fields->element[j]);
+      int64_t last = 0;
+      if (!absl::SimpleAtoi(Str(fields->element[j + 1]), &last) ||
+          last >= cutoff_us) {
+        continue;
+      }
+      // An error here is a group already gone (or a log never written).
       Command({"XGROUP", "DESTROY", Key("log"), absl::StrCat("g:", name)})
           .IgnoreError();
-      Command({"HDEL", Key("subs"), name}).IgnoreError();
+      absl::Status s = Command({"HDEL", Key("subs"), name}).status();
+      if (!s.ok()) return s;
+      ++result.subscriptions;
     }
+    subs_scan_cursor_ = Str(r->element[0]);
+    if (subs_scan_cursor_ == "0") break;
   }
-  // Dedup keys, enrichments and bindings expire by TTL.
-  return absl::OkStatus();
+  // Dedup keys, enrichments and bindings expire by their TTLs.
+  return result;
+}
+
+absl::StatusOr<OldestRecord> RedisCallbackLog::Oldest(RecordKind kind) {
+  switch (kind) {
+    case RecordKind::kCallbacks:
+      break;
+    case RecordKind::kBindings:
+      // Each binding key expires by its own TTL.
+      return OldestRecord{/*swept=*/false, absl::nullopt};
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("the callback log keeps no ", RecordKindName(kind)));
+  }
+  absl::StatusOr<std::shared_ptr<Reply>> first =
+      Command({"XRANGE", Key("log"), "-", "+", "COUNT", "1"});
+  if (!first.ok()) return first.status();
+  const redisReply* entries = (*first)->r;
+  OldestRecord oldest;
+  StreamId id;
+  if (entries->type == REDIS_REPLY_ARRAY && entries->elements > 0 &&
+      ParseStreamId(Str(entries->element[0]->element[0]), &id)) {
+    // Redis stamps an entry id with the time it was added.
+    oldest.written = absl::FromUnixMillis(id.ms);
+  }
+  return oldest;
 }
 
 absl::StatusOr<std::vector<std::string>> RedisCallbackLog::Erase(

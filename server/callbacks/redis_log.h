@@ -68,8 +68,10 @@ class RedisCallbackLog final : public CallbackLog {
                           const Binding& binding) override;
   absl::StatusOr<absl::optional<Binding>> GetBinding(
       absl::string_view nonce) override;
-  absl::Status ApplyRetention(absl::Duration retention,
-                              absl::Duration binding_retention) override;
+  absl::StatusOr<RetentionResult> ApplyRetention(
+      absl::Duration retention, absl::Duration binding_retention,
+      const RetentionLimits& limits) override;
+  absl::StatusOr<OldestRecord> Oldest(RecordKind kind) override;
 
   // Erasure: XDEL of the entries (and XACK in every group), DEL of their
   // enrichment and dedup keys, and of the account's binding keys (SCAN).
@@ -113,6 +115,9 @@ class RedisCallbackLog final : public CallbackLog {
   bool fsync_always_ = false;
   absl::Mutex mu_;
   std::vector<redisContext*> idle_ ABSL_GUARDED_BY(mu_);
+  // Where the retention sweep's HSCAN of the subscriptions is.
+  absl::Mutex subs_scan_mu_;
+  std::string subs_scan_cursor_ ABSL_GUARDED_BY(subs_scan_mu_) = "0";
 };
 
 }  // namespace jumio_gateway::callbacks

@@ -29,6 +29,10 @@ class RedisRequestIdStore final : public RequestIdStore {
       absl::string_view key) override;
 
   absl::Status ForgetSubject(absl::string_view subject) override;
+  // Records expire by their PX in Redis itself: nothing to sweep.
+  absl::StatusOr<OldestRecord> Oldest() override {
+    return OldestRecord{/*swept=*/false, absl::nullopt};
+  }
 
  private:
   std::string Key(absl::string_view key) const;

@@ -88,6 +88,16 @@ absl::StatusOr<int64_t> InMemoryRequestIdStore::ApplyRetention(
   return deleted;
 }
 
+absl::StatusOr<OldestRecord> InMemoryRequestIdStore::Oldest() {
+  absl::MutexLock lock(&mu_);
+  OldestRecord oldest;
+  // The index may hold stale pairs of keys begun again; their expiry is
+  // never later than the live one's, so the first pair bounds the oldest.
+  if (!by_expiry_.empty())
+    oldest.written = by_expiry_.begin()->first - retention_;
+  return oldest;
+}
+
 absl::StatusOr<absl::optional<RequestIdRecord>> InMemoryRequestIdStore::Begin(
     absl::string_view key, const RequestIdRecord& record) {
   const absl::Time now = clock_.Now();

@@ -22,6 +22,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
+#include "server/callbacks/retention.h"
 #include "server/core/clock.h"
 
 namespace jumio_gateway::callbacks {
@@ -90,6 +91,9 @@ class RequestIdStore {
                                                  int /*max_batches*/) {
     return 0;
   }
+  // The oldest stored record, for the retention metric (an expired record
+  // still stored counts: it is what the sweep has yet to delete).
+  virtual absl::StatusOr<OldestRecord> Oldest() = 0;
 };
 
 // Per process: a retry that reaches another replica is not deduplicated.
@@ -109,6 +113,7 @@ class InMemoryRequestIdStore final : public RequestIdStore {
 
   absl::Status ForgetSubject(absl::string_view subject) override;
   absl::StatusOr<int64_t> ApplyRetention(int batch, int max_batches) override;
+  absl::StatusOr<OldestRecord> Oldest() override;
 
  private:
   struct Entry {

@@ -50,6 +50,9 @@ CREATE TABLE IF NOT EXISTS bindings (
   account_id TEXT NOT NULL,
   created_us INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS pending_seq ON pending (seq);
+CREATE INDEX IF NOT EXISTS subscriptions_idle ON subscriptions (last_active_us);
+CREATE INDEX IF NOT EXISTS bindings_created ON bindings (created_us);
 )sql";
 
 absl::Status Unavailable(sqlite3* db, absl::string_view what) {
@@ -622,54 +625,143 @@ absl::StatusOr<absl::optional<Binding>> SqliteCallbackLog::GetBinding(
   return absl::optional<Binding>(std::move(b));
 }
 
-absl::Status SqliteCallbackLog::ApplyRetention(
-    absl::Duration retention, absl::Duration binding_retention) {
+absl::StatusOr<RetentionResult> SqliteCallbackLog::ApplyRetention(
+    absl::Duration retention, absl::Duration binding_retention,
+    const RetentionLimits& limits) {
   const int64_t now = Micros(options_.clock->Now());
   const int64_t cutoff = now - absl::ToInt64Microseconds(retention);
   const int64_t binding_cutoff =
       now - absl::ToInt64Microseconds(binding_retention);
-  return Write([&](sqlite3* db) -> absl::Status {
-    Stmt max(db, "SELECT max(seq) FROM callbacks WHERE receive_us < ?");
-    if (!max.ok()) return Unavailable(db, "prepare");
-    max.Bind(1, cutoff);
-    if (max.Step() != SQLITE_ROW) return Unavailable(db, "retention");
-    if (!max.IsNull(0)) {
-      // Drop a prefix of the log, so that "before the floor" is exactly
-      // "expired" even if the clock stepped back once.
-      const int64_t floor = max.Int(0);
+  RetentionResult result;
+  // Callbacks: each batch is the log's first `batch` rows in seq order (the
+  // rowid: no scan), dropped up to the last expired one among them, so the
+  // dropped part is always a prefix and "before the floor" stays exactly
+  // "expired" even if the clock stepped back once. A batch that ends on an
+  // unexpired row is the last one.
+  for (int i = 0; i < limits.max_batches; ++i) {
+    bool more = false;
+    absl::Status s = Write([&](sqlite3* db) -> absl::Status {
+      more = false;
+      Stmt head(db,
+                "SELECT seq, receive_us FROM callbacks ORDER BY seq LIMIT ?");
+      if (!head.ok()) return Unavailable(db, "prepare");
+      head.Bind(1, static_cast<int64_t>(limits.batch));
+      int64_t floor = -1;
+      int64_t rows = 0;
+      bool last_expired = false;
+      int rc;
+      while ((rc = head.Step()) == SQLITE_ROW) {
+        ++rows;
+        last_expired = head.Int(1) < cutoff;
+        if (last_expired) floor = head.Int(0);
+      }
+      if (rc != SQLITE_DONE) return Unavailable(db, "retention");
+      if (floor < 0) return absl::OkStatus();
+      Stmt count(db, "SELECT count(*) FROM callbacks WHERE seq <= ?");
       Stmt del(db, "DELETE FROM callbacks WHERE seq <= ?");
       Stmt delp(db, "DELETE FROM pending WHERE seq <= ?");
       Stmt meta(db,
                 "INSERT OR REPLACE INTO meta (key, value) VALUES "
                 "('floor', ?)");
-      if (!del.ok() || !delp.ok() || !meta.ok()) {
+      if (!count.ok() || !del.ok() || !delp.ok() || !meta.ok()) {
         return Unavailable(db, "prepare");
       }
+      count.Bind(1, floor);
       del.Bind(1, floor);
       delp.Bind(1, floor);
       meta.Bind(1, floor);
+      if (count.Step() != SQLITE_ROW) return Unavailable(db, "retention");
+      const int64_t dropped = count.Int(0);
       if (del.Step() != SQLITE_DONE || delp.Step() != SQLITE_DONE ||
           meta.Step() != SQLITE_DONE) {
         return Unavailable(db, "retention");
       }
-    }
-    Stmt idle(db,
-              "DELETE FROM pending WHERE name IN (SELECT name FROM "
-              "subscriptions WHERE last_active_us < ?)");
-    Stmt idles(db, "DELETE FROM subscriptions WHERE last_active_us < ?");
-    Stmt bind(db, "DELETE FROM bindings WHERE created_us < ?");
-    if (!idle.ok() || !idles.ok() || !bind.ok()) {
-      return Unavailable(db, "prepare");
-    }
-    idle.Bind(1, cutoff);
-    idles.Bind(1, cutoff);
-    bind.Bind(1, binding_cutoff);
-    if (idle.Step() != SQLITE_DONE || idles.Step() != SQLITE_DONE ||
-        bind.Step() != SQLITE_DONE) {
-      return Unavailable(db, "retention");
-    }
-    return absl::OkStatus();
-  });
+      result.callbacks += dropped;
+      more = last_expired && rows == limits.batch;
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    if (!more) break;
+  }
+  // Subscriptions idle for the retention window, with their pending rows.
+  for (int i = 0; i < limits.max_batches; ++i) {
+    int64_t n = 0;
+    absl::Status s = Write([&](sqlite3* db) -> absl::Status {
+      n = 0;
+      Stmt idle(db,
+                "SELECT name FROM subscriptions WHERE last_active_us < ? "
+                "LIMIT ?");
+      Stmt delp(db, "DELETE FROM pending WHERE name = ?");
+      Stmt dels(db, "DELETE FROM subscriptions WHERE name = ?");
+      if (!idle.ok() || !delp.ok() || !dels.ok()) {
+        return Unavailable(db, "prepare");
+      }
+      idle.Bind(1, cutoff).Bind(2, static_cast<int64_t>(limits.batch));
+      std::vector<std::string> names;
+      int rc;
+      while ((rc = idle.Step()) == SQLITE_ROW) names.push_back(idle.Text(0));
+      if (rc != SQLITE_DONE) return Unavailable(db, "retention");
+      for (const std::string& name : names) {
+        delp.Reset();
+        dels.Reset();
+        delp.Bind(1, name);
+        dels.Bind(1, name);
+        if (delp.Step() != SQLITE_DONE || dels.Step() != SQLITE_DONE) {
+          return Unavailable(db, "retention");
+        }
+      }
+      n = static_cast<int64_t>(names.size());
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    result.subscriptions += n;
+    if (n < limits.batch) break;
+  }
+  // Token bindings older than their own window.
+  for (int i = 0; i < limits.max_batches; ++i) {
+    int64_t n = 0;
+    absl::Status s = Write([&](sqlite3* db) -> absl::Status {
+      Stmt del(db,
+               "DELETE FROM bindings WHERE nonce IN (SELECT nonce FROM "
+               "bindings WHERE created_us < ? ORDER BY created_us LIMIT ?)");
+      if (!del.ok()) return Unavailable(db, "prepare");
+      del.Bind(1, binding_cutoff).Bind(2, static_cast<int64_t>(limits.batch));
+      if (del.Step() != SQLITE_DONE) return Unavailable(db, "retention");
+      n = sqlite3_changes(db);
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    result.bindings += n;
+    if (n < limits.batch) break;
+  }
+  return result;
+}
+
+absl::StatusOr<OldestRecord> SqliteCallbackLog::Oldest(RecordKind kind) {
+  const char* sql = nullptr;
+  switch (kind) {
+    case RecordKind::kCallbacks:
+      // The first in log order is the one the sweep drops next.
+      sql = "SELECT receive_us FROM callbacks ORDER BY seq LIMIT 1";
+      break;
+    case RecordKind::kBindings:
+      sql = "SELECT min(created_us) FROM bindings";
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("the callback log keeps no ", RecordKindName(kind)));
+  }
+  absl::MutexLock l(&reader_mu_);
+  Stmt sel(reader_db_, sql);
+  if (!sel.ok()) return Unavailable(reader_db_, "prepare");
+  const int rc = sel.Step();
+  OldestRecord oldest;
+  if (rc == SQLITE_ROW && !sel.IsNull(0)) {
+    oldest.written = absl::FromUnixMicros(sel.Int(0));
+  } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    return Unavailable(reader_db_, "oldest");
+  }
+  return oldest;
 }
 
 absl::StatusOr<std::vector<std::string>> SqliteCallbackLog::Erase(

@@ -64,8 +64,10 @@ class SqliteCallbackLog final : public CallbackLog {
                           const Binding& binding) override;
   absl::StatusOr<absl::optional<Binding>> GetBinding(
       absl::string_view nonce) override;
-  absl::Status ApplyRetention(absl::Duration retention,
-                              absl::Duration binding_retention) override;
+  absl::StatusOr<RetentionResult> ApplyRetention(
+      absl::Duration retention, absl::Duration binding_retention,
+      const RetentionLimits& limits) override;
+  absl::StatusOr<OldestRecord> Oldest(RecordKind kind) override;
 
   // Erasure: secure_delete is on for the log's connections, and the WAL is
   // checkpointed (TRUNCATE) after the erasing commit.

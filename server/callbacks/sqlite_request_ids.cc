@@ -25,6 +25,9 @@ constexpr char kAddSubject[] =
     "ALTER TABLE request_ids ADD COLUMN subject TEXT NOT NULL DEFAULT ''";
 constexpr char kSubjectIndex[] =
     "CREATE INDEX IF NOT EXISTS request_ids_subject ON request_ids(subject)";
+// The retention sweep and the oldest-record report read by expiry.
+constexpr char kExpiresIndex[] =
+    "CREATE INDEX IF NOT EXISTS request_ids_expires ON request_ids(expires_us)";
 
 absl::Status Unavailable(sqlite3* db, absl::string_view what) {
   absl::Status s = errors::Error(
@@ -88,7 +91,9 @@ SqliteRequestIdStore::Open(Options options) {
       !absl::StrContains(sqlite3_errmsg(store->db_), "duplicate column")) {
     return Unavailable(store->db_, "add the subject column");
   }
-  if (absl::Status s = Exec(store->db_, kSubjectIndex); !s.ok()) return s;
+  for (const char* sql : {kSubjectIndex, kExpiresIndex}) {
+    if (absl::Status s = Exec(store->db_, sql); !s.ok()) return s;
+  }
   return store;
 }
 
@@ -124,14 +129,6 @@ absl::StatusOr<absl::optional<RequestIdRecord>> SqliteRequestIdStore::Begin(
   // one file cannot both see the key free.
   if (absl::Status s = Exec(db_, "BEGIN IMMEDIATE"); !s.ok()) return s;
   auto rollback = [this] { Exec(db_, "ROLLBACK").IgnoreError(); };
-  if (now >= next_cleanup_) {
-    Statement cleanup(db_, "DELETE FROM request_ids WHERE expires_us <= ?1");
-    if (cleanup.ok) {
-      sqlite3_bind_int64(cleanup.stmt, 1, absl::ToUnixMicros(now));
-      sqlite3_step(cleanup.stmt);
-    }
-    next_cleanup_ = now + options_.cleanup_interval;
-  }
   absl::StatusOr<absl::optional<RequestIdRecord>> existing = Lookup(key, now);
   if (!existing.ok() || existing->has_value()) {
     rollback();
@@ -237,6 +234,23 @@ absl::StatusOr<int64_t> SqliteRequestIdStore::ApplyRetention(int batch,
     if (n < batch) break;
   }
   return deleted;
+}
+
+absl::StatusOr<OldestRecord> SqliteRequestIdStore::Oldest() {
+  absl::MutexLock lock(&mu_);
+  Statement select(db_, "SELECT min(expires_us) FROM request_ids");
+  if (!select.ok) return Unavailable(db_, "prepare");
+  if (sqlite3_step(select.stmt) != SQLITE_ROW) {
+    return Unavailable(db_, "oldest");
+  }
+  OldestRecord oldest;
+  if (sqlite3_column_type(select.stmt, 0) != SQLITE_NULL) {
+    // Written `retention` before it expires.
+    oldest.written =
+        absl::FromUnixMicros(sqlite3_column_int64(select.stmt, 0)) -
+        options_.retention;
+  }
+  return oldest;
 }
 
 }  // namespace jumio_gateway::callbacks

@@ -21,9 +21,9 @@ class SqliteRequestIdStore final : public RequestIdStore {
  public:
   struct Options {
     std::string path;  // callback_sqlite_path
+    // Expired records are never read; ApplyRetention (the callback
+    // component's chores) deletes them, in bounded batches.
     absl::Duration retention = absl::Hours(24);
-    // Expired records are deleted at most this often (during a Begin).
-    absl::Duration cleanup_interval = absl::Minutes(1);
     // Must outlive the store.
     const core::Clock* clock = &core::SystemClock();
   };
@@ -45,6 +45,7 @@ class SqliteRequestIdStore final : public RequestIdStore {
   // One short write transaction per batch, so a Begin waits for one batch at
   // most.
   absl::StatusOr<int64_t> ApplyRetention(int batch, int max_batches) override;
+  absl::StatusOr<OldestRecord> Oldest() override;
 
  private:
   explicit SqliteRequestIdStore(Options options)
@@ -56,7 +57,6 @@ class SqliteRequestIdStore final : public RequestIdStore {
   const Options options_;
   absl::Mutex mu_;
   sqlite3* db_ ABSL_GUARDED_BY(mu_) = nullptr;
-  absl::Time next_cleanup_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 
 }  // namespace jumio_gateway::callbacks

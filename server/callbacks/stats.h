@@ -14,6 +14,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "server/callbacks/retention.h"
+
 namespace jumio_gateway::callbacks {
 
 // Why the receiver refused a POST, in the order the checks run.
@@ -54,6 +56,21 @@ struct CallbackStats {
   std::atomic<int64_t> unreadable{0};
   std::atomic<int64_t> enriched{0};
   std::atomic<int64_t> enrichment_failures{0};
+  // Per RecordKind, as the last retention pass found it: when the oldest
+  // stored record was written (unix microseconds), kOldestNone when none is
+  // stored, kOldestUnknown before the first pass, after a failed read, or
+  // when the store expires the kind by itself (OldestRecord::swept false).
+  static constexpr int64_t kOldestNone = 0;
+  static constexpr int64_t kOldestUnknown = -1;
+  std::array<std::atomic<int64_t>, kRecordKindCount> oldest_record_us = {
+      {{kOldestUnknown}, {kOldestUnknown}, {kOldestUnknown}, {kOldestUnknown}}};
+  std::atomic<int64_t> retention_passes{0};  // passes run (for tests, logs)
+  // Per RecordKind: records the retention sweep removed, and the window
+  // (seconds) each kind is kept for; set once by the component.
+  std::array<std::atomic<int64_t>, kRecordKindCount> retention_deleted = {
+      {{0}, {0}, {0}, {0}}};
+  std::array<std::atomic<int64_t>, kRecordKindCount> retention_window_s = {
+      {{0}, {0}, {0}, {0}}};
 
   int64_t Rejected(RejectReason r) const {
     return rejected[static_cast<std::size_t>(r)].load();

@@ -282,6 +282,26 @@ GatewayMetrics::GatewayMetrics(Registry& registry, const BuildInfo& build,
               .Name("jumio_gateway_erasures_pending")
               .Help("Erasures begun and not complete, as the last resume "
                     "pass found them (whole store).")
+              .Register(registry)),
+      store_oldest_record_age(
+          BuildGauge()
+              .Name("jumio_gateway_store_oldest_record_age_seconds")
+              .Help("Age of the oldest stored record of each kind at scrape, "
+                    "from the last retention pass (0 when none is stored). "
+                    "Above jumio_gateway_store_retention_seconds by more than "
+                    "the retention interval means the sweep is behind.")
+              .LabelNames({"kind"})
+              .Register(registry)),
+      store_retention(BuildGauge()
+                          .Name("jumio_gateway_store_retention_seconds")
+                          .Help("How long each kind of stored record is kept.")
+                          .LabelNames({"kind"})
+                          .Register(registry)),
+      store_retention_deleted(
+          BuildCounter()
+              .Name("jumio_gateway_store_retention_deleted_total")
+              .Help("Records the retention sweep deleted, by kind.")
+              .LabelNames({"kind"})
               .Register(registry)) {
   erasures.WithLabelValues({"completed"});
   erasures.WithLabelValues({"failed"});

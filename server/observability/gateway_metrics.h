@@ -181,6 +181,12 @@ class GatewayMetrics {
   // Erasure on delete (issue 17; api::ComponentEraser).
   Family<Counter>& erasures;        // outcome: completed|failed
   Family<Gauge>& erasures_pending;  // unfinished intents at the last pass
+
+  // Retention (issue 17): kind is callbacks|bindings|request_ids|executions;
+  // a kind the store expires by itself (Redis TTLs) has no age series.
+  Family<Gauge>& store_oldest_record_age;    // kind
+  Family<Gauge>& store_retention;            // kind; the window in seconds
+  Family<Counter>& store_retention_deleted;  // kind
 };
 
 }  // namespace jumio_gateway::observability

@@ -3,8 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
 
+#include "absl/time/time.h"
 #include "server/observability/metrics.h"
 
 namespace jumio_gateway {
@@ -58,15 +60,44 @@ TEST_F(MetricsBridgesTest, CallbackCountsReachTheirCounters) {
   stats.rejected[static_cast<size_t>(
       callbacks::RejectReason::kSourceNotAllowed)] = 1;
   stats.subscribers = 2;
-  bridge.Update(stats);
+  bridge.Update(stats, absl::Now());
   stats.received = 6;
-  bridge.Update(stats);
+  bridge.Update(stats, absl::Now());
   const std::string text = Scrape();
   EXPECT_THAT(text, HasSubstr("jumio_callbacks_received_total 6\n"));
   EXPECT_THAT(text, HasSubstr("jumio_callbacks_stored_total 3\n"));
   EXPECT_THAT(text, HasSubstr("jumio_callbacks_rejected_total{reason=\""
                               "source_not_allowed\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("jumio_callback_subscribers 2\n"));
+}
+
+TEST_F(MetricsBridgesTest, OldestRecordAgeIsAgedAtScrapeAndUnknownIsLeftOut) {
+  callbacks::CallbackStats stats;
+  CallbackMetricsBridge bridge(metrics_);
+  using callbacks::RecordKind;
+  auto at = [&stats](RecordKind kind) -> std::atomic<int64_t>& {
+    return stats.oldest_record_us[static_cast<size_t>(kind)];
+  };
+  const absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  at(RecordKind::kCallbacks) = absl::ToUnixMicros(now - absl::Seconds(90));
+  at(RecordKind::kBindings) = callbacks::CallbackStats::kOldestNone;
+  // kRequestIds stays unknown (Redis expires them by TTL).
+  stats.retention_window_s[static_cast<size_t>(RecordKind::kCallbacks)] = 60;
+  stats.retention_deleted[static_cast<size_t>(RecordKind::kExecutions)] = 7;
+  bridge.Update(stats, now);
+  std::string text = Scrape();
+  EXPECT_THAT(text, HasSubstr("jumio_gateway_store_oldest_record_age_seconds{"
+                              "kind=\"callbacks\"} 90\n"));
+  EXPECT_THAT(text, HasSubstr("jumio_gateway_store_oldest_record_age_seconds{"
+                              "kind=\"bindings\"} 0\n"));
+  EXPECT_THAT(text, Not(HasSubstr("age_seconds{kind=\"request_ids\"}")));
+  EXPECT_THAT(text, HasSubstr("jumio_gateway_store_retention_seconds{kind=\""
+                              "callbacks\"} 60\n"));
+  EXPECT_THAT(text, HasSubstr("jumio_gateway_store_retention_deleted_total{"
+                              "kind=\"executions\"} 7\n"));
+  // The same pass read 30 s later is 30 s older.
+  bridge.Update(stats, now + absl::Seconds(30));
+  EXPECT_THAT(Scrape(), HasSubstr("age_seconds{kind=\"callbacks\"} 120\n"));
 }
 
 TEST_F(MetricsBridgesTest, UploadRefusalsAreCountedByReason) {

@@ -67,9 +67,14 @@ class BlockingCallbackLog final : public callbacks::CallbackLog {
       absl::string_view nonce) override {
     return inner_->GetBinding(nonce);
   }
-  absl::Status ApplyRetention(absl::Duration retention,
-                              absl::Duration binding_retention) override {
-    return inner_->ApplyRetention(retention, binding_retention);
+  absl::StatusOr<callbacks::RetentionResult> ApplyRetention(
+      absl::Duration retention, absl::Duration binding_retention,
+      const callbacks::RetentionLimits& limits) override {
+    return inner_->ApplyRetention(retention, binding_retention, limits);
+  }
+  absl::StatusOr<callbacks::OldestRecord> Oldest(
+      callbacks::RecordKind kind) override {
+    return inner_->Oldest(kind);
   }
 
   // Erasure: passed through, not held.

@@ -174,6 +174,9 @@ TEST_P(ExecutionTrackerTest, RetentionSweepDropsOldExecutionsInBatches) {
 
   const TrackerCounts counts = *tracker_->Counts(kT0 + absl::Hours(2));
   EXPECT_EQ(counts.tracked, 1);
+  auto oldest = tracker_->Oldest();
+  ASSERT_TRUE(oldest.ok()) << oldest.status();
+  EXPECT_EQ(oldest->written, live.started);
   EXPECT_EQ(counts.overdue, 0);
   auto claimed = tracker_->ClaimDue(kT0 + absl::Hours(2), absl::Minutes(1), 10);
   ASSERT_TRUE(claimed.ok()) << claimed.status();

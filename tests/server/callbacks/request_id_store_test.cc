@@ -257,6 +257,7 @@ TEST_P(RequestIdStoreTest, RetentionSweepDeletesExpiredRecordsInBatches) {
   }
   // Within the SQLite store's cleanup interval: this Begin deletes nothing.
   clock_.Advance(absl::Seconds(30));
+  const absl::Time live_at = clock_.Now();
   ASSERT_TRUE(store_->Begin("live", Pending("r1")).ok());
   clock_.Advance(absl::Seconds(40));  // the five expired, "live" not
   if (GetParam() == "redis") {
@@ -264,8 +265,11 @@ TEST_P(RequestIdStoreTest, RetentionSweepDeletesExpiredRecordsInBatches) {
     auto none = store_->ApplyRetention(2, 2);
     ASSERT_TRUE(none.ok()) << none.status();
     EXPECT_EQ(*none, 0);
+    EXPECT_FALSE(store_->Oldest()->swept);
     return;
   }
+  // The expired ones still stored count: they are what the sweep owes.
+  EXPECT_LT(*store_->Oldest()->written, live_at);
   const std::string db = dir_ + "/callbacks.db";
   if (GetParam() == "sqlite") {
     EXPECT_EQ(SqliteRows(db), 6);
@@ -284,6 +288,10 @@ TEST_P(RequestIdStoreTest, RetentionSweepDeletesExpiredRecordsInBatches) {
   }
   EXPECT_EQ(*store_->ApplyRetention(2, 2), 0);
   EXPECT_EQ(**store_->Get("live"), Pending("r1"));
+  auto oldest = store_->Oldest();
+  ASSERT_TRUE(oldest.ok()) << oldest.status();
+  EXPECT_TRUE(oldest->swept);
+  EXPECT_EQ(oldest->written, live_at);
 }
 
 // The gateway restarts (a new store over the same file or Redis).

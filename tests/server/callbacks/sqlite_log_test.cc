@@ -233,7 +233,7 @@ TEST_F(SqliteLogTest, RetentionExpiresOldCursors) {
   clock_.Advance(absl::Hours(24 * 8));
   const AppendResult fresh = Append("w-new");
   ASSERT_TRUE(
-      log_->ApplyRetention(absl::Hours(24 * 7), absl::Hours(24 * 90)).ok());
+      log_->ApplyRetention(absl::Hours(24 * 7), absl::Hours(24 * 90), {}).ok());
   auto all = log_->Read("", 10, Filter());
   ASSERT_EQ(all->callbacks.size(), 1u);
   EXPECT_EQ(all->callbacks[0].cursor(), fresh.cursor);
