@@ -642,6 +642,7 @@ absl::StatusOr<RetentionResult> RedisCallbackLog::ApplyRetention(
     for (size_t j = 0; j < entries->elements; ++j) {
       last = Str(entries->element[j]->element[0]);
       del.push_back(Key(absl::StrCat("cb:", last)));
+      del.push_back(Key(absl::StrCat("enrich:", last)));
     }
     StreamId last_id;
     if (!ParseStreamId(last, &last_id)) {

@@ -677,6 +677,8 @@ absl::StatusOr<RetentionResult> SqliteCallbackLog::ApplyRetention(
         return Unavailable(db, "retention");
       }
       result.callbacks += dropped;
+      // Expired personal data must leave the WAL too, as for an erasure.
+      checkpoint_wanted_.store(true);
       more = last_expired && rows == limits.batch;
       return absl::OkStatus();
     });
@@ -711,6 +713,7 @@ absl::StatusOr<RetentionResult> SqliteCallbackLog::ApplyRetention(
         }
       }
       n = static_cast<int64_t>(names.size());
+      if (n > 0) checkpoint_wanted_.store(true);
       return absl::OkStatus();
     });
     if (!s.ok()) return s;
@@ -728,6 +731,7 @@ absl::StatusOr<RetentionResult> SqliteCallbackLog::ApplyRetention(
       del.Bind(1, binding_cutoff).Bind(2, static_cast<int64_t>(limits.batch));
       if (del.Step() != SQLITE_DONE) return Unavailable(db, "retention");
       n = sqlite3_changes(db);
+      if (n > 0) checkpoint_wanted_.store(true);
       return absl::OkStatus();
     });
     if (!s.ok()) return s;

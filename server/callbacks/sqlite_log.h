@@ -113,8 +113,8 @@ class SqliteCallbackLog final : public CallbackLog {
   std::atomic<int64_t> commits_{0};
   std::atomic<int64_t> writes_{0};
 
-  // Erasure: set by an erasing write, makes the writer checkpoint the WAL
-  // (TRUNCATE) after its commit.
+  // Set by an erasing write or a retention batch that deleted: makes the
+  // writer checkpoint the WAL (TRUNCATE) after its commit.
   std::atomic<bool> checkpoint_wanted_{false};
 };
 

@@ -595,6 +595,15 @@ std::vector<ConfigEntry> BuildTable() {
           "callback_retention", "How long callbacks are kept.",
           [](C & c) -> auto& { return c.callbacks.retention; }),
       Positive(
+          "callback_binding_retention",
+          "How long an account's callback token binding is kept.",
+          [](C & c) -> auto& { return c.callbacks.binding_retention; }),
+      Positive(
+          "callback_retention_interval",
+          "How often the bounded retention sweep runs over every store (and "
+          "the oldest-record age metric is read).",
+          [](C & c) -> auto& { return c.callbacks.retention_interval; }),
+      Positive(
           "request_id_retention",
           "How long a CreateAccount/UpdateAccount request_id and its outcome "
           "are kept in the callback store (in memory without one).",

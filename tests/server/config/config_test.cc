@@ -419,6 +419,8 @@ TEST(ConfigTableTest, EveryValueSetIsTheValueRead) {
                    {"callback_read_timeout", "7s"},
                    {"callback_body_timeout", "8s"},
                    {"callback_retention", "9h"},
+                   {"callback_binding_retention", "90h"},
+                   {"callback_retention_interval", "3m"},
                    {"callback_ack_deadline", "11s"},
                    {"max_image_bytes", "12"},
                    {"max_pdf_bytes", "13"},
