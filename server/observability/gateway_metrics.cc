@@ -306,6 +306,12 @@ GatewayMetrics::GatewayMetrics(Registry& registry, const BuildInfo& build,
   erasures.WithLabelValues({"completed"});
   erasures.WithLabelValues({"failed"});
   erasures_pending.WithLabelValues({}).Set(0);
+  // Every kind's deleted count from the start, so that rates read 0 (and
+  // the dashboard has a series) before the first sweep or without a store.
+  for (const char* kind :
+       {"callbacks", "bindings", "request_ids", "executions"}) {
+    store_retention_deleted.WithLabelValues({kind});
+  }
   build_info
       .WithLabelValues({build.version.empty() ? "unknown" : build.version,
                         build.revision.empty() ? "unknown" : build.revision,
