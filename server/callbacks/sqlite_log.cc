@@ -657,23 +657,20 @@ absl::StatusOr<RetentionResult> SqliteCallbackLog::ApplyRetention(
       }
       if (rc != SQLITE_DONE) return Unavailable(db, "retention");
       if (floor < 0) return absl::OkStatus();
-      Stmt count(db, "SELECT count(*) FROM callbacks WHERE seq <= ?");
       Stmt del(db, "DELETE FROM callbacks WHERE seq <= ?");
       Stmt delp(db, "DELETE FROM pending WHERE seq <= ?");
       Stmt meta(db,
                 "INSERT OR REPLACE INTO meta (key, value) VALUES "
                 "('floor', ?)");
-      if (!count.ok() || !del.ok() || !delp.ok() || !meta.ok()) {
+      if (!del.ok() || !delp.ok() || !meta.ok()) {
         return Unavailable(db, "prepare");
       }
-      count.Bind(1, floor);
       del.Bind(1, floor);
       delp.Bind(1, floor);
       meta.Bind(1, floor);
-      if (count.Step() != SQLITE_ROW) return Unavailable(db, "retention");
-      const int64_t dropped = count.Int(0);
-      if (del.Step() != SQLITE_DONE || delp.Step() != SQLITE_DONE ||
-          meta.Step() != SQLITE_DONE) {
+      if (del.Step() != SQLITE_DONE) return Unavailable(db, "retention");
+      const int64_t dropped = sqlite3_changes(db);
+      if (delp.Step() != SQLITE_DONE || meta.Step() != SQLITE_DONE) {
         return Unavailable(db, "retention");
       }
       result.callbacks += dropped;
