@@ -865,6 +865,14 @@ void Bench::Print(const std::string& path, double offered,
       per_thousand(r.before.gateway, r.after.gateway),
       per_thousand(r.before.sandbox, r.after.sandbox),
       std::chrono::duration<double>(r.after.at - r.before.at).count());
+  if (completed > 0) {
+    std::printf(
+        "     context switches per call: gateway %.2f sandbox %.2f\n",
+        (r.after.gateway.context_switches - r.before.gateway.context_switches) /
+            completed,
+        (r.after.sandbox.context_switches - r.before.sandbox.context_switches) /
+            completed);
+  }
   std::printf(
       "     gateway threads %d (peak %d)  RSS %.1f MiB (peak %.1f MiB)\n",
       r.after.gateway.threads, r.peak_threads, r.after.gateway.rss_kb / 1024.0,

@@ -50,6 +50,25 @@ ProcStats ReadProcStats(pid_t pid) {
       }
     }
   }
+  if (DIR* tasks = opendir((dir + "/task").c_str())) {
+    int64_t total = 0;
+    while (dirent* entry = readdir(tasks)) {
+      if (entry->d_name[0] == '.') continue;
+      std::ifstream in(absl::StrCat(dir, "/task/", entry->d_name, "/status"));
+      std::string line;
+      while (std::getline(in, line)) {
+        absl::string_view v = line;
+        int64_t n = 0;
+        if ((absl::ConsumePrefix(&v, "voluntary_ctxt_switches:") ||
+             absl::ConsumePrefix(&v, "nonvoluntary_ctxt_switches:")) &&
+            absl::SimpleAtoi(absl::StripAsciiWhitespace(v), &n)) {
+          total += n;
+        }
+      }
+    }
+    closedir(tasks);
+    s.context_switches = total;
+  }
   if (DIR* fds = opendir((dir + "/fd").c_str())) {
     int n = 0;
     while (dirent* entry = readdir(fds)) {

@@ -16,6 +16,10 @@ struct ProcStats {
   int64_t rss_kb = -1;
   absl::Duration cpu;  // user + system so far
   int open_fds = -1;
+  // Voluntary plus involuntary, summed over the threads alive now: a thread
+  // hand-off costs a switch, so per call it counts what the profile calls the
+  // largest cost of a call through the gateway.
+  int64_t context_switches = -1;
 };
 
 // -1 (zero for cpu) for what cannot be read, e.g. after the process ended.
