@@ -142,7 +142,7 @@ jumio::JumioApi::Handle Send(const ServiceContext& services,
 
 // A write with a request_id: its RPC waits for the id's outcome
 // (idempotency.h); a cancel ends the wait, never the call.
-class RequestIdRpc : public grpc::ServerUnaryReactor {
+class RequestIdRpc : public InlineUnaryReactor {
  public:
   void OnCancel() override {
     std::shared_ptr<RequestIds::Waiter> waiter;

@@ -20,7 +20,7 @@ namespace v1 = ::jumio::gateway::v1;
 
 // Collects one status per region and finishes the RPC when the last one
 // arrives.
-class PlatformStatusRpc : public grpc::ServerUnaryReactor {
+class PlatformStatusRpc : public InlineUnaryReactor {
  public:
   // One extra arrival is owed by the code starting the calls (Started()), so
   // that the RPC cannot finish, and be deleted, while calls are still being

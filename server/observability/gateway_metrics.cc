@@ -374,15 +374,43 @@ void GatewayMetrics::AddGrpcServices(
   }
 }
 
+GrpcMethodSeries::GrpcMethodSeries(GatewayMetrics& metrics,
+                                   std::string grpc_type, std::string service,
+                                   std::string method)
+    : handled_family_(metrics.grpc_server_handled),
+      grpc_type_(std::move(grpc_type)),
+      service_(std::move(service)),
+      method_(std::move(method)),
+      started_(metrics.grpc_server_started.WithLabelValues(
+          {grpc_type_, service_, method_})),
+      in_flight_(
+          metrics.grpc_server_in_flight.WithLabelValues({service_, method_})),
+      handling_(metrics.grpc_server_handling_seconds.WithLabelValues(
+          {grpc_type_, service_, method_})) {}
+
+Counter& GrpcMethodSeries::Handled(int code, const char* code_name) {
+  if (code < 0 || code >= kCodes) code = 2;
+  std::atomic<Counter*>& slot = handled_[code];
+  Counter* counter = slot.load(std::memory_order_acquire);
+  if (counter == nullptr) {
+    // Two first calls may both look it up: the family returns the same child.
+    counter = &handled_family_.WithLabelValues(
+        {grpc_type_, service_, method_, code_name});
+    slot.store(counter, std::memory_order_release);
+  }
+  return *counter;
+}
+
 void GatewayMetrics::AddGrpcMethod(const std::string& service,
                                    const std::string& method,
                                    const std::string& grpc_type) {
-  grpc_server_started.WithLabelValues({grpc_type, service, method});
-  grpc_server_handled.WithLabelValues({grpc_type, service, method, "OK"});
-  grpc_server_handling_seconds.WithLabelValues({grpc_type, service, method});
-  grpc_server_in_flight.WithLabelValues({service, method});
+  auto series =
+      std::make_unique<GrpcMethodSeries>(*this, grpc_type, service, method);
+  series->Handled(0, "OK");
+  const std::string full_method = absl::StrCat("/", service, "/", method);
   absl::MutexLock lock(&mu_);
-  known_methods_.insert(absl::StrCat("/", service, "/", method));
+  known_methods_.insert(full_method);
+  grpc_methods_.try_emplace(full_method, std::move(series));
 }
 
 bool GatewayMetrics::IsKnownGrpcMethod(const std::string& full_method) const {
@@ -390,17 +418,51 @@ bool GatewayMetrics::IsKnownGrpcMethod(const std::string& full_method) const {
   return known_methods_.contains(full_method);
 }
 
+GrpcMethodSeries& GatewayMetrics::GrpcMethod(absl::string_view full_method,
+                                             const std::string& grpc_type) {
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    if (auto it = grpc_methods_.find(full_method); it != grpc_methods_.end()) {
+      return *it->second;
+    }
+    if (auto it = unknown_grpc_methods_.find(grpc_type);
+        it != unknown_grpc_methods_.end()) {
+      return *it->second;
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  std::unique_ptr<GrpcMethodSeries>& series = unknown_grpc_methods_[grpc_type];
+  if (series == nullptr) {
+    series = std::make_unique<GrpcMethodSeries>(
+        *this, grpc_type, kUnknownGrpcLabel, kUnknownGrpcLabel);
+  }
+  return *series;
+}
+
 void GatewayMetrics::RecordUpstreamRequest(const std::string& region,
                                            const std::string& endpoint,
                                            const std::string& http_method,
                                            int status_code,
                                            absl::Duration duration) {
-  upstream_requests
-      .WithLabelValues(
-          {region, endpoint, http_method, absl::StrCat(status_code)})
-      .Increment();
-  upstream_request_duration.WithLabelValues({region, endpoint})
-      .Observe(absl::ToDoubleSeconds(duration));
+  const std::string key = absl::StrCat(region, "\n", endpoint, "\n",
+                                       http_method, "\n", status_code);
+  UpstreamSeries series{nullptr, nullptr};
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    if (auto it = upstream_series_.find(key); it != upstream_series_.end()) {
+      series = it->second;
+    }
+  }
+  if (series.requests == nullptr) {
+    series.requests = &upstream_requests.WithLabelValues(
+        {region, endpoint, http_method, absl::StrCat(status_code)});
+    series.duration =
+        &upstream_request_duration.WithLabelValues({region, endpoint});
+    absl::MutexLock lock(&mu_);
+    upstream_series_.try_emplace(key, series);
+  }
+  series.requests->Increment();
+  series.duration->Observe(absl::ToDoubleSeconds(duration));
 }
 
 void GatewayMetrics::RecordTokenRefresh(const std::string& region,

@@ -9,10 +9,15 @@
 #ifndef JUMIO_GATEWAY_SERVER_OBSERVABILITY_GATEWAY_METRICS_H_
 #define JUMIO_GATEWAY_SERVER_OBSERVABILITY_GATEWAY_METRICS_H_
 
+#include <array>
+#include <atomic>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -89,6 +94,44 @@ const char* GrpcTypeName(bool client_streaming, bool server_streaming);
 // a change here).
 std::vector<const google::protobuf::ServiceDescriptor*> ApiServiceDescriptors();
 
+class GatewayMetrics;
+
+// The series of one gRPC method (or of the "unknown" method of one call type),
+// found once per call so that the call itself only updates atomics: looking a
+// child up by its label values copies them into a vector of strings and walks
+// an ordered map under a lock, several times per call.
+class GrpcMethodSeries {
+ public:
+  // gRPC's status codes are 0 to 16.
+  static constexpr int kCodes = 17;
+
+  GrpcMethodSeries(GatewayMetrics& metrics, std::string grpc_type,
+                   std::string service, std::string method);
+  GrpcMethodSeries(const GrpcMethodSeries&) = delete;
+  GrpcMethodSeries& operator=(const GrpcMethodSeries&) = delete;
+
+  const std::string& grpc_type() const { return grpc_type_; }
+  const std::string& service() const { return service_; }
+  const std::string& method() const { return method_; }
+  Counter& started() const { return started_; }
+  Gauge& in_flight() const { return in_flight_; }
+  Histogram& handling() const { return handling_; }
+  // The handled counter of `code` (0 to 16; anything else counts as 2,
+  // UNKNOWN), created at its first use under `code_name`, so that only the
+  // codes a method returned have series.
+  Counter& Handled(int code, const char* code_name);
+
+ private:
+  Family<Counter>& handled_family_;
+  const std::string grpc_type_;
+  const std::string service_;
+  const std::string method_;
+  Counter& started_;
+  Gauge& in_flight_;
+  Histogram& handling_;
+  std::array<std::atomic<Counter*>, kCodes> handled_{};
+};
+
 class GatewayMetrics {
  public:
   // `regions` are the Jumio regions the gateway knows; their per-region
@@ -107,6 +150,11 @@ class GatewayMetrics {
                      const std::string& grpc_type);
   // Whether "/pkg.Service/Method" was added by AddGrpcServices/AddGrpcMethod.
   bool IsKnownGrpcMethod(const std::string& full_method) const;
+  // The series of "/pkg.Service/Method" if it is known; otherwise those of
+  // service and method "unknown" with `grpc_type`, so that callers cannot
+  // create series at will. Valid as long as this object.
+  GrpcMethodSeries& GrpcMethod(absl::string_view full_method,
+                               const std::string& grpc_type);
 
   // Conveniences for the upstream client; `endpoint` is a route template.
   void RecordUpstreamRequest(const std::string& region,
@@ -121,8 +169,23 @@ class GatewayMetrics {
 
  private:
   Registry& registry_;
+  // The series of one upstream request outcome, found once per distinct
+  // label set (see GrpcMethodSeries).
+  struct UpstreamSeries {
+    Counter* requests;
+    Histogram* duration;
+  };
+
   mutable absl::Mutex mu_;
   absl::flat_hash_set<std::string> known_methods_ ABSL_GUARDED_BY(mu_);
+  // By full method name, and the unknown ones by grpc_type.
+  absl::flat_hash_map<std::string, std::unique_ptr<GrpcMethodSeries>>
+      grpc_methods_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::unique_ptr<GrpcMethodSeries>>
+      unknown_grpc_methods_ ABSL_GUARDED_BY(mu_);
+  // By region, endpoint, HTTP method and status, joined by newlines.
+  absl::flat_hash_map<std::string, UpstreamSeries> upstream_series_
+      ABSL_GUARDED_BY(mu_);
 
  public:
   // gRPC server (go-grpc-middleware names and labels).

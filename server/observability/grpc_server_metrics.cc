@@ -100,33 +100,23 @@ class ServerMetricsInterceptor : public grpc::experimental::Interceptor {
  public:
   ServerMetricsInterceptor(ServerMetricsInterceptorFactory& factory,
                            grpc::experimental::ServerRpcInfo* info)
-      : factory_(factory), start_(factory.Now()) {
-    const std::string full_method = info->method() ? info->method() : "";
-    grpc_type_ = GrpcTypeOf(info->type());
-    // "/pkg.Service/Method"; anything the server did not register is
-    // labelled "unknown" so that callers cannot create series at will.
-    const size_t slash = full_method.rfind('/');
-    if (factory.metrics().IsKnownGrpcMethod(full_method) && slash != 0 &&
-        slash != std::string::npos) {
-      service_ = full_method.substr(1, slash - 1);
-      method_ = full_method.substr(slash + 1);
-    } else {
-      service_ = kUnknownGrpcLabel;
-      method_ = kUnknownGrpcLabel;
-    }
-    GatewayMetrics& metrics = factory.metrics();
-    metrics.grpc_server_started.WithLabelValues({grpc_type_, service_, method_})
-        .Increment();
-    in_flight_ =
-        &metrics.grpc_server_in_flight.WithLabelValues({service_, method_});
-    in_flight_->Increment();
+      : factory_(factory),
+        start_(factory.Now()),
+        // Anything the server did not register is labelled "unknown", so that
+        // callers cannot create series at will.
+        series_(factory.metrics().GrpcMethod(
+            info->method() ? absl::string_view(info->method())
+                           : absl::string_view(),
+            GrpcTypeOf(info->type()))) {
+    series_.started().Increment();
+    series_.in_flight().Increment();
   }
 
   ~ServerMetricsInterceptor() override {
     // A call that ended without the server sending a status was cancelled by
     // the caller or the transport.
     if (!finished_) Finish(grpc::StatusCode::CANCELLED);
-    in_flight_->Decrement();
+    series_.in_flight().Decrement();
   }
 
   void Intercept(
@@ -188,21 +178,16 @@ class ServerMetricsInterceptor : public grpc::experimental::Interceptor {
   void Finish(grpc::StatusCode code) {
     finished_ = true;
     const absl::Duration elapsed = factory_.Now() - start_;
-    GatewayMetrics& metrics = factory_.metrics();
     const char* code_name = GrpcCodeName(code);
-    metrics.grpc_server_handled
-        .WithLabelValues({grpc_type_, service_, method_, code_name})
-        .Increment();
-    metrics.grpc_server_handling_seconds
-        .WithLabelValues({grpc_type_, service_, method_})
-        .Observe(absl::ToDoubleSeconds(elapsed));
+    series_.Handled(static_cast<int>(code), code_name).Increment();
+    series_.handling().Observe(absl::ToDoubleSeconds(elapsed));
     if (Logger* logger = factory_.logger()) {
       logger->Log(
           IsServerSideFailure(code) ? Severity::kWarning : Severity::kInfo,
           "rpc",
-          {{"grpc_service", service_},
-           {"grpc_method", method_},
-           {"grpc_type", grpc_type_},
+          {{"grpc_service", series_.service()},
+           {"grpc_method", series_.method()},
+           {"grpc_type", series_.grpc_type()},
            {"grpc_code", code_name},
            {"duration_ms",
             absl::StrFormat("%.3f", absl::ToDoubleMilliseconds(elapsed))},
@@ -213,12 +198,9 @@ class ServerMetricsInterceptor : public grpc::experimental::Interceptor {
 
   ServerMetricsInterceptorFactory& factory_;
   const absl::Duration start_;
-  std::string grpc_type_;
-  std::string service_;
-  std::string method_;
+  GrpcMethodSeries& series_;
   std::string request_id_;
   std::string traceparent_;  // the caller's, when valid; else empty
-  Gauge* in_flight_ = nullptr;
   bool finished_ = false;
 };
 

@@ -112,6 +112,55 @@ TEST(GatewayMetricsTest, PreCreatesGrpcSeriesForEveryApiMethod) {
       metrics.IsKnownGrpcMethod("/jumio.gateway.v1.AccountService/Nope"));
 }
 
+TEST(GatewayMetricsTest, GrpcMethodSeriesAreTheRegisteredOnesOrUnknown) {
+  Registry registry;
+  GatewayMetrics metrics(registry, {"v", "r"}, {"amer-1"});
+  metrics.AddGrpcMethod("jumio.gateway.v1.AccountService", "GetAccount",
+                        "unary");
+  GrpcMethodSeries& known = metrics.GrpcMethod(
+      "/jumio.gateway.v1.AccountService/GetAccount", "unary");
+  EXPECT_EQ(&known,
+            &metrics.GrpcMethod("/jumio.gateway.v1.AccountService/GetAccount",
+                                "unary"));
+  EXPECT_EQ(known.service(), "jumio.gateway.v1.AccountService");
+  EXPECT_EQ(known.method(), "GetAccount");
+  known.started().Increment();
+  known.Handled(5, "NotFound").Increment();
+  known.Handled(5, "NotFound").Increment();
+  known.Handled(99, "Unknown").Increment();  // out of range counts as UNKNOWN
+
+  // A method nobody registered, whatever its name, lands on "unknown".
+  GrpcMethodSeries& unknown =
+      metrics.GrpcMethod("/evil.Service/Method-1", "bidi_stream");
+  EXPECT_EQ(&unknown,
+            &metrics.GrpcMethod("/evil.Service/Method-2", "bidi_stream"));
+  EXPECT_NE(&unknown, &metrics.GrpcMethod("/evil.Service/Method-2", "unary"));
+  EXPECT_NE(&unknown, &metrics.GrpcMethod("?bidi_stream", "unary"));
+  unknown.started().Increment();
+
+  const std::string text = SerializeText(registry.Collect());
+  EXPECT_THAT(text,
+              HasSubstr("grpc_server_started_total{grpc_type=\"unary\","
+                        "grpc_service=\"jumio.gateway.v1.AccountService\","
+                        "grpc_method=\"GetAccount\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr("grpc_server_handled_total{grpc_type=\"unary\","
+                        "grpc_service=\"jumio.gateway.v1.AccountService\","
+                        "grpc_method=\"GetAccount\",grpc_code=\"NotFound\"} "
+                        "2\n"));
+  EXPECT_THAT(text,
+              HasSubstr("grpc_server_handled_total{grpc_type=\"unary\","
+                        "grpc_service=\"jumio.gateway.v1.AccountService\","
+                        "grpc_method=\"GetAccount\",grpc_code=\"Unknown\"} "
+                        "1\n"));
+  EXPECT_THAT(text, HasSubstr("grpc_server_started_total{grpc_type=\"bidi_"
+                              "stream\",grpc_service=\"unknown\","
+                              "grpc_method=\"unknown\"} 1\n"));
+  EXPECT_THAT(text, Not(HasSubstr("evil")));
+  // Only the codes returned have series (OK from the start).
+  EXPECT_THAT(text, Not(HasSubstr("grpc_code=\"Internal\"")));
+}
+
 TEST(GatewayMetricsTest, PerRegionAndReasonSeriesStartAtZero) {
   Registry registry;
   GatewayMetrics metrics(registry, {"v", "r"}, {"amer-1", "emea-1"});

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "absl/time/time.h"
 #include "rapidjson/document.h"
 #include "tests/testing/fake_clock.h"
 
@@ -46,6 +47,33 @@ TEST(LoggerTest, WritesOneParsableJsonObjectPerLine) {
   EXPECT_STREQ(doc["severity"].GetString(), "INFO");
   EXPECT_STREQ(doc["method"].GetString(), "CreateAccount");
   EXPECT_STREQ(doc["time"].GetString(), "2023-11-14T22:13:20.000Z");
+}
+
+// The time is written by hand (absl::FormatTime per line was a cost on the
+// hot path): it must read exactly as FormatTime's RFC 3339 spelling.
+TEST(LoggerTest, TimeIsRfc3339UtcWithMillisecondsAtEveryInstant) {
+  const absl::Time instants[] = {
+      absl::UnixEpoch(),
+      absl::FromUnixMillis(1700000000999),
+      absl::FromUnixMicros(1764806400000999),  // 2025-12-04, a sub-ms part
+      absl::FromUnixSeconds(951782400),        // 2000-02-29, a leap day
+      absl::FromUnixSeconds(-1),               // 1969-12-31T23:59:59
+      absl::FromUnixMillis(-1),                // 1969-12-31T23:59:59.999
+      absl::FromUnixSeconds(253402300799),     // 9999-12-31T23:59:59
+      absl::FromUnixSeconds(253402300800),     // 10000: the fallback
+  };
+  for (absl::Time at : instants) {
+    CapturedLog log;
+    testing::FakeClock clock(at);
+    Logger logger(log.file(), Severity::kInfo, clock);
+    logger.Info("tick");
+    rapidjson::Document doc;
+    doc.Parse(log.text().c_str());
+    ASSERT_FALSE(doc.HasParseError());
+    EXPECT_EQ(std::string(doc["time"].GetString()),
+              absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", at, absl::UTCTimeZone()))
+        << absl::ToUnixMicros(at);
+  }
 }
 
 TEST(LoggerTest, DropsLinesBelowTheMinimumSeverity) {
