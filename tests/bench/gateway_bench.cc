@@ -15,7 +15,14 @@
 //      which makes the same REST call;
 //   C  (--grpc_floor) the same client calling grpc.health.v1.Health/Check on
 //      the gateway: its gRPC round trip with no upstream, which tells the
-//      gRPC stack's share of B - A from the share of the gateway's own work.
+//      gRPC stack's share of B - A from the share of the gateway's own work;
+//   D, E  (--bare_floor) the same Health/Check client against
+//      bare_health_server, a gRPC server with nothing of the gateway, on the
+//      callback API (D, the gateway's) and the async API with one thread (E):
+//      what gRPC alone costs per call on this machine.
+// Every path also prints the bench process's own CPU per call: for A that is
+// what libcurl alone spends on the request, the floor of the gateway's
+// upstream leg.
 // Each step starts a new gateway (--fresh_gateway), so that RSS and threads
 // are that step's and not the previous step's.
 // The load is open loop: every send time is fixed in advance (start + i /
@@ -100,6 +107,11 @@ ABSL_FLAG(double, drain_limit_s, 60,
 ABSL_FLAG(int, gateway_cpu, -1,
           "pin every gateway thread to this CPU (sched_setaffinity); -1 "
           "leaves it to the scheduler");
+ABSL_FLAG(bool, bare_floor, true,
+          "paths D and E: the same Health/Check client against a bare gRPC "
+          "server with nothing of the gateway (tests/bench/"
+          "bare_health_server.cc), callback API (the gateway's) and async API "
+          "with one thread, pinned like the gateway: gRPC's own floor");
 ABSL_FLAG(bool, fresh_gateway, true,
           "a new gateway process for every step, so that RSS and threads are "
           "the step's own");
@@ -178,7 +190,7 @@ void PinProcess(pid_t pid, int cpu) {
     }
   }
   closedir(tasks);
-  std::printf("pinned %d gateway threads to CPU %d\n", pinned, cpu);
+  std::printf("pinned %d threads of pid %d to CPU %d\n", pinned, pid, cpu);
 }
 
 // Sum and count of one histogram series of a Prometheus text page.
@@ -206,6 +218,10 @@ struct Snapshot {
   Clock::time_point at;
   ProcStats gateway;
   ProcStats sandbox;
+  // This process: the load client (and its completion and sampler threads).
+  // For path A it is what libcurl alone spends on the same request, the
+  // floor of the gateway's own upstream leg.
+  ProcStats client;
   HistogramTotals handling;  // grpc_server_handling_seconds
   HistogramTotals upstream;  // jumio_upstream_request_duration_seconds
 };
@@ -571,10 +587,22 @@ class Bench {
   void PrintGatewayAdded(const PathResult& a, const PathResult& b);
   absl::Status SetUpstreamLatency(int ms);
   std::unique_ptr<StatusClient> NewStatusClient();
+  // Paths D and E: `model` is bare_health_server's --model.
+  void BareFloor(const char* label, const std::string& model, double rate,
+                 int64_t warmup, int64_t measured, Clock::duration interval);
+  // The process whose CPU, switches, RSS and threads a path reports: the
+  // gateway, or the bare server of paths D and E.
+  pid_t measured_pid() const {
+    return bare_ != nullptr ? bare_->pid() : gateway_->pid();
+  }
+  const char* measured_name() const {
+    return bare_ != nullptr ? "bare server" : "gateway";
+  }
 
   std::string dir_;
   std::unique_ptr<Subprocess> sandbox_;
   std::unique_ptr<Subprocess> gateway_;
+  std::unique_ptr<Subprocess> bare_;  // only while path D or E runs
   std::string sandbox_url_;
   std::string admin_url_;
   std::string grpc_target_;
@@ -734,8 +762,9 @@ std::unique_ptr<StatusClient> Bench::NewStatusClient() {
 Snapshot Bench::Take() {
   Snapshot s;
   s.at = Clock::now();
-  s.gateway = ReadProcStats(gateway_->pid());
+  s.gateway = ReadProcStats(measured_pid());
   s.sandbox = ReadProcStats(sandbox_->pid());
+  s.client = ReadProcStats(getpid());
   auto metrics = http_.Get(admin_url_ + "/metrics");
   s.handling =
       ReadHistogram(metrics.body, "grpc_server_handling_seconds", kMethodLabel);
@@ -748,7 +777,7 @@ PathResult Bench::Run(Client& client, int64_t warmup, int64_t measured,
                       Clock::duration interval) {
   PathResult r;
   r.measured = measured;
-  PeakSampler peaks(gateway_->pid());
+  PeakSampler peaks(measured_pid());
   const int64_t total = warmup + measured;
   const int64_t max_in_flight = absl::GetFlag(FLAGS_max_in_flight);
   const auto drain = std::chrono::duration_cast<Clock::duration>(
@@ -861,22 +890,24 @@ void Bench::Print(const std::string& path, double offered,
                : -1.0;
   };
   std::printf(
-      "     CPU s per 1,000 calls: gateway %.4f sandbox %.4f (window %.1f s)\n",
-      per_thousand(r.before.gateway, r.after.gateway),
+      "     CPU s per 1,000 calls: %s %.4f sandbox %.4f bench client %.4f "
+      "(window %.1f s)\n",
+      measured_name(), per_thousand(r.before.gateway, r.after.gateway),
       per_thousand(r.before.sandbox, r.after.sandbox),
+      per_thousand(r.before.client, r.after.client),
       std::chrono::duration<double>(r.after.at - r.before.at).count());
   if (completed > 0) {
     std::printf(
-        "     context switches per call: gateway %.2f sandbox %.2f\n",
+        "     context switches per call: %s %.2f sandbox %.2f\n",
+        measured_name(),
         (r.after.gateway.context_switches - r.before.gateway.context_switches) /
             completed,
         (r.after.sandbox.context_switches - r.before.sandbox.context_switches) /
             completed);
   }
-  std::printf(
-      "     gateway threads %d (peak %d)  RSS %.1f MiB (peak %.1f MiB)\n",
-      r.after.gateway.threads, r.peak_threads, r.after.gateway.rss_kb / 1024.0,
-      r.peak_rss_kb / 1024.0);
+  std::printf("     %s threads %d (peak %d)  RSS %.1f MiB (peak %.1f MiB)\n",
+              measured_name(), r.after.gateway.threads, r.peak_threads,
+              r.after.gateway.rss_kb / 1024.0, r.peak_rss_kb / 1024.0);
 }
 
 void Bench::PrintGatewayAdded(const PathResult& a, const PathResult& b) {
@@ -949,7 +980,39 @@ void Bench::RateStep(double rate) {
     c = Run(client, warmup, measured, interval);
     Print("C floor  ", rate, c);
   }
+  if (absl::GetFlag(FLAGS_bare_floor)) {
+    BareFloor("D bare cb", "callback", rate, warmup, measured, interval);
+    BareFloor("E bare as", "async", rate, warmup, measured, interval);
+  }
   std::fflush(stdout);
+}
+
+void Bench::BareFloor(const char* label, const std::string& model, double rate,
+                      int64_t warmup, int64_t measured,
+                      Clock::duration interval) {
+  Subprocess::Options options;
+  options.log_file = dir_ + "/bare_health_server.log";
+  auto bare = Subprocess::Start(Runfile("tests/bench/bare_health_server"),
+                                {"--model=" + model}, options);
+  if (!bare.ok()) {
+    std::printf("  %s skipped: %s\n", label,
+                std::string(bare.status().message()).c_str());
+    return;
+  }
+  bare_ = *std::move(bare);
+  if (absl::GetFlag(FLAGS_gateway_cpu) >= 0) {
+    PinProcess(bare_->pid(), absl::GetFlag(FLAGS_gateway_cpu));
+  }
+  PathResult r;
+  {
+    HealthClient client(absl::StrCat("127.0.0.1:", bare_->port()),
+                        absl::GetFlag(FLAGS_channels), {},
+                        &grpc::health::v1::Health::Stub::AsyncCheck,
+                        absl::GetFlag(FLAGS_deadline_ms));
+    r = Run(client, warmup, measured, interval);
+  }
+  Print(label, rate, r);
+  bare_.reset();  // stopped: the next path measures the gateway again
 }
 
 void Bench::ConcurrencyStep(int in_flight, int latency_ms) {
