@@ -409,17 +409,16 @@ void GatewayMetrics::AddGrpcMethod(const std::string& service,
   series->Handled(0, "OK");
   const std::string full_method = absl::StrCat("/", service, "/", method);
   absl::MutexLock lock(&mu_);
-  known_methods_.insert(full_method);
   grpc_methods_.try_emplace(full_method, std::move(series));
 }
 
 bool GatewayMetrics::IsKnownGrpcMethod(const std::string& full_method) const {
   absl::ReaderMutexLock lock(&mu_);
-  return known_methods_.contains(full_method);
+  return grpc_methods_.contains(full_method);
 }
 
 GrpcMethodSeries& GatewayMetrics::GrpcMethod(absl::string_view full_method,
-                                             const std::string& grpc_type) {
+                                             absl::string_view grpc_type) {
   {
     absl::ReaderMutexLock lock(&mu_);
     if (auto it = grpc_methods_.find(full_method); it != grpc_methods_.end()) {
@@ -431,10 +430,11 @@ GrpcMethodSeries& GatewayMetrics::GrpcMethod(absl::string_view full_method,
     }
   }
   absl::MutexLock lock(&mu_);
-  std::unique_ptr<GrpcMethodSeries>& series = unknown_grpc_methods_[grpc_type];
+  std::unique_ptr<GrpcMethodSeries>& series =
+      unknown_grpc_methods_[std::string(grpc_type)];
   if (series == nullptr) {
     series = std::make_unique<GrpcMethodSeries>(
-        *this, grpc_type, kUnknownGrpcLabel, kUnknownGrpcLabel);
+        *this, std::string(grpc_type), kUnknownGrpcLabel, kUnknownGrpcLabel);
   }
   return *series;
 }
@@ -444,25 +444,12 @@ void GatewayMetrics::RecordUpstreamRequest(const std::string& region,
                                            const std::string& http_method,
                                            int status_code,
                                            absl::Duration duration) {
-  const std::string key = absl::StrCat(region, "\n", endpoint, "\n",
-                                       http_method, "\n", status_code);
-  UpstreamSeries series{nullptr, nullptr};
-  {
-    absl::ReaderMutexLock lock(&mu_);
-    if (auto it = upstream_series_.find(key); it != upstream_series_.end()) {
-      series = it->second;
-    }
-  }
-  if (series.requests == nullptr) {
-    series.requests = &upstream_requests.WithLabelValues(
-        {region, endpoint, http_method, absl::StrCat(status_code)});
-    series.duration =
-        &upstream_request_duration.WithLabelValues({region, endpoint});
-    absl::MutexLock lock(&mu_);
-    upstream_series_.try_emplace(key, series);
-  }
-  series.requests->Increment();
-  series.duration->Observe(absl::ToDoubleSeconds(duration));
+  upstream_requests
+      .WithLabelValues(
+          {region, endpoint, http_method, absl::StrCat(status_code)})
+      .Increment();
+  upstream_request_duration.WithLabelValues({region, endpoint})
+      .Observe(absl::ToDoubleSeconds(duration));
 }
 
 void GatewayMetrics::RecordTokenRefresh(const std::string& region,

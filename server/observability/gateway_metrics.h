@@ -18,7 +18,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
@@ -154,7 +154,7 @@ class GatewayMetrics {
   // service and method "unknown" with `grpc_type`, so that callers cannot
   // create series at will. Valid as long as this object.
   GrpcMethodSeries& GrpcMethod(absl::string_view full_method,
-                               const std::string& grpc_type);
+                               absl::string_view grpc_type);
 
   // Conveniences for the upstream client; `endpoint` is a route template.
   void RecordUpstreamRequest(const std::string& region,
@@ -169,23 +169,13 @@ class GatewayMetrics {
 
  private:
   Registry& registry_;
-  // The series of one upstream request outcome, found once per distinct
-  // label set (see GrpcMethodSeries).
-  struct UpstreamSeries {
-    Counter* requests;
-    Histogram* duration;
-  };
-
   mutable absl::Mutex mu_;
-  absl::flat_hash_set<std::string> known_methods_ ABSL_GUARDED_BY(mu_);
-  // By full method name, and the unknown ones by grpc_type.
+  // By full method name (the known methods), and the unknown ones by
+  // grpc_type.
   absl::flat_hash_map<std::string, std::unique_ptr<GrpcMethodSeries>>
       grpc_methods_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, std::unique_ptr<GrpcMethodSeries>>
       unknown_grpc_methods_ ABSL_GUARDED_BY(mu_);
-  // By region, endpoint, HTTP method and status, joined by newlines.
-  absl::flat_hash_map<std::string, UpstreamSeries> upstream_series_
-      ABSL_GUARDED_BY(mu_);
 
  public:
   // gRPC server (go-grpc-middleware names and labels).
